@@ -1,0 +1,102 @@
+// Package chtest gives integration tests a fresh database on the real local
+// ClickHouse (TRUSTLENS_CLICKHOUSE_ADDR, default 127.0.0.1:9000), with the
+// migrations applied, dropped when the test ends.
+package chtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/trustlens/trustlens/migrations"
+)
+
+// Addr is the ClickHouse native address the tests use.
+func Addr() string {
+	if a := os.Getenv("TRUSTLENS_CLICKHOUSE_ADDR"); a != "" {
+		return a
+	}
+	return "127.0.0.1:9000"
+}
+
+// Connect opens a connection to database db ("" = default).
+func Connect(t testing.TB, db string) driver.Conn {
+	t.Helper()
+	if db == "" {
+		db = "default"
+	}
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr:        strings.Split(Addr(), ","),
+		Auth:        clickhouse.Auth{Database: db, Username: "default"},
+		DialTimeout: 5 * time.Second,
+		ReadTimeout: 60 * time.Second,
+		Logger:      nil,
+	})
+	if err != nil {
+		t.Fatalf("chtest: open ClickHouse at %s: %v", Addr(), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := conn.Ping(ctx); err != nil {
+		t.Fatalf("chtest: ClickHouse does not answer at %s (start it with scripts/clickhouse.sh start): %v", Addr(), err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// NewDatabase creates a database named after the test, applies the
+// migrations, and returns a connection to it with the database name. The
+// database is dropped at the end unless TRUSTLENS_KEEP_TEST_DB is set.
+func NewDatabase(t testing.TB) (driver.Conn, string) {
+	t.Helper()
+	admin := Connect(t, "")
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := nonIdent.ReplaceAllString(strings.ToLower(t.Name()), "_")
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	db := "test_" + name + "_" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := migrations.Apply(ctx, admin, db); err != nil {
+		t.Fatalf("chtest: migrate %s: %v", db, err)
+	}
+	t.Cleanup(func() {
+		if os.Getenv("TRUSTLENS_KEEP_TEST_DB") != "" {
+			t.Logf("chtest: kept database %s", db)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
+	})
+	return Connect(t, db), db
+}
+
+// ConformanceDir is ../shared/conformance/example beside the repository.
+func ConformanceDir(t testing.TB) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	dir := filepath.Join(root, "..", "shared", "conformance", "example")
+	if env := os.Getenv("TRUSTLENS_CONFORMANCE_DIR"); env != "" {
+		dir = env
+	}
+	if _, err := os.Stat(filepath.Join(dir, "expected.json")); err != nil {
+		t.Fatalf("chtest: conformance example not found at %s (set TRUSTLENS_CONFORMANCE_DIR): %v", dir, err)
+	}
+	return dir
+}
