@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/trustlens/trustlens/migrations"
+)
+
+// chSettings are the ClickHouse settings of SPEC §4.
+type chSettings struct {
+	addr, database, user, password *string
+	maxConns                       *int
+}
+
+func (s *settings) clickhouse() chSettings {
+	c := chSettings{
+		addr:     s.String("clickhouse-addr", "TRUSTLENS_CLICKHOUSE_ADDR", "127.0.0.1:9000", "ClickHouse native address(es), comma-separated"),
+		database: s.String("clickhouse-database", "TRUSTLENS_CLICKHOUSE_DATABASE", "trustlens", "ClickHouse database"),
+		user:     s.String("clickhouse-user", "TRUSTLENS_CLICKHOUSE_USER", "default", "ClickHouse user"),
+		password: s.String("clickhouse-password", "TRUSTLENS_CLICKHOUSE_PASSWORD", "", "ClickHouse password"),
+		maxConns: s.Int("clickhouse-max-conns", "TRUSTLENS_CLICKHOUSE_MAX_CONNS", 16, 1, 1000, "most open ClickHouse connections"),
+	}
+	s.hostPort(c.addr, "clickhouse-addr", "TRUSTLENS_CLICKHOUSE_ADDR", false)
+	s.Check(func() error {
+		if !migrations.ValidDatabase(*c.database) {
+			return fmt.Errorf("--clickhouse-database / TRUSTLENS_CLICKHOUSE_DATABASE: not a plain identifier: %q", *c.database)
+		}
+		return nil
+	})
+	return c
+}
+
+func (c chSettings) options(database string) *clickhouse.Options {
+	var addrs []string
+	for _, a := range strings.Split(*c.addr, ",") {
+		addrs = append(addrs, strings.TrimSpace(a))
+	}
+	return &clickhouse.Options{
+		Addr:             addrs,
+		Auth:             clickhouse.Auth{Database: database, Username: *c.user, Password: *c.password},
+		DialTimeout:      5 * time.Second,
+		ReadTimeout:      60 * time.Second,
+		MaxOpenConns:     *c.maxConns,
+		MaxIdleConns:     *c.maxConns,
+		ConnMaxLifetime:  time.Hour,
+		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
+		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	}
+}
+
+// migrate applies the migrations to the configured database, waiting up to
+// wait for ClickHouse to answer.
+func (c chSettings) migrate(ctx context.Context, log *slog.Logger, wait time.Duration) error {
+	admin, err := clickhouse.Open(c.options("default"))
+	if err != nil {
+		return fmt.Errorf("clickhouse: %w", err)
+	}
+	defer admin.Close()
+	if err := waitPing(ctx, admin, *c.addr, wait, log); err != nil {
+		return err
+	}
+	res, err := migrations.Apply(ctx, admin, *c.database)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", slog.String("database", *c.database), slog.Any("applied", res.Applied), slog.Int("already_applied", res.Skipped))
+	return nil
+}
+
+// open connects to the configured database.
+func (c chSettings) open(ctx context.Context, log *slog.Logger, wait time.Duration) (driver.Conn, error) {
+	conn, err := clickhouse.Open(c.options(*c.database))
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: %w", err)
+	}
+	if err := waitPing(ctx, conn, *c.addr, wait, log); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func waitPing(ctx context.Context, conn driver.Conn, addr string, wait time.Duration, log *slog.Logger) error {
+	deadline := time.Now().Add(wait)
+	for attempt := 0; ; attempt++ {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := conn.Ping(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("clickhouse: no answer at %s: %w (start one with 'scripts/clickhouse.sh start')", addr, err)
+		}
+		if attempt == 0 {
+			log.Warn("waiting for ClickHouse", slog.String("addr", addr), slog.Any("err", err))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}

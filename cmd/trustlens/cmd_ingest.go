@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trustlens/trustlens/ingest"
+)
+
+// ingestSettings are the consumer settings shared by ingest and run.
+type ingestSettings struct {
+	group     *string
+	batchSize *int
+	flush     *time.Duration
+}
+
+func (s *settings) ingest() ingestSettings {
+	return ingestSettings{
+		group:     s.String("group-id", "TRUSTLENS_INGEST_GROUP", "trustlens-ingest", "Kafka consumer group of the ingest processes"),
+		batchSize: s.Int("batch-size", "TRUSTLENS_INGEST_BATCH_SIZE", 20000, 1, 1000000, "events per ClickHouse insert (flush on size)"),
+		flush:     s.Duration("flush-interval", "TRUSTLENS_INGEST_FLUSH_INTERVAL", time.Second, 10*time.Millisecond, time.Minute, "flush a batch at least this often (flush on age)"),
+	}
+}
+
+func (is ingestSettings) config(k kafkaSettings, conn driver.Conn, log *slog.Logger, reg prometheus.Registerer) ingest.Config {
+	return ingest.Config{
+		Brokers:       k.brokerList(),
+		TopicPrefix:   *k.prefix,
+		GroupID:       *is.group,
+		Conn:          conn,
+		BatchSize:     *is.batchSize,
+		FlushInterval: *is.flush,
+		Logger:        log,
+		Registerer:    reg,
+	}
+}
+
+func cmdIngest(ctx context.Context, args []string, e env) error {
+	s := newSettings("ingest", "Consume the three event topics into ClickHouse (one consumer group: run several to scale out). Bad messages go to the dead-letter topic and ingest_errors.", e)
+	k := s.kafka()
+	ch := s.clickhouse()
+	is := s.ingest()
+	metricsAddr := s.String("metrics-addr", "TRUSTLENS_METRICS_ADDR", "127.0.0.1:9101", "address of /metrics, /healthz and /readyz (empty = none)")
+	s.hostPort(metricsAddr, "metrics-addr", "TRUSTLENS_METRICS_ADDR", true)
+	logs := s.logging()
+	if err := s.parse(args); err != nil {
+		return err
+	}
+	log := logs.logger(e.stderr)
+	if *k.brokers == "" {
+		return fmt.Errorf("--kafka-brokers / TRUSTLENS_KAFKA_BROKERS: required for ingest (use 'trustlens run' for the embedded broker, or point it at 'trustlens broker' on %s)", *k.embeddedAddr)
+	}
+	if err := ch.migrate(ctx, log, 60*time.Second); err != nil {
+		return err
+	}
+	conn, err := ch.open(ctx, log, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	reg := newRegistry()
+	in, err := ingest.New(is.config(k, conn, log, reg))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	if *metricsAddr != "" {
+		ln, err := listen(*metricsAddr, "metrics")
+		if err != nil {
+			return err
+		}
+		go func() { errc <- serveHTTP(ctx, ln, opsHandler(reg, in.Ready), log) }()
+	} else {
+		errc <- nil
+	}
+	log.Info("ingest starting", slog.Any("brokers", k.brokerList()), slog.String("group", *is.group), slog.String("database", *ch.database))
+	err = in.Run(ctx)
+	cancel()
+	if herr := <-errc; err == nil {
+		err = herr
+	}
+	return err
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/trustlens/trustlens/broker"
+	"github.com/trustlens/trustlens/ingest"
+)
+
+func cmdRun(ctx context.Context, args []string, e env) error {
+	s := newSettings("run", "Run everything in one process: migrations, ingest and the dashboard. With no TRUSTLENS_KAFKA_BROKERS an embedded Kafka-protocol broker serves TRUSTLENS_EMBEDDED_KAFKA_ADDR; --demo also streams simulated history and live incidents.", e)
+	k := s.kafka()
+	ch := s.clickhouse()
+	is := s.ingest()
+	w := s.web()
+	demo := s.Bool("demo", "TRUSTLENS_DEMO", false, "also stream simulated data: months of history, then live incidents")
+	demoSeed := s.Int("demo-seed", "TRUSTLENS_DEMO_SEED", 1, 0, 1<<30, "seed of the demo simulation")
+	logs := s.logging()
+	if err := s.parse(args); err != nil {
+		return err
+	}
+	log := logs.logger(e.stderr)
+	policy, err := w.policy()
+	if err != nil {
+		return err
+	}
+	ln, err := listen(*w.addr, "dashboard")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	if *k.brokers == "" {
+		b, err := broker.Start(broker.Config{Addr: *k.embeddedAddr, TopicPrefix: *k.prefix, Partitions: 4})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		log.Info("embedded Kafka broker ready", slog.String("addr", b.Addr()))
+	}
+	if err := ch.migrate(ctx, log, 60*time.Second); err != nil {
+		return err
+	}
+	conn, err := ch.open(ctx, log, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	reg := newRegistry()
+	in, err := ingest.New(is.config(k, conn, log, reg))
+	if err != nil {
+		return err
+	}
+	srv := w.handler(conn, policy, log, reg, in.Ready)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	start := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := fn(ctx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				log.Error(name+" stopped", slog.Any("err", err))
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("%s: %w", name, err)
+				}
+				mu.Unlock()
+				cancel()
+			}
+		}()
+	}
+	start("ingest", in.Run)
+	start("dashboard", func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler(), log) })
+	if *demo {
+		start("demo", func(ctx context.Context) error {
+			return runDemo(ctx, k.brokerList(), *k.prefix, int64(*demoSeed), log, e.stdout)
+		})
+	}
+	fmt.Fprintf(e.stdout, "\ntrustlens is running.\n  Dashboard: %s\n  Kafka:     %s\n  Stop:      Ctrl-C\n\n", dashboardURL(ln), k.brokerList()[0])
+	<-ctx.Done()
+	log.Info("shutting down")
+	wg.Wait()
+	return first
+}

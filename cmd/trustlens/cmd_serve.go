@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trustlens/trustlens"
+	"github.com/trustlens/trustlens/analytics"
+	"github.com/trustlens/trustlens/dashboard"
+)
+
+// webSettings are the dashboard settings shared by serve and run.
+type webSettings struct {
+	addr, policyFile, authToken *string
+	queryTimeout                *time.Duration
+}
+
+func (s *settings) web() webSettings {
+	w := webSettings{
+		addr:         s.String("http-addr", "TRUSTLENS_HTTP_ADDR", "127.0.0.1:8080", "address of the dashboard and JSON API"),
+		policyFile:   s.String("policy-file", "TRUSTLENS_POLICY_FILE", "", "YAML file overriding the default policy (SPEC §2.4)"),
+		authToken:    s.String("auth-token", "TRUSTLENS_AUTH_TOKEN", "", "require this token (login form or Authorization: Bearer) on every page and API route"),
+		queryTimeout: s.Duration("query-timeout", "TRUSTLENS_QUERY_TIMEOUT", 10*time.Second, time.Second, 5*time.Minute, "ClickHouse max_execution_time of a dashboard query"),
+	}
+	s.hostPort(w.addr, "http-addr", "TRUSTLENS_HTTP_ADDR", false)
+	return w
+}
+
+func (w webSettings) policy() (trustlens.Policy, error) {
+	if *w.policyFile == "" {
+		return trustlens.DefaultPolicy(), nil
+	}
+	p, err := analytics.LoadPolicy(*w.policyFile)
+	if err != nil {
+		return p, fmt.Errorf("--policy-file / TRUSTLENS_POLICY_FILE: %w", err)
+	}
+	return p, nil
+}
+
+// handler builds the dashboard on conn.
+func (w webSettings) handler(conn driver.Conn, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) *dashboard.Server {
+	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout))
+	return dashboard.New(store, dashboard.Config{
+		Logger:         log,
+		AuthToken:      *w.authToken,
+		Registerer:     reg,
+		Gatherer:       reg,
+		Ready:          ready,
+		RequestTimeout: *w.queryTimeout + 5*time.Second,
+	})
+}
+
+// dashboardURL is the address to open in a browser.
+func dashboardURL(ln net.Listener) string {
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+func cmdServe(ctx context.Context, args []string, e env) error {
+	s := newSettings("serve", "Serve the dashboard pages and the JSON API.", e)
+	ch := s.clickhouse()
+	w := s.web()
+	logs := s.logging()
+	if err := s.parse(args); err != nil {
+		return err
+	}
+	log := logs.logger(e.stderr)
+	policy, err := w.policy()
+	if err != nil {
+		return err
+	}
+	ln, err := listen(*w.addr, "dashboard")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if err := ch.migrate(ctx, log, 60*time.Second); err != nil {
+		return err
+	}
+	conn, err := ch.open(ctx, log, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	srv := w.handler(conn, policy, log, newRegistry(), nil)
+	fmt.Fprintf(e.stdout, "trustlens dashboard: %s\n", dashboardURL(ln))
+	return serveHTTP(ctx, ln, srv.Handler(), log)
+}
