@@ -41,6 +41,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		defer b.Close()
+		*k.embeddedAddr = b.Addr() // the real port when :0 was asked for
 		log.Info("embedded Kafka broker ready", slog.String("addr", b.Addr()))
 	}
 	if err := ch.migrate(ctx, log, 60*time.Second); err != nil {

@@ -48,6 +48,7 @@ func commands() []command {
 		{"produce", "publish newline-delimited JSON events to a topic (stdin by default)", cmdProduce},
 		{"simulate", "generate a realistic history and/or a live stream of events", cmdSimulate},
 		{"broker", "the embedded Kafka-protocol broker alone (in memory)", cmdBroker},
+		{"healthcheck", "exit 0 when a URL answers 200 (for container health checks)", cmdHealthcheck},
 	}
 }
 
@@ -58,7 +59,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'trustlens <command> --help' for the flags of a command.")

@@ -1,0 +1,46 @@
+# trustlens — see README.md. Every target works on a fresh Debian machine with Go.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/trustlens
+export TRUSTLENS_CLICKHOUSE_ADDR ?= 127.0.0.1:9000
+
+.PHONY: run build assets test test-unit fuzz bench lint clean clickhouse-start clickhouse-stop clickhouse-status
+
+## run: local ClickHouse + embedded broker + demo data; prints the dashboard URL (Ctrl-C stops)
+run: build clickhouse-start
+	./$(BIN) run --demo
+
+## build: the single binary, with the chart library embedded
+build: assets
+	$(GO) build -o $(BIN) ./cmd/trustlens
+
+## assets: install echarts from npm (pinned lockfile) and copy it into the embedded static folder
+assets:
+	scripts/assets.sh
+
+## test: unit and integration tests against the real local ClickHouse and the embedded broker
+test: clickhouse-start assets
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 18m ./...
+	$(GO) test -count=1 -run='^$$' -fuzz=FuzzDecode -fuzztime=10s .
+
+## bench: performance figures (ingest rate vs ClickHouse's Kafka engine, API latency)
+bench: build clickhouse-start
+	$(GO) run ./cmd/trustlens-bench
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clickhouse-start:
+	scripts/clickhouse.sh start
+clickhouse-stop:
+	scripts/clickhouse.sh stop
+clickhouse-status:
+	scripts/clickhouse.sh status
+
+## clean: remove build output and the local ClickHouse's data (stops it first)
+clean:
+	-scripts/clickhouse.sh stop
+	rm -rf bin .local testdata/output
