@@ -1,0 +1,42 @@
+package dashboard
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes registers the middleware and every route of the dashboard.
+//
+// Middleware, outermost first: request id, security headers, logging and
+// latency (which also runs the error handler), panic recovery, request
+// timeout, authentication, concurrency limit.
+func (s *Server) routes() {
+	e := s.echo
+	e.Use(s.withRequestID, s.securityHeaders, s.observe, s.recoverPanic, s.timeout, s.authenticate, s.limit)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	if s.cfg.Gatherer != nil {
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{})))
+	}
+
+	e.GET("/api/v1/summary", s.apiSummary)
+	e.GET("/api/v1/incidents", s.apiIncidents)
+	e.GET("/api/v1/incidents/:id", s.apiIncident)
+	e.GET("/api/v1/cadence/overdue", s.apiOverdue)
+	e.GET("/api/v1/churn", s.apiChurn)
+	e.GET("/api/v1/compensation", s.apiCompensation)
+	e.GET("/api/v1/trends", s.apiTrends)
+
+	e.GET("/", s.overviewPage)
+	e.GET("/audit", s.auditPage)
+	e.GET("/incidents/:id", s.incidentPage)
+	e.GET("/churn", s.churnPage)
+	e.GET("/compensation", s.compensationPage)
+	e.GET("/static/*", s.staticFiles)
+
+	e.GET("/login", s.loginForm)
+	e.POST("/login", s.login)
+	e.GET("/logout", s.logout)
+	e.POST("/logout", s.logout)
+}
