@@ -74,7 +74,7 @@ func (s *Server) errorStatus(c echo.Context, err error) (int, string) {
 		return http.StatusNotFound, "not found"
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, fmt.Sprintf("the request took longer than %s; narrow the date range or try again", s.cfg.RequestTimeout)
-	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+	case errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable, "the request was cancelled"
 	}
 	return http.StatusInternalServerError, "internal error"

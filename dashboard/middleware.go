@@ -130,11 +130,10 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 // routeLabel is the route pattern of c ("/api/v1/incidents/:id"), or
 // "unmatched" for a request no route matched.
 func routeLabel(c echo.Context) string {
-	p := c.Path()
-	if p == "" || p == "/*" && c.Response().Status == http.StatusNotFound {
-		return "unmatched"
+	if p := c.Path(); p != "" {
+		return p
 	}
-	return p
+	return "unmatched"
 }
 
 // methodLabel keeps the method label to the standard methods.
