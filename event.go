@@ -257,6 +257,28 @@ var typeRules = map[string]map[string]fieldRule{
 	},
 }
 
+// typeSpec is the rules of one type with its non-common field names in a
+// fixed order (for stable errors).
+type typeSpec struct {
+	rules map[string]fieldRule
+	names []string
+}
+
+var typeSpecs = func() map[string]*typeSpec {
+	out := map[string]*typeSpec{}
+	for typ, rules := range typeRules {
+		sp := &typeSpec{rules: rules}
+		for f := range rules {
+			if f != "incident_id" && f != "customer_id" {
+				sp.names = append(sp.names, f)
+			}
+		}
+		sort.Strings(sp.names)
+		out[typ] = sp
+	}
+	return out
+}()
+
 // Types lists every event type, sorted.
 func Types() []string {
 	out := make([]string, 0, len(typeRules))
@@ -284,7 +306,10 @@ func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-var minOccurredAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+var (
+	minOccurredAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxStoredTime = time.Date(2106, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // Decode parses and validates one message of stream s. now bounds
 // occurred_at (at most 24 h ahead). The error is a *ValidationError naming
@@ -297,12 +322,13 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	if !utf8.Valid(raw) {
 		return ev, invalid("", "message is not valid UTF-8")
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return ev, invalid("", "not a JSON object: %s", jsonErr(err))
+	fields := &jsonFields{list: make([]jsonField, 0, 16)}
+	kind, err := parseJSONObject(string(raw), fields)
+	if err != nil {
+		return ev, invalid("", "not valid JSON: %v", err)
 	}
-	if fields == nil {
-		return ev, invalid("", "not a JSON object: null")
+	if kind != 0 {
+		return ev, invalid("", "not a JSON object: got %s", jsonKind(kind))
 	}
 
 	id, err := readString(fields, "event_id", ruleIDReq)
@@ -314,7 +340,7 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	if err != nil {
 		return ev, err
 	}
-	rules, ok := typeRules[typ]
+	spec, ok := typeSpecs[typ]
 	if !ok {
 		return ev, invalid("type", "unknown event type %q", typ)
 	}
@@ -338,7 +364,7 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	// incident_id and customer_id are common fields: checked everywhere,
 	// required where the type says so.
 	for _, f := range []string{"incident_id", "customer_id"} {
-		r, ok := rules[f]
+		r, ok := spec.rules[f]
 		if !ok {
 			r = ruleID
 		}
@@ -354,15 +380,8 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	}
 
 	// the other fields of this type, in a fixed order for stable errors
-	names := make([]string, 0, len(rules))
-	for f := range rules {
-		if f != "incident_id" && f != "customer_id" {
-			names = append(names, f)
-		}
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		if err := ev.set(fields, f, rules[f]); err != nil {
+	for _, f := range spec.names {
+		if err := ev.set(fields, f, spec.rules[f]); err != nil {
 			return ev, err
 		}
 	}
@@ -378,7 +397,7 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 		return ev, invalid("csat", "a feedback event needs csat or sentiment (neither was given)")
 	}
 
-	ev.Extra, err = extraFields(fields, rules)
+	ev.Extra, err = extraFields(fields, spec.rules)
 	if err != nil {
 		return ev, err
 	}
@@ -387,32 +406,67 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 
 var commonFields = map[string]bool{"event_id": true, "type": true, "occurred_at": true, "incident_id": true, "customer_id": true}
 
-func extraFields(fields map[string]json.RawMessage, rules map[string]fieldRule) (string, error) {
-	extra := map[string]json.RawMessage{}
-	for k, v := range fields {
-		if commonFields[k] {
+func extraFields(fields *jsonFields, rules map[string]fieldRule) (string, error) {
+	var extra []jsonField
+	for _, f := range fields.list {
+		if commonFields[f.key] {
 			continue
 		}
-		if _, ok := rules[k]; ok {
+		if _, ok := rules[f.key]; ok {
 			continue
 		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, v); err != nil {
-			return "", invalid(k, "not valid JSON: %s", jsonErr(err))
-		}
-		extra[k] = buf.Bytes()
+		extra = append(extra, f)
 	}
 	if len(extra) == 0 {
 		return "{}", nil
 	}
-	b, err := json.Marshal(extra)
-	if err != nil {
-		return "", invalid("", "unknown fields cannot be kept: %v", err)
+	// sorted by name; of repeated names the last wins (as in encoding/json)
+	sort.SliceStable(extra, func(i, j int) bool { return extra[i].key < extra[j].key })
+	// Written by hand rather than with json.Marshal, which would escape
+	// <, > and & and so change the producer's text.
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, f := range extra {
+		if i+1 < len(extra) && extra[i+1].key == f.key {
+			continue
+		}
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		writeJSONString(&buf, f.key)
+		buf.WriteByte(':')
+		if err := json.Compact(&buf, []byte(fields.raw(f))); err != nil {
+			return "", invalid("", "unknown field %q cannot be kept: %s", clip(f.key), jsonErr(err))
+		}
 	}
-	return string(b), nil
+	buf.WriteByte('}')
+	return buf.String(), nil
 }
 
-func (ev *Event) set(fields map[string]json.RawMessage, f string, r fieldRule) error {
+// writeJSONString writes s as a JSON string without HTML escaping.
+func writeJSONString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)           // a string always encodes
+	buf.Truncate(buf.Len() - 1) // Encode appends a newline
+}
+
+// jsonKind names the kind of a JSON value for error messages.
+func jsonKind(kind byte) string {
+	switch kind {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+func (ev *Event) set(fields *jsonFields, f string, r fieldRule) error {
 	switch r.kind {
 	case fString:
 		v, err := readString(fields, f, r)
@@ -498,6 +552,11 @@ func (ev *Event) set(fields map[string]json.RawMessage, f string, r fieldRule) e
 		if err != nil {
 			return err
 		}
+		// the column is a DateTime: only 1970-01-01 … 2105 can be stored,
+		// and a promise outside this century is a producer bug.
+		if v != nil && (v.Before(minOccurredAt) || !v.Before(maxStoredTime)) {
+			return invalid(f, "%s is outside 2000-01-01 … 2105-12-31", v.Format(time.RFC3339))
+		}
 		if f == "next_update_at" {
 			ev.NextUpdateAt = v
 		}
@@ -505,36 +564,29 @@ func (ev *Event) set(fields map[string]json.RawMessage, f string, r fieldRule) e
 	return nil
 }
 
-// present reports whether f is in the message and not null.
-func present(fields map[string]json.RawMessage, f string) (json.RawMessage, bool) {
-	v, ok := fields[f]
-	if !ok || string(bytes.TrimSpace(v)) == "null" {
-		return nil, false
-	}
-	return v, true
-}
-
-func readString(fields map[string]json.RawMessage, f string, r fieldRule) (string, error) {
-	raw, ok := present(fields, f)
+func readString(fields *jsonFields, f string, r fieldRule) (string, error) {
+	raw, ok := fields.get(f)
 	if !ok {
 		if r.required {
 			return "", invalid(f, "required field is missing")
 		}
 		return "", nil
 	}
-	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", invalid(f, "must be a string, got %s", clip(string(raw)))
+	v, err := fields.stringValue(raw)
+	if err != nil {
+		return "", invalid(f, "must be a string, got %s", clip(fields.raw(raw)))
 	}
-	n := utf8.RuneCountInString(v)
 	if r.required && v == "" {
 		return "", invalid(f, "must not be empty")
 	}
-	if r.minLen > 0 && n < r.minLen {
-		return "", invalid(f, "must be %d to %d characters, got %q", r.minLen, r.maxLen, v)
-	}
-	if r.maxLen > 0 && n > r.maxLen {
-		return "", invalid(f, "must be at most %d characters, got %d", r.maxLen, n)
+	if r.minLen > 0 || r.maxLen > 0 {
+		n := utf8.RuneCountInString(v)
+		if r.minLen > 0 && n < r.minLen {
+			return "", invalid(f, "must be %d to %d characters, got %q", r.minLen, r.maxLen, v)
+		}
+		if r.maxLen > 0 && n > r.maxLen {
+			return "", invalid(f, "must be at most %d characters, got %d: %q", r.maxLen, n, clip(v))
+		}
 	}
 	if r.oneOf != nil && !contains(r.oneOf, v) {
 		return "", invalid(f, "must be one of %s, got %q", strings.Join(r.oneOf, ", "), clip(v))
@@ -545,65 +597,80 @@ func readString(fields map[string]json.RawMessage, f string, r fieldRule) (strin
 	return v, nil
 }
 
-func readStrings(fields map[string]json.RawMessage, f string) ([]string, error) {
-	raw, ok := present(fields, f)
+func readStrings(fields *jsonFields, f string) ([]string, error) {
+	raw, ok := fields.get(f)
 	if !ok {
 		return nil, nil
 	}
-	var v []string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, invalid(f, "must be a list of strings, got %s", clip(string(raw)))
+	var v []*string
+	if raw.kind != '[' || json.Unmarshal([]byte(fields.raw(raw)), &v) != nil {
+		return nil, invalid(f, "must be a list of strings, got %s", clip(fields.raw(raw)))
 	}
-	return v, nil
+	out := make([]string, len(v))
+	for i, s := range v {
+		if s == nil {
+			return nil, invalid(f, "must be a list of strings, got %s", clip(fields.raw(raw)))
+		}
+		out[i] = *s
+	}
+	return out, nil
 }
 
-func readNumber(fields map[string]json.RawMessage, f string, r fieldRule) (*float64, error) {
-	raw, ok := present(fields, f)
+func readNumber(fields *jsonFields, f string, r fieldRule) (*float64, error) {
+	raw, ok := fields.get(f)
 	if !ok {
 		if r.required {
 			return nil, invalid(f, "required field is missing")
 		}
 		return nil, nil
 	}
-	var v float64
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, invalid(f, "must be a number, got %s", clip(string(raw)))
+	v, err := fields.numberValue(raw)
+	if err != nil {
+		if raw.kind == '0' {
+			return nil, invalid(f, "number out of range: %s", clip(fields.raw(raw)))
+		}
+		return nil, invalid(f, "must be a number, got %s", clip(fields.raw(raw)))
 	}
 	if r.kind == fInt && v != math.Trunc(v) {
-		return nil, invalid(f, "must be a whole number, got %s", clip(string(raw)))
+		return nil, invalid(f, "must be a whole number, got %s", clip(fields.raw(raw)))
 	}
 	if v < r.min || v > r.max {
 		if r.max == math.MaxFloat64 {
-			return nil, invalid(f, "must be ≥ %g, got %s", r.min, clip(string(raw)))
+			return nil, invalid(f, "must be ≥ %g, got %s", r.min, clip(fields.raw(raw)))
 		}
-		return nil, invalid(f, "must be between %g and %g, got %s", r.min, r.max, clip(string(raw)))
+		return nil, invalid(f, "must be between %g and %g, got %s", r.min, r.max, clip(fields.raw(raw)))
+	}
+	if v == 0 {
+		v = 0 // no negative zero
 	}
 	return &v, nil
 }
 
-func readBool(fields map[string]json.RawMessage, f string) (bool, error) {
-	raw, ok := present(fields, f)
+func readBool(fields *jsonFields, f string) (bool, error) {
+	raw, ok := fields.get(f)
 	if !ok {
 		return false, nil
 	}
-	var v bool
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return false, invalid(f, "must be true or false, got %s", clip(string(raw)))
+	switch raw.kind {
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
 	}
-	return v, nil
+	return false, invalid(f, "must be true or false, got %s", clip(fields.raw(raw)))
 }
 
-func readTime(fields map[string]json.RawMessage, f string, required bool) (*time.Time, error) {
-	raw, ok := present(fields, f)
+func readTime(fields *jsonFields, f string, required bool) (*time.Time, error) {
+	raw, ok := fields.get(f)
 	if !ok {
 		if required {
 			return nil, invalid(f, "required field is missing")
 		}
 		return nil, nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, invalid(f, "not RFC 3339: %s", clip(string(raw)))
+	s, err := fields.stringValue(raw)
+	if err != nil {
+		return nil, invalid(f, "not RFC 3339: %s", clip(fields.raw(raw)))
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -614,16 +681,18 @@ func readTime(fields map[string]json.RawMessage, f string, required bool) (*time
 }
 
 func isCurrency(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, c := range s {
-		if c < 'A' || c > 'Z' {
-			return false
-		}
-	}
-	return true
+	return len(s) == 3 && strings.Contains(iso4217, s+" ")
 }
+
+// iso4217 lists the ISO 4217 currency codes (current ones, funds and the
+// X codes, plus a few recently withdrawn ones still seen in old systems).
+const iso4217 = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD " +
+	"CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD " +
+	"HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD " +
+	"MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR " +
+	"RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS " +
+	"UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX " +
+	"YER ZAR ZMW ZWG ZWL "
 
 func contains(list []string, v string) bool {
 	for _, x := range list {

@@ -1,0 +1,132 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+)
+
+// metrics are the Prometheus series of the ingest pipeline.
+type metrics struct {
+	consumed         *prometheus.CounterVec
+	inserted         *prometheus.CounterVec
+	deadLettered     *prometheus.CounterVec
+	batchSize        prometheus.Histogram
+	batchSeconds     prometheus.Histogram
+	lag              *prometheus.GaugeVec
+	clickhouseErrors prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		consumed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trustlens_ingest_consumed_total", Help: "Messages consumed and stored (valid or dead-lettered), by topic.",
+		}, []string{"topic"}),
+		inserted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trustlens_ingest_inserted_total", Help: "Rows inserted into ClickHouse, by table.",
+		}, []string{"table"}),
+		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trustlens_ingest_dead_lettered_total", Help: "Bad messages sent to the dead-letter topic, by source topic and the field at fault (\"json\" for the message as a whole).",
+		}, []string{"topic", "reason"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "trustlens_ingest_batch_size", Help: "Messages per stored batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 10),
+		}),
+		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "trustlens_ingest_batch_seconds", Help: "Time to store and commit one batch, retries included.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+		}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "trustlens_ingest_lag", Help: "Messages behind the end of the topic, summed over the partitions this process reads (as of the last fetched message).",
+		}, []string{"topic"}),
+		clickhouseErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trustlens_ingest_clickhouse_errors_total", Help: "Failed ClickHouse inserts (each retry counts).",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	m.consumed, err = register(reg, m.consumed, err)
+	m.inserted, err = register(reg, m.inserted, err)
+	m.deadLettered, err = register(reg, m.deadLettered, err)
+	m.batchSize, err = register(reg, m.batchSize, err)
+	m.batchSeconds, err = register(reg, m.batchSeconds, err)
+	m.lag, err = register(reg, m.lag, err)
+	m.clickhouseErrors, err = register(reg, m.clickhouseErrors, err)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: register metrics: %w", err)
+	}
+	return m, nil
+}
+
+// register adds c to reg; a collector already registered (a second
+// Ingester on the same registry) is shared. An earlier error is passed on.
+func register[T prometheus.Collector](reg prometheus.Registerer, c T, err error) (T, error) {
+	if err != nil {
+		return c, err
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(T); ok {
+				return existing, nil
+			}
+		}
+		return c, err
+	}
+	return c, nil
+}
+
+// lagTracker keeps the lag of each partition seen lately (from the high
+// watermark the broker sends with each fetch) and publishes the sum per
+// topic. kafka-go's Reader.Stats().Lag is one number for the whole group
+// reader, so it cannot be split by topic. A partition not fetched from for
+// lagExpiry (moved to another group member) is forgotten.
+type lagTracker struct {
+	m      *metrics
+	parts  map[topicPartition]lagEntry
+	topics map[string]bool // topics with a published value
+}
+
+type lagEntry struct {
+	lag  int64
+	seen time.Time
+}
+
+const lagExpiry = time.Minute
+
+func newLagTracker(m *metrics) *lagTracker {
+	return &lagTracker{m: m, parts: map[topicPartition]lagEntry{}, topics: map[string]bool{}}
+}
+
+// observe records the last message of each partition in msgs.
+func (l *lagTracker) observe(msgs []kafka.Message) {
+	now := time.Now()
+	for i := range msgs {
+		m := &msgs[i]
+		if m.HighWaterMark > 0 {
+			l.parts[topicPartition{m.Topic, m.Partition}] = lagEntry{lag: max(m.HighWaterMark-m.Offset-1, 0), seen: now}
+		}
+	}
+	sums := map[string]int64{}
+	for tp, e := range l.parts {
+		if now.Sub(e.seen) > lagExpiry {
+			delete(l.parts, tp)
+			continue
+		}
+		sums[tp.topic] += e.lag
+	}
+	for topic := range l.topics {
+		if _, ok := sums[topic]; !ok {
+			l.m.lag.WithLabelValues(topic).Set(0)
+		}
+	}
+	for topic, n := range sums {
+		l.m.lag.WithLabelValues(topic).Set(float64(n))
+		l.topics[topic] = true
+	}
+}
