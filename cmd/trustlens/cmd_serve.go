@@ -17,8 +17,8 @@ import (
 
 // webSettings are the dashboard settings shared by serve and run.
 type webSettings struct {
-	addr, policyFile, authToken *string
-	queryTimeout                *time.Duration
+	addr, policyFile, authToken, clock *string
+	queryTimeout                       *time.Duration
 }
 
 func (s *settings) web() webSettings {
@@ -28,8 +28,27 @@ func (s *settings) web() webSettings {
 		authToken:    s.String("auth-token", "TRUSTLENS_AUTH_TOKEN", "", "require this token (login form or Authorization: Bearer) on every page and API route"),
 		queryTimeout: s.Duration("query-timeout", "TRUSTLENS_QUERY_TIMEOUT", 10*time.Second, time.Second, 5*time.Minute, "ClickHouse max_execution_time of a dashboard query"),
 	}
+	w.clock = s.String("clock", "TRUSTLENS_CLOCK", "", "compute every figure as of this RFC 3339 instant instead of now (reproducible reports and tests)")
 	s.hostPort(w.addr, "http-addr", "TRUSTLENS_HTTP_ADDR", false)
+	s.Check(func() error {
+		if *w.clock == "" {
+			return nil
+		}
+		if _, err := time.Parse(time.RFC3339, *w.clock); err != nil {
+			return fmt.Errorf("--clock / TRUSTLENS_CLOCK: not an RFC 3339 instant: %q", *w.clock)
+		}
+		return nil
+	})
 	return w
+}
+
+// now is the clock of the figures: the real one, or the fixed --clock.
+func (w webSettings) now() func() time.Time {
+	if *w.clock == "" {
+		return time.Now
+	}
+	t, _ := time.Parse(time.RFC3339, *w.clock)
+	return func() time.Time { return t }
 }
 
 func (w webSettings) policy() (trustlens.Policy, error) {
@@ -45,7 +64,7 @@ func (w webSettings) policy() (trustlens.Policy, error) {
 
 // handler builds the dashboard on conn.
 func (w webSettings) handler(conn driver.Conn, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) *dashboard.Server {
-	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout))
+	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout), analytics.WithClock(w.now()))
 	return dashboard.New(store, dashboard.Config{
 		Logger:         log,
 		AuthToken:      *w.authToken,
@@ -53,6 +72,7 @@ func (w webSettings) handler(conn driver.Conn, policy trustlens.Policy, log *slo
 		Gatherer:       reg,
 		Ready:          ready,
 		RequestTimeout: *w.queryTimeout + 5*time.Second,
+		Now:            w.now(),
 	})
 }
 
