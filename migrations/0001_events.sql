@@ -1,7 +1,9 @@
 -- The event tables of SPEC §2.5. ReplacingMergeTree collapses a redelivered
 -- event (same sorting key, which ends in event_id) at merge time; every query
 -- still counts each event_id once, so counts are right before merges too.
-CREATE TABLE IF NOT EXISTS {{.DB}}.incident_events (
+-- In cluster mode {{.OnCluster}} is " ON CLUSTER <name>" and the engine is
+-- the Replicated variant; on a single node both render to the plain form.
+CREATE TABLE IF NOT EXISTS {{.DB}}.incident_events{{.OnCluster}} (
     event_id        String,
     type            String,
     occurred_at     DateTime('UTC'),
@@ -20,11 +22,11 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.incident_events (
     kafka_topic     String,
     kafka_partition Int32,
     kafka_offset    Int64
-) ENGINE = ReplacingMergeTree
+) ENGINE = {{engine "ReplacingMergeTree" "incident_events"}}
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (incident_id, event_id);
 
-CREATE TABLE IF NOT EXISTS {{.DB}}.communication_events (
+CREATE TABLE IF NOT EXISTS {{.DB}}.communication_events{{.OnCluster}} (
     event_id             String,
     type                 String,
     occurred_at          DateTime('UTC'),
@@ -45,11 +47,11 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.communication_events (
     kafka_topic          String,
     kafka_partition      Int32,
     kafka_offset         Int64
-) ENGINE = ReplacingMergeTree
+) ENGINE = {{engine "ReplacingMergeTree" "communication_events"}}
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (incident_id, event_id);
 
-CREATE TABLE IF NOT EXISTS {{.DB}}.customer_events (
+CREATE TABLE IF NOT EXISTS {{.DB}}.customer_events{{.OnCluster}} (
     event_id          String,
     type              String,
     occurred_at       DateTime('UTC'),
@@ -71,18 +73,18 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.customer_events (
     kafka_topic       String,
     kafka_partition   Int32,
     kafka_offset      Int64
-) ENGINE = ReplacingMergeTree
+) ENGINE = {{engine "ReplacingMergeTree" "customer_events"}}
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (customer_id, event_id);
 
 -- Messages that failed validation, one row per Kafka position.
-CREATE TABLE IF NOT EXISTS {{.DB}}.ingest_errors (
+CREATE TABLE IF NOT EXISTS {{.DB}}.ingest_errors{{.OnCluster}} (
     ingested_at     DateTime('UTC') DEFAULT now(),
     kafka_topic     String,
     kafka_partition Int32,
     kafka_offset    Int64,
     reason          String,
     raw             String
-) ENGINE = ReplacingMergeTree
+) ENGINE = {{engine "ReplacingMergeTree" "ingest_errors"}}
 PARTITION BY toYYYYMM(ingested_at)
 ORDER BY (kafka_topic, kafka_partition, kafka_offset);

@@ -1,7 +1,7 @@
 -- A first incident_metrics view: one row per complete incident (one with an
 -- incident.detected event), duplicates counted once. It grows with the
 -- analytics migrations.
-CREATE VIEW IF NOT EXISTS {{.DB}}.incident_metrics AS
+CREATE VIEW IF NOT EXISTS {{.DB}}.incident_metrics{{.OnCluster}} AS
 SELECT
     incident_id,
     argMin(severity, (occurred_at, event_id)) AS severity,

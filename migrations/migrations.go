@@ -72,12 +72,32 @@ func All() ([]Migration, error) {
 
 // Params are the values a migration template may use.
 type Params struct {
-	DB string // target database, already validated as an identifier
+	DB      string // target database, already validated as an identifier
+	Cluster string // ClickHouse cluster name; "" = a single server
+}
+
+// OnCluster is " ON CLUSTER <name>" in cluster mode, "" otherwise: write
+// "CREATE TABLE IF NOT EXISTS {{.DB}}.t{{.OnCluster}} (…)".
+func (p Params) OnCluster() string {
+	if p.Cluster == "" {
+		return ""
+	}
+	return " ON CLUSTER " + p.Cluster
+}
+
+// engine renders a MergeTree-family engine: on a single server as given
+// ("ReplacingMergeTree"), in cluster mode as its Replicated variant with a
+// ZooKeeper path per database and table and the {shard}/{replica} macros.
+func (p Params) engine(family, table string) string {
+	if p.Cluster == "" {
+		return family
+	}
+	return fmt.Sprintf("Replicated%s('/clickhouse/tables/{shard}/%s/%s', '{replica}')", family, p.DB, table)
 }
 
 // Statements renders m and splits it into statements.
 func (m Migration) Statements(p Params) ([]string, error) {
-	t, err := template.New(m.Name).Option("missingkey=error").Parse(m.SQL)
+	t, err := template.New(m.Name).Option("missingkey=error").Funcs(template.FuncMap{"engine": p.engine}).Parse(m.SQL)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Name, err)
 	}
@@ -117,20 +137,34 @@ type Result struct {
 	Skipped int      // already applied before
 }
 
+// Option changes how Apply works.
+type Option func(*Params)
+
+// WithCluster applies every statement ON CLUSTER name, with Replicated
+// engines (SPEC §4: "replicated ClickHouse tables").
+func WithCluster(name string) Option { return func(p *Params) { p.Cluster = name } }
+
 // Apply creates database db if needed and applies every migration not yet
 // recorded in it. conn may be connected to any database.
-func Apply(ctx context.Context, conn driver.Conn, db string) (Result, error) {
+func Apply(ctx context.Context, conn driver.Conn, db string, opts ...Option) (Result, error) {
 	var res Result
+	p := Params{DB: db}
+	for _, o := range opts {
+		o(&p)
+	}
 	if !ValidDatabase(db) {
 		return res, fmt.Errorf("migrations: database name %q is not a plain identifier", db)
+	}
+	if p.Cluster != "" && !ValidDatabase(p.Cluster) {
+		return res, fmt.Errorf("migrations: cluster name %q is not a plain identifier", p.Cluster)
 	}
 	all, err := All()
 	if err != nil {
 		return res, err
 	}
 	for _, q := range []string{
-		"CREATE DATABASE IF NOT EXISTS " + db,
-		"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations (version UInt32, name String, applied_at DateTime('UTC') DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version",
+		"CREATE DATABASE IF NOT EXISTS " + db + p.OnCluster(),
+		"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations" + p.OnCluster() + " (version UInt32, name String, applied_at DateTime('UTC') DEFAULT now()) ENGINE = " + p.engine("ReplacingMergeTree", "schema_migrations") + " ORDER BY version",
 	} {
 		if err := conn.Exec(ctx, q); err != nil {
 			return res, fmt.Errorf("migrations: prepare %s: %w", db, err)
@@ -145,7 +179,7 @@ func Apply(ctx context.Context, conn driver.Conn, db string) (Result, error) {
 			res.Skipped++
 			continue
 		}
-		stmts, err := m.Statements(Params{DB: db})
+		stmts, err := m.Statements(p)
 		if err != nil {
 			return res, fmt.Errorf("migrations: %w", err)
 		}

@@ -23,6 +23,29 @@ func TestStatementsSplitAndRender(t *testing.T) {
 	}
 }
 
+func TestClusterRendering(t *testing.T) {
+	m := migrations.Migration{Version: 1, Name: "0001_x.sql", SQL: "CREATE TABLE IF NOT EXISTS {{.DB}}.t{{.OnCluster}} (x UInt8) ENGINE = {{engine \"ReplacingMergeTree\" \"t\"}} ORDER BY x;\n"}
+	cases := []struct {
+		name string
+		p    migrations.Params
+		want string
+	}{
+		{"single", migrations.Params{DB: "d"}, "CREATE TABLE IF NOT EXISTS d.t (x UInt8) ENGINE = ReplacingMergeTree ORDER BY x"},
+		{"cluster", migrations.Params{DB: "d", Cluster: "c"}, "CREATE TABLE IF NOT EXISTS d.t ON CLUSTER c (x UInt8) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/d/t', '{replica}') ORDER BY x"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := m.Statements(tc.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestValidDatabase(t *testing.T) {
 	for name, want := range map[string]bool{"trustlens": true, "t_1": true, "": false, "a-b": false, "x; DROP": false, "1abc": false} {
 		if got := migrations.ValidDatabase(name); got != want {
