@@ -15,8 +15,8 @@ import (
 
 // chSettings are the ClickHouse settings of SPEC §4.
 type chSettings struct {
-	addr, database, user, password *string
-	maxConns                       *int
+	addr, database, user, password, cluster *string
+	maxConns                                *int
 }
 
 func (s *settings) clickhouse() chSettings {
@@ -25,12 +25,16 @@ func (s *settings) clickhouse() chSettings {
 		database: s.String("clickhouse-database", "TRUSTLENS_CLICKHOUSE_DATABASE", "trustlens", "ClickHouse database"),
 		user:     s.String("clickhouse-user", "TRUSTLENS_CLICKHOUSE_USER", "default", "ClickHouse user"),
 		password: s.String("clickhouse-password", "TRUSTLENS_CLICKHOUSE_PASSWORD", "", "ClickHouse password"),
+		cluster:  s.String("clickhouse-cluster", "TRUSTLENS_CLICKHOUSE_CLUSTER", "", "ClickHouse cluster name: create every table ON CLUSTER with Replicated engines (empty = a single server)"),
 		maxConns: s.Int("clickhouse-max-conns", "TRUSTLENS_CLICKHOUSE_MAX_CONNS", 16, 1, 1000, "most open ClickHouse connections"),
 	}
 	s.hostPort(c.addr, "clickhouse-addr", "TRUSTLENS_CLICKHOUSE_ADDR", false)
 	s.Check(func() error {
 		if !migrations.ValidDatabase(*c.database) {
 			return fmt.Errorf("--clickhouse-database / TRUSTLENS_CLICKHOUSE_DATABASE: not a plain identifier: %q", *c.database)
+		}
+		if *c.cluster != "" && !migrations.ValidDatabase(*c.cluster) {
+			return fmt.Errorf("--clickhouse-cluster / TRUSTLENS_CLICKHOUSE_CLUSTER: not a plain identifier: %q", *c.cluster)
 		}
 		return nil
 	})
@@ -66,7 +70,11 @@ func (c chSettings) migrate(ctx context.Context, log *slog.Logger, wait time.Dur
 	if err := waitPing(ctx, admin, *c.addr, wait, log); err != nil {
 		return err
 	}
-	res, err := migrations.Apply(ctx, admin, *c.database)
+	var opts []migrations.Option
+	if *c.cluster != "" {
+		opts = append(opts, migrations.WithCluster(*c.cluster))
+	}
+	res, err := migrations.Apply(ctx, admin, *c.database, opts...)
 	if err != nil {
 		return err
 	}
