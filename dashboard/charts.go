@@ -1,0 +1,650 @@
+package dashboard
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+
+	"github.com/trustlens/trustlens"
+)
+
+// chartView is one chart as the page templates place it: a placeholder
+// element whose data-option attribute carries the ECharts option as JSON,
+// drawn by static/charts.js.
+//
+// go-echarts builds the option (RenderSnippet); its own snippet element
+// and script are not used because they carry an inline style attribute and
+// an inline <script>, both forbidden by the dashboard's Content-Security-
+// Policy.
+type chartView struct {
+	ID     string
+	Option string // ECharts option, JSON
+	Size   string // CSS modifier: "" (normal), "tall", "short"
+	Empty  string // shown instead of the chart when there is nothing to draw
+	Label  string // accessible description of the chart
+}
+
+// Colours shared by every chart (and by app.css).
+const (
+	colorBlue    = "#3867d6"
+	colorTeal    = "#20a39e"
+	colorMet     = "#2f9e66"
+	colorMissed  = "#d64550"
+	colorPending = "#e5a323"
+	colorNA      = "#b7c0cd"
+	colorGrey    = "#8792a2"
+)
+
+var palette = []string{colorBlue, colorTeal, "#f08a4b", "#8a63d2", "#d64550", "#2f9e66"}
+
+// verdictColors colours the habit verdicts everywhere.
+var verdictColors = map[string]string{
+	trustlens.Met: colorMet, trustlens.Missed: colorMissed,
+	trustlens.Pending: colorPending, trustlens.NA: colorNA,
+}
+
+// chartAssetsHost is where go-echarts would load echarts from: our own
+// embedded copy, never a CDN.
+const chartAssetsHost = "/static/vendor/"
+
+// snippet turns a go-echarts chart into a chartView.
+func snippet(id, label string, r render.Renderer) chartView {
+	return chartView{ID: id, Label: label, Option: strings.TrimSpace(r.RenderSnippet().Option)}
+}
+
+// baseOpts are the options every chart shares.
+func baseOpts(id string, legend bool) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: chartAssetsHost}),
+		charts.WithColorsOpts(opts.Colors(palette)),
+		charts.WithAnimation(false),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Top: "0", Left: "center"}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: gridTop(legend), Bottom: "8", ContainLabel: opts.Bool(true)}),
+	}
+}
+
+func gridTop(legend bool) string {
+	if legend {
+		return "36"
+	}
+	return "16"
+}
+
+func valueAxis(name string) opts.YAxis {
+	return opts.YAxis{Type: "value", Name: name, NameLocation: "end",
+		SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}
+}
+
+// percent turns a 0…1 rate into a rounded percentage for a chart (nil → null).
+func percent(r *float64) interface{} {
+	if r == nil {
+		return nil
+	}
+	return math.Round(*r*1000) / 10
+}
+
+// trendChart draws a trend (trust score, compliance…) as a line.
+func trendChart(id string, t trustlens.Trend, name string, scale float64) chartView {
+	if len(t.Points) == 0 {
+		return chartView{ID: id, Empty: "No incidents in this period yet."}
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(append(baseOpts(id, false),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(valueAxis(name)),
+	)...)
+	x := make([]string, len(t.Points))
+	data := make([]opts.LineData, len(t.Points))
+	layout := "2006-01-02"
+	if t.Interval == "month" {
+		layout = "2006-01"
+	}
+	hasValue := false
+	for i, p := range t.Points {
+		x[i] = p.Start.UTC().Format(layout)
+		if p.Value != nil {
+			v := math.Round(*p.Value*scale*10) / 10
+			data[i] = opts.LineData{Value: v}
+			hasValue = true
+		} else {
+			data[i] = opts.LineData{Value: "-"}
+		}
+	}
+	if !hasValue {
+		return chartView{ID: id, Empty: "No incident in this period has a score yet."}
+	}
+	line.SetXAxis(x)
+	line.AddSeries(name, data,
+		charts.WithLineChartOpts(opts.LineChart{Smooth: opts.Bool(true), ConnectNulls: opts.Bool(true), Symbol: "circle", SymbolSize: 7}),
+		charts.WithAreaStyleOpts(opts.AreaStyle{Opacity: opts.Float(0.12)}),
+		charts.WithLineStyleOpts(opts.LineStyle{Width: 3}),
+	)
+	return snippet(id, name+" per "+t.Interval, line)
+}
+
+// ttaBucket is one bar of the time-to-acknowledge histogram.
+type ttaBucket struct {
+	Label    string
+	Upper    int64 // seconds, inclusive; -1 = no upper bound
+	InTarget bool
+	Count    int64
+}
+
+// ttaBuckets spreads incidents over bins that are multiples of the
+// acknowledgement target, so that the target is always a bar boundary.
+// Incidents with no communication yet form the last bar.
+func ttaBuckets(incidents []trustlens.Incident, target int64) []ttaBucket {
+	if target <= 0 {
+		target = 1800
+	}
+	mult := []float64{0.25, 0.5, 1, 2, 4, 8}
+	var b []ttaBucket
+	prev := int64(0)
+	for i, m := range mult {
+		upper := int64(float64(target) * m)
+		label := "≤ " + fmtDurationShort(upper)
+		if i > 0 {
+			label = fmtDurationShort(prev) + "–" + fmtDurationShort(upper)
+		}
+		b = append(b, ttaBucket{Label: label, Upper: upper, InTarget: upper <= target})
+		prev = upper
+	}
+	b = append(b, ttaBucket{Label: "> " + fmtDurationShort(prev), Upper: -1})
+	none := ttaBucket{Label: "not yet", Upper: -2}
+	for _, inc := range incidents {
+		if inc.TTASeconds == nil {
+			none.Count++
+			continue
+		}
+		for i := range b {
+			if b[i].Upper < 0 || *inc.TTASeconds <= b[i].Upper {
+				b[i].Count++
+				break
+			}
+		}
+	}
+	if none.Count > 0 {
+		b = append(b, none)
+	}
+	return b
+}
+
+// ttaChart is the histogram of time to acknowledge.
+func ttaChart(id string, incidents []trustlens.Incident, target int64) chartView {
+	if len(incidents) == 0 {
+		return chartView{ID: id, Empty: "No incidents in this period yet."}
+	}
+	buckets := ttaBuckets(incidents, target)
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, false),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(valueAxis("incidents")),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 0}}),
+	)...)
+	x := make([]string, len(buckets))
+	data := make([]opts.BarData, len(buckets))
+	for i, k := range buckets {
+		x[i] = k.Label
+		color := colorMissed
+		switch {
+		case k.InTarget:
+			color = colorMet
+		case k.Upper == -2:
+			color = colorNA
+		}
+		data[i] = opts.BarData{Value: k.Count, ItemStyle: &opts.ItemStyle{Color: color, BorderRadius: "4"}}
+	}
+	bar.SetXAxis(x)
+	bar.AddSeries("incidents", data, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "20%"}))
+	return snippet(id, "incidents by time to acknowledge", bar)
+}
+
+// habitCounts counts the verdicts of each habit over incidents.
+func habitCounts(incidents []trustlens.Incident) map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
+	for _, h := range trustlens.Habits {
+		out[h] = map[string]int64{}
+	}
+	for _, inc := range incidents {
+		for _, h := range trustlens.Habits {
+			v := inc.Habits[h]
+			if v == "" {
+				continue
+			}
+			out[h][v]++
+		}
+	}
+	return out
+}
+
+// habitsChart stacks met/missed/pending/n/a for each of the seven habits.
+func habitsChart(id string, incidents []trustlens.Incident) chartView {
+	if len(incidents) == 0 {
+		return chartView{ID: id, Empty: "No incidents in this period yet."}
+	}
+	counts := habitCounts(incidents)
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "incidents",
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+	)...)
+	labels := make([]string, len(trustlens.Habits))
+	for i, h := range trustlens.Habits {
+		labels[i] = habitLabel(h)
+	}
+	bar.SetXAxis(labels).XYReversal()
+	for _, v := range []string{trustlens.Met, trustlens.Missed, trustlens.Pending, trustlens.NA} {
+		data := make([]opts.BarData, len(trustlens.Habits))
+		for i, h := range trustlens.Habits {
+			data[i] = opts.BarData{Value: counts[h][v]}
+		}
+		bar.AddSeries(v, data,
+			charts.WithBarChartOpts(opts.BarChart{Stack: "habits", BarWidth: "60%"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: verdictColors[v]}),
+		)
+	}
+	return snippet(id, "habit verdicts per habit", bar)
+}
+
+// churnGroupRow is one row of the churn tables and charts.
+type churnGroupRow struct {
+	Label string
+	trustlens.ChurnGroup
+}
+
+// churnRows lists the pooled group then each severity present.
+func churnRows(ch trustlens.Churn) []churnGroupRow {
+	rows := []churnGroupRow{{Label: "All severities", ChurnGroup: ch.ChurnGroup}}
+	sevs := make([]string, 0, len(ch.BySeverity))
+	for s := range ch.BySeverity {
+		sevs = append(sevs, s)
+	}
+	sort.Strings(sevs)
+	for _, s := range sevs {
+		rows = append(rows, churnGroupRow{Label: s, ChurnGroup: ch.BySeverity[s]})
+	}
+	return rows
+}
+
+// churnChart compares affected and baseline churn, pooled and by severity.
+func churnChart(id string, ch trustlens.Churn) chartView {
+	rows := churnRows(ch)
+	if ch.ActiveAffected == 0 && ch.ActiveBaseline == 0 {
+		msg := "No resolved incident has completed its churn window yet."
+		if ch.PendingIncidents > 0 {
+			msg = fmt.Sprintf("%d incident(s) are still inside their %d-day churn window; figures appear once it has passed.", ch.PendingIncidents, ch.ChurnWindowDays)
+		}
+		return chartView{ID: id, Empty: msg}
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(valueAxis("churn %")),
+	)...)
+	x := make([]string, len(rows))
+	aff := make([]opts.BarData, len(rows))
+	base := make([]opts.BarData, len(rows))
+	for i, r := range rows {
+		x[i] = strings.Replace(r.Label, "All severities", "all", 1)
+		aff[i] = opts.BarData{Value: percent(r.AffectedRate)}
+		base[i] = opts.BarData{Value: percent(r.BaselineRate)}
+	}
+	bar.SetXAxis(x)
+	bar.AddSeries("affected customers", aff, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMissed, BorderRadius: "3"}))
+	bar.AddSeries("baseline", base, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorGrey, BorderRadius: "3"}))
+	return snippet(id, "churn of affected customers vs baseline, by severity", bar)
+}
+
+// driversChart compares affected churn where each habit was met vs missed.
+func driversChart(id string, ch trustlens.Churn) chartView {
+	if len(ch.Drivers) == 0 || (ch.ActiveAffected == 0) {
+		return chartView{ID: id, Empty: "Trust drivers need resolved incidents whose churn window has passed."}
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(valueAxis("churn of affected %")),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
+	)...)
+	x := make([]string, len(ch.Drivers))
+	met := make([]opts.BarData, len(ch.Drivers))
+	missed := make([]opts.BarData, len(ch.Drivers))
+	for i, d := range ch.Drivers {
+		x[i] = habitLabel(d.Habit)
+		met[i] = opts.BarData{Value: percent(d.Met.ChurnRate)}
+		missed[i] = opts.BarData{Value: percent(d.Missed.ChurnRate)}
+	}
+	bar.SetXAxis(x)
+	bar.AddSeries("habit met", met, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMet, BorderRadius: "3"}))
+	bar.AddSeries("habit missed", missed, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMissed, BorderRadius: "3"}))
+	return snippet(id, "churn where each habit was met vs missed", bar)
+}
+
+// silenceRow is one incident of the longest-silence chart.
+type silenceRow struct {
+	trustlens.Incident
+	Target int64
+	Ratio  float64
+}
+
+// worstSilences sorts incidents by longest silence relative to their
+// severity's cadence target, worst first, at most n.
+func worstSilences(incidents []trustlens.Incident, p trustlens.Policy, n int) []silenceRow {
+	rows := make([]silenceRow, 0, len(incidents))
+	for _, inc := range incidents {
+		t := p.CadenceTarget[inc.Severity].Seconds()
+		r := silenceRow{Incident: inc, Target: t}
+		if t > 0 {
+			r.Ratio = float64(inc.MaxSilenceSeconds) / float64(t)
+		}
+		rows = append(rows, r)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Ratio != rows[j].Ratio {
+			return rows[i].Ratio > rows[j].Ratio
+		}
+		return rows[i].IncidentID < rows[j].IncidentID
+	})
+	if len(rows) > n {
+		rows = rows[:n]
+	}
+	return rows
+}
+
+// silenceChart shows the longest silence of each incident against its target.
+func silenceChart(id string, rows []silenceRow) chartView {
+	if len(rows) == 0 {
+		return chartView{ID: id, Empty: "No incidents in this period yet."}
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours",
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+	)...)
+	y := make([]string, len(rows))
+	silence := make([]opts.BarData, len(rows))
+	target := make([]opts.BarData, len(rows))
+	for i, r := range rows {
+		y[i] = r.IncidentID
+		color := colorMet
+		if r.MaxSilenceSeconds > r.Target {
+			color = colorMissed
+		}
+		silence[i] = opts.BarData{Value: hours(r.MaxSilenceSeconds), ItemStyle: &opts.ItemStyle{Color: color, BorderRadius: "3"}}
+		target[i] = opts.BarData{Value: hours(r.Target)}
+	}
+	bar.SetXAxis(y).XYReversal()
+	bar.AddSeries("longest silence", silence, charts.WithBarChartOpts(opts.BarChart{BarGap: "10%"}))
+	bar.AddSeries("cadence target", target, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorNA, BorderRadius: "3"}))
+	return snippet(id, "longest silence vs cadence target per incident", bar)
+}
+
+func hours(sec int64) float64 { return math.Round(float64(sec)/36) / 100 }
+
+// updatePointTimes returns the distinct update instants of a detail, sorted.
+func updatePointTimes(d trustlens.IncidentDetail) []time.Time {
+	seen := map[int64]bool{}
+	var out []time.Time
+	for _, e := range d.Timeline {
+		if !e.UpdatePoint || seen[e.OccurredAt.Unix()] {
+			continue
+		}
+		seen[e.OccurredAt.Unix()] = true
+		out = append(out, e.OccurredAt.UTC())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+// updateTimelineChart puts the update points of several incidents on a
+// shared "hours since detection" axis: gaps between dots are silences, red
+// dots end a silence longer than the cadence target.
+func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustlens.Policy) chartView {
+	if len(details) == 0 {
+		return chartView{ID: id, Empty: "No incidents in this period yet."}
+	}
+	sc := charts.NewScatter()
+	sc.SetGlobalOptions(append(baseOpts(id, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours since detection", NameLocation: "middle", NameGap: 28,
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: detailIDs(details),
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#f0f2f5"}}}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "36", Bottom: "32", ContainLabel: opts.Bool(true)}),
+	)...)
+	var detected, onTime, late, resolved []opts.ScatterData
+	for i, d := range details {
+		target := p.CadenceTarget[d.Severity].Seconds()
+		start := d.DetectedAt.UTC()
+		detected = append(detected, opts.ScatterData{Value: []interface{}{0, i}})
+		prev := start
+		for _, t := range updatePointTimes(d) {
+			if t.Before(start) {
+				continue
+			}
+			pt := opts.ScatterData{Value: []interface{}{hours(int64(t.Sub(start).Seconds())), i}}
+			if target > 0 && int64(t.Sub(prev).Seconds()) > target {
+				late = append(late, pt)
+			} else {
+				onTime = append(onTime, pt)
+			}
+			prev = t
+		}
+		if d.ResolvedAt != nil {
+			resolved = append(resolved, opts.ScatterData{Value: []interface{}{hours(int64(d.ResolvedAt.Sub(start).Seconds())), i}})
+		}
+	}
+	sc.AddSeries("detected", detected, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "triangle", SymbolSize: 11}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorGrey}))
+	sc.AddSeries("update on time", onTime, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "circle", SymbolSize: 10}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMet}))
+	sc.AddSeries("update after a long silence", late, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "circle", SymbolSize: 12}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMissed}))
+	sc.AddSeries("resolved", resolved, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "rect", SymbolSize: 10}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorBlue}))
+	return snippet(id, "update timeline of the incidents with the longest silences", sc)
+}
+
+func detailIDs(details []trustlens.IncidentDetail) []string {
+	ids := make([]string, len(details))
+	for i, d := range details {
+		ids[i] = d.IncidentID
+	}
+	return ids
+}
+
+// channelCount is how many incidents used a channel.
+type channelCount struct {
+	Channel string
+	Count   int64
+	Share   float64
+}
+
+// channelCoverage counts incidents per channel, most used first.
+func channelCoverage(incidents []trustlens.Incident) []channelCount {
+	counts := map[string]int64{}
+	for _, inc := range incidents {
+		for _, ch := range inc.Channels {
+			counts[ch]++
+		}
+	}
+	out := make([]channelCount, 0, len(counts))
+	for ch, n := range counts {
+		c := channelCount{Channel: ch, Count: n}
+		if len(incidents) > 0 {
+			c.Share = float64(n) / float64(len(incidents))
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Channel < out[j].Channel
+	})
+	return out
+}
+
+// channelChart draws how many incidents used each channel.
+func channelChart(id string, cov []channelCount) chartView {
+	if len(cov) == 0 {
+		return chartView{ID: id, Empty: "No communication has been sent for these incidents."}
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, false),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(valueAxis("incidents")),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+	)...)
+	x := make([]string, len(cov))
+	data := make([]opts.BarData, len(cov))
+	for i, c := range cov {
+		x[i] = strings.ReplaceAll(c.Channel, "_", " ")
+		data[i] = opts.BarData{Value: c.Count, ItemStyle: &opts.ItemStyle{Color: colorTeal, BorderRadius: "4"}}
+	}
+	bar.SetXAxis(x)
+	bar.AddSeries("incidents", data, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "30%"}))
+	return snippet(id, "incidents that used each channel", bar)
+}
+
+// gapRow is one silence of an incident: between two instants of
+// [detected_at, update points…, end].
+type gapRow struct {
+	From, To  time.Time
+	FromLabel string
+	ToLabel   string
+	Seconds   int64
+	Over      bool
+}
+
+// incidentGaps pairs the detail's gaps with the instants they separate.
+// When the analytics answer's gaps do not line up with the update points of
+// the timeline, the gaps are worked out from the timeline.
+func incidentGaps(d trustlens.IncidentDetail, target int64, now time.Time) []gapRow {
+	start := d.DetectedAt.UTC()
+	end := now.UTC()
+	endLabel := "now (still open)"
+	if d.ResolvedAt != nil {
+		end = d.ResolvedAt.UTC()
+		endLabel = "resolved"
+	}
+	instants := []time.Time{start}
+	labels := []string{"detected"}
+	n := 0
+	for _, t := range updatePointTimes(d) {
+		if t.Before(start) || t.After(end) {
+			continue
+		}
+		n++
+		instants = append(instants, t)
+		labels = append(labels, fmt.Sprintf("update %d", n))
+	}
+	instants = append(instants, end)
+	labels = append(labels, endLabel)
+	rows := make([]gapRow, 0, len(instants)-1)
+	useAPI := len(d.Gaps) == len(instants)-1
+	for i := 1; i < len(instants); i++ {
+		sec := int64(instants[i].Sub(instants[i-1]).Seconds())
+		if useAPI {
+			sec = d.Gaps[i-1]
+		}
+		rows = append(rows, gapRow{From: instants[i-1], To: instants[i], FromLabel: labels[i-1], ToLabel: labels[i],
+			Seconds: sec, Over: target > 0 && sec > target})
+	}
+	return rows
+}
+
+// gapsChart draws every silence of one incident against its cadence target.
+func gapsChart(id string, gaps []gapRow, target int64) chartView {
+	if len(gaps) == 0 {
+		return chartView{ID: id, Empty: "No silences to show."}
+	}
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, false),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(valueAxis("minutes")),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
+	)...)
+	x := make([]string, len(gaps))
+	data := make([]opts.BarData, len(gaps))
+	for i, g := range gaps {
+		x[i] = g.FromLabel + " → " + g.ToLabel
+		color := colorMet
+		if g.Over {
+			color = colorMissed
+		}
+		data[i] = opts.BarData{Value: math.Round(float64(g.Seconds)/6) / 10, ItemStyle: &opts.ItemStyle{Color: color, BorderRadius: "4"}}
+	}
+	bar.SetXAxis(x)
+	bar.AddSeries("silence", data,
+		charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "35%"}),
+		charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "target", YAxis: math.Round(float64(target)/6) / 10}),
+		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
+			LineStyle: &opts.LineStyle{Color: colorMissed, Type: "dashed", Width: 2},
+			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "target {c} min"}}),
+	)
+	return snippet(id, "silences between updates vs the cadence target", bar)
+}
+
+// compensationTypeRow is one compensation type.
+type compensationTypeRow struct {
+	Type string
+	trustlens.CompensationFigures
+}
+
+func compensationRows(c trustlens.Compensation) []compensationTypeRow {
+	types := make([]string, 0, len(c.ByType))
+	for t := range c.ByType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	rows := make([]compensationTypeRow, len(types))
+	for i, t := range types {
+		rows[i] = compensationTypeRow{Type: t, CompensationFigures: c.ByType[t]}
+	}
+	return rows
+}
+
+// compensationChart compares offered and redeemed, by type, in customers
+// (amounts=false) or money (amounts=true).
+func compensationChart(id string, rows []compensationTypeRow, amounts bool) chartView {
+	if len(rows) == 0 {
+		return chartView{ID: id, Empty: "No compensation has been offered in this period."}
+	}
+	bar := charts.NewBar()
+	unit := "customers"
+	if amounts {
+		unit = "amount"
+	}
+	bar.SetGlobalOptions(append(baseOpts(id, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(valueAxis(unit)),
+	)...)
+	x := make([]string, len(rows))
+	off := make([]opts.BarData, len(rows))
+	red := make([]opts.BarData, len(rows))
+	for i, r := range rows {
+		x[i] = r.Type
+		if amounts {
+			off[i] = opts.BarData{Value: math.Round(r.OfferedAmount*100) / 100}
+			red[i] = opts.BarData{Value: math.Round(r.RedeemedAmount*100) / 100}
+		} else {
+			off[i] = opts.BarData{Value: r.OfferedCustomers}
+			red[i] = opts.BarData{Value: r.RedeemedCustomers}
+		}
+	}
+	bar.SetXAxis(x)
+	bar.AddSeries("offered", off, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorBlue, BorderRadius: "3"}))
+	bar.AddSeries("redeemed", red, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMet, BorderRadius: "3"}))
+	return snippet(id, "compensation offered vs redeemed by type ("+unit+")", bar)
+}

@@ -1,0 +1,140 @@
+package dashboard
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustlens/trustlens"
+)
+
+// Audit page sizes.
+const (
+	auditSilenceBars   = 15 // incidents in the longest-silence chart
+	auditTimelineRows  = 8  // incidents in the update-timeline chart
+	auditMissedPerList = 12 // incidents listed under each missed habit
+)
+
+// missedHabit lists the incidents that missed one habit.
+type missedHabit struct {
+	Habit     string
+	Incidents []trustlens.Incident
+	More      int
+	Total     int
+}
+
+type auditData struct {
+	layoutData
+	Overdue      []trustlens.Overdue
+	Silences     []silenceRow
+	SilenceChart chartView
+	Timeline     chartView
+	Channels     []channelCount
+	ChannelChart chartView
+	MultiChannel string
+	Missed       []missedHabit
+	Count        int64
+}
+
+// auditPage is GET /audit: the update-cadence audit for support managers.
+func (s *Server) auditPage(c echo.Context) error {
+	const title = "Update cadence audit"
+	st, err := s.pageFilter(c)
+	if err != nil {
+		return s.filterErrorPage(c, title, pageAudit, st, err)
+	}
+	ctx := c.Request().Context()
+	listF := st.Filter
+	listF.Limit = maxChartIncidents
+	var (
+		overdue []trustlens.Overdue
+		list    trustlens.IncidentPage
+	)
+	err = parallel(
+		func() (err error) { overdue, err = s.analytics.Overdue(ctx); return err },
+		func() (err error) { list, err = s.analytics.Incidents(ctx, listF); return err },
+	)
+	if err != nil {
+		return fmt.Errorf("dashboard: audit: %w", err)
+	}
+	pol := s.policy()
+	d := auditData{layoutData: s.newLayout(title, pageAudit, st), Overdue: overdue, Count: list.Total}
+	d.Scripts = []string{"audit.js"}
+	if n := int64(len(list.Incidents)); list.Total > n {
+		d.Truncated, d.Shown = list.Total-n, n
+	}
+	sort.SliceStable(d.Overdue, func(i, j int) bool { return d.Overdue[i].SilenceSeconds > d.Overdue[j].SilenceSeconds })
+
+	d.Silences = worstSilences(list.Incidents, pol, auditSilenceBars)
+	d.SilenceChart = silenceChart("chart-silence", d.Silences)
+	if len(d.Silences) > 8 {
+		d.SilenceChart.Size = "tall"
+	}
+
+	// The timeline needs each incident's events: the worst few only.
+	worst := d.Silences
+	if len(worst) > auditTimelineRows {
+		worst = worst[:auditTimelineRows]
+	}
+	details := make([]trustlens.IncidentDetail, len(worst))
+	fns := make([]func() error, len(worst))
+	for i, w := range worst {
+		fns[i] = func() (err error) {
+			details[i], err = s.analytics.Incident(ctx, w.IncidentID)
+			return err
+		}
+	}
+	if err := parallel(fns...); err != nil && !errors.Is(err, trustlens.ErrNotFound) {
+		return fmt.Errorf("dashboard: audit: timeline: %w", err)
+	}
+	var found []trustlens.IncidentDetail
+	for _, dt := range details {
+		if dt.IncidentID != "" {
+			found = append(found, dt)
+		}
+	}
+	d.Timeline = updateTimelineChart("chart-timeline", found, pol)
+	if len(found) > 5 {
+		d.Timeline.Size = "tall"
+	}
+
+	d.Channels = channelCoverage(list.Incidents)
+	d.ChannelChart = channelChart("chart-channels", d.Channels)
+	d.ChannelChart.Size = "short"
+	multi := 0
+	for _, inc := range list.Incidents {
+		if len(inc.Channels) >= pol.MinChannels {
+			multi++
+		}
+	}
+	if len(list.Incidents) > 0 {
+		d.MultiChannel = fmtPct(float64(multi) / float64(len(list.Incidents)))
+	}
+	d.Missed = missedHabits(list.Incidents)
+	return s.render(c, http.StatusOK, pageAudit, d)
+}
+
+// missedHabits groups the incidents that missed each habit, worst (most
+// recent) first.
+func missedHabits(incidents []trustlens.Incident) []missedHabit {
+	recent := recentIncidents(incidents, len(incidents))
+	out := make([]missedHabit, 0, len(trustlens.Habits))
+	for _, h := range trustlens.Habits {
+		m := missedHabit{Habit: h}
+		for _, inc := range recent {
+			if inc.Habits[h] != trustlens.Missed {
+				continue
+			}
+			m.Total++
+			if len(m.Incidents) < auditMissedPerList {
+				m.Incidents = append(m.Incidents, inc)
+			}
+		}
+		m.More = m.Total - len(m.Incidents)
+		out = append(out, m)
+	}
+	return out
+}

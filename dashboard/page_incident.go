@@ -1,0 +1,242 @@
+package dashboard
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustlens/trustlens"
+)
+
+// habitReason is one line of an incident's scorecard.
+type habitReason struct {
+	Habit   string
+	Verdict string
+	Reason  string
+}
+
+// timelineRow is an event of the timeline or, between two update instants,
+// the silence that separated them.
+type timelineRow struct {
+	Event *trustlens.TimelineEvent
+	Gap   *gapRow
+}
+
+// progress is one bar of the compensation and follow-up section.
+type progress struct {
+	Label string
+	Value int64
+	Max   int64
+	Text  string
+}
+
+type incidentData struct {
+	layoutData
+	I          trustlens.IncidentDetail
+	Target     int64
+	Duration   string
+	Scorecard  []habitReason
+	Rows       []timelineRow
+	Gaps       []gapRow
+	GapsChart  chartView
+	Over       int
+	Progress   []progress
+	ChurnKnown bool
+	JSONURL    string
+}
+
+// incidentPage is GET /incidents/:id: the incident's timeline with its
+// silences, the scorecard with the reason for every verdict, compensation
+// and follow-up.
+func (s *Server) incidentPage(c echo.Context) error {
+	const title = "Incident"
+	st, err := s.pageFilter(c)
+	if err != nil {
+		return s.filterErrorPage(c, title, pageIncident, st, err)
+	}
+	id, err := parseIncidentID(c)
+	if err != nil {
+		return s.filterErrorPage(c, title, pageIncident, st, err)
+	}
+	det, err := s.analytics.Incident(c.Request().Context(), id)
+	if errors.Is(err, trustlens.ErrNotFound) {
+		return s.notFoundPage(c, fmt.Sprintf("There is no incident %q. It may not have been detected yet (no incident.detected event), or the id is mistyped.", clip(id)))
+	}
+	if err != nil {
+		return fmt.Errorf("dashboard: incident %q: %w", id, err)
+	}
+	pol := s.policy()
+	now := s.now()
+	l := s.newLayout(incidentTitle(det.Incident), pageIncident, st)
+	l.Action = "/"
+	l.HideRange = true
+	d := incidentData{layoutData: l, I: det, Target: pol.CadenceTarget[det.Severity].Seconds()}
+	end := now
+	if det.ResolvedAt != nil {
+		end = *det.ResolvedAt
+	}
+	d.Duration = fmtDuration(int64(end.Sub(det.DetectedAt).Seconds()))
+	d.Scorecard = scorecard(det.Incident, pol)
+	d.Gaps = incidentGaps(det, d.Target, now)
+	for _, g := range d.Gaps {
+		if g.Over {
+			d.Over++
+		}
+	}
+	d.GapsChart = gapsChart("chart-gaps", d.Gaps, d.Target)
+	d.Rows = timelineRows(det, d.Gaps)
+	d.Progress = incidentProgress(det.Incident)
+	d.ChurnKnown = det.ActiveAffected != nil
+	d.JSONURL = "/api/v1/incidents/" + url.PathEscape(det.IncidentID)
+	return s.render(c, http.StatusOK, pageIncident, d)
+}
+
+func incidentTitle(i trustlens.Incident) string {
+	if i.Title != "" {
+		return i.IncidentID + ": " + i.Title
+	}
+	return i.IncidentID
+}
+
+// timelineRows interleaves the events with the silences: each silence is
+// placed just before the update point (or the resolution) that ended it;
+// the silence of an open incident that is still running comes last.
+func timelineRows(d trustlens.IncidentDetail, gaps []gapRow) []timelineRow {
+	rows := make([]timelineRow, 0, len(d.Timeline)+len(gaps))
+	k := 0
+	for i := range d.Timeline {
+		e := &d.Timeline[i]
+		ends := e.UpdatePoint || e.Type == trustlens.TypeIncidentResolved
+		for ends && k < len(gaps) && !gaps[k].To.After(e.OccurredAt.UTC()) && gaps[k].To.Equal(e.OccurredAt.UTC()) {
+			rows = append(rows, timelineRow{Gap: &gaps[k]})
+			k++
+		}
+		rows = append(rows, timelineRow{Event: e})
+	}
+	for ; k < len(gaps); k++ {
+		rows = append(rows, timelineRow{Gap: &gaps[k]})
+	}
+	return rows
+}
+
+// incidentProgress are the compensation and follow-up bars.
+func incidentProgress(i trustlens.Incident) []progress {
+	var out []progress
+	if i.Affected > 0 || i.CompensationOffered > 0 {
+		max := max(i.Affected, i.CompensationOffered)
+		out = append(out, progress{Label: "Compensation offered", Value: i.CompensationOffered, Max: max,
+			Text: fmt.Sprintf("%s customers offered, %s affected", fmtInt(i.CompensationOffered), fmtInt(i.Affected))})
+	}
+	if i.CompensationOffered > 0 {
+		out = append(out, progress{Label: "Compensation redeemed", Value: i.CompensationRedeemed, Max: i.CompensationOffered,
+			Text: fmt.Sprintf("%s of %s offers redeemed", fmtInt(i.CompensationRedeemed), fmtInt(i.CompensationOffered))})
+	}
+	if i.Affected > 0 {
+		out = append(out, progress{Label: "Followed up", Value: i.FollowedUp, Max: i.Affected,
+			Text: fmt.Sprintf("%s of %s affected customers contacted individually", fmtInt(i.FollowedUp), fmtInt(i.Affected))})
+	}
+	return out
+}
+
+// scorecard explains each habit's verdict with the figures behind it.
+func scorecard(i trustlens.Incident, p trustlens.Policy) []habitReason {
+	out := make([]habitReason, 0, len(trustlens.Habits))
+	for _, h := range trustlens.Habits {
+		v := i.Habits[h]
+		if v == "" {
+			v = "—"
+		}
+		out = append(out, habitReason{Habit: h, Verdict: v, Reason: habitReasonText(h, v, i, p)})
+	}
+	return out
+}
+
+func habitReasonText(h, v string, i trustlens.Incident, p trustlens.Policy) string {
+	open := i.ResolvedAt == nil
+	yet := ""
+	if v == trustlens.Pending {
+		yet = " yet"
+	}
+	switch h {
+	case trustlens.HabitActSwiftly:
+		target := fmtDuration(p.AckTarget.Seconds())
+		if i.TTASeconds == nil {
+			return fmt.Sprintf("no communication sent%s, target %s", yet, target)
+		}
+		return fmt.Sprintf("acknowledged after %s, target %s", fmtDuration(*i.TTASeconds), target)
+	case trustlens.HabitTakeResponsibility:
+		if v == trustlens.Met {
+			return "a message took responsibility for the outage"
+		}
+		return "no message has taken responsibility" + yet
+	case trustlens.HabitCommunicateProactively:
+		target := p.CadenceTarget[i.Severity].Seconds()
+		txt := fmt.Sprintf("longest silence %s (target %s for %s); %d channel%s (minimum %d)",
+			fmtDuration(i.MaxSilenceSeconds), fmtDuration(target), i.Severity,
+			len(i.Channels), plural(len(i.Channels)), p.MinChannels)
+		if open {
+			txt += "; still open, so the silence can grow"
+		}
+		return txt
+	case trustlens.HabitApologize:
+		if v == trustlens.Met {
+			return "a message apologized to customers"
+		}
+		return "no message has apologized" + yet
+	case trustlens.HabitCompensate:
+		switch {
+		case i.Affected == 0 && v == trustlens.NA:
+			return "no affected customers recorded, so no compensation is due"
+		case v == trustlens.NA:
+			return fmt.Sprintf("%s outages do not call for compensation (policy: %s)", i.Severity, strings.Join(p.CompensationSeverities, ", "))
+		}
+		return fmt.Sprintf("%s customer%s offered compensation, %s affected; target: at least %s of the affected",
+			fmtInt(i.CompensationOffered), plural(int(i.CompensationOffered)), fmtInt(i.Affected), fmtPct(p.CompensationCoverage))
+	case trustlens.HabitLearn:
+		switch {
+		case v == trustlens.Met:
+			return fmt.Sprintf("postmortem with root cause and prevention steps published within %d days of resolution", p.PostmortemDays)
+		case open:
+			return fmt.Sprintf("no complete postmortem yet; due within %d days of resolution", p.PostmortemDays)
+		case v == trustlens.Pending:
+			return fmt.Sprintf("no postmortem with root cause and prevention steps yet; due by %s", fmtDateTime(i.ResolvedAt.AddDate(0, 0, p.PostmortemDays)))
+		}
+		return fmt.Sprintf("no postmortem with root cause and prevention steps within %d days of resolution", p.PostmortemDays)
+	case trustlens.HabitFollowUp:
+		if i.Affected == 0 {
+			return "no affected customers recorded"
+		}
+		txt := fmt.Sprintf("%s of %s affected customers contacted individually; target %s",
+			fmtInt(i.FollowedUp), fmtInt(i.Affected), fmtPct(p.FollowupCoverage))
+		if v == trustlens.Pending && i.ResolvedAt != nil {
+			txt += "; window ends " + fmtDateTime(i.ResolvedAt.AddDate(0, 0, p.FollowupDays))
+		}
+		return txt
+	}
+	return ""
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// eventKind groups timeline events for their icon and colour.
+func eventKind(t string) string {
+	switch {
+	case t == trustlens.TypeCommunicationSent:
+		return "comm"
+	case strings.HasPrefix(t, "incident."):
+		return "incident"
+	case slices.Contains([]string{trustlens.TypeCompensationOffered, trustlens.TypeCompensationRedeemed}, t):
+		return "comp"
+	}
+	return "customer"
+}

@@ -1,0 +1,94 @@
+// Keeps the "Overdue right now" table of /audit fresh: every 30 s it asks
+// /api/v1/cadence/overdue again and rebuilds the table body. The page works
+// without it (the server rendered the table); it only spares a reload.
+(function () {
+  "use strict";
+
+  var table = document.getElementById("overdue-table");
+  if (!table || !window.fetch) return;
+  var src = table.getAttribute("data-src");
+  var query = table.getAttribute("data-query") || "";
+  var status = document.getElementById("overdue-status");
+  var count = document.getElementById("overdue-count");
+  var none = document.getElementById("overdue-none");
+  var every = 30000;
+
+  function duration(sec) {
+    var neg = sec < 0 ? "−" : "";
+    sec = Math.abs(sec);
+    if (sec < 60) return neg + sec + " s";
+    if (sec < 3600) return neg + Math.floor(sec / 60) + " min";
+    if (sec < 86400) {
+      var h = Math.floor(sec / 3600), m = Math.floor((sec % 3600) / 60);
+      return neg + h + " h" + (m ? " " + m + " min" : "");
+    }
+    var d = Math.floor(sec / 86400), hh = Math.floor((sec % 86400) / 3600);
+    return neg + d + " d" + (hh ? " " + hh + " h" : "");
+  }
+
+  var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function datetime(iso) {
+    var t = new Date(iso);
+    if (isNaN(t)) return iso;
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return t.getUTCDate() + " " + months[t.getUTCMonth()] + " " + t.getUTCFullYear() + " " +
+      two(t.getUTCHours()) + ":" + two(t.getUTCMinutes()) + " UTC";
+  }
+
+  function cell(tr, text, cls) {
+    var td = document.createElement("td");
+    if (cls) td.className = cls;
+    if (text !== null) td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+
+  function render(list) {
+    var body = document.createElement("tbody");
+    list.sort(function (a, b) { return b.silence_seconds - a.silence_seconds; });
+    list.forEach(function (o) {
+      var tr = document.createElement("tr");
+      var first = cell(tr, null);
+      var a = document.createElement("a");
+      a.href = "/incidents/" + encodeURIComponent(o.incident_id) + (query ? "?" + query : "");
+      a.textContent = o.incident_id;
+      first.appendChild(a);
+      if (o.title) {
+        var t = document.createElement("div");
+        t.className = "muted small";
+        t.textContent = o.title;
+        first.appendChild(t);
+      }
+      var sev = document.createElement("span");
+      sev.className = "sev sev-" + o.severity;
+      sev.textContent = o.severity;
+      cell(tr, null).appendChild(sev);
+      cell(tr, datetime(o.last_update_at));
+      cell(tr, duration(o.silence_seconds), "num bad");
+      cell(tr, duration(o.target_seconds), "num");
+      cell(tr, duration(o.silence_seconds - o.target_seconds), "num bad");
+      body.appendChild(tr);
+    });
+    table.replaceChild(body, table.tBodies[0]);
+    if (count) count.textContent = String(list.length);
+    if (none) none.classList.toggle("hidden", list.length > 0);
+  }
+
+  function refresh() {
+    fetch(src, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        var list = Array.isArray(body) ? body : (body.overdue || body.incidents || []);
+        render(list);
+        if (status) status.textContent = "Updated " + new Date().toLocaleTimeString() + "; refreshes every 30 s.";
+      })
+      .catch(function (e) {
+        if (status) status.textContent = "Could not refresh (" + e.message + "); retrying in 30 s.";
+      });
+  }
+
+  window.setInterval(refresh, every);
+})();
