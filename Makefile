@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/trustlens
 export TRUSTLENS_CLICKHOUSE_ADDR ?= 127.0.0.1:9000
 
-.PHONY: run build assets test test-unit fuzz bench lint clean clickhouse-start clickhouse-stop clickhouse-status
+.PHONY: run build assets test test-cluster bench lint clean clickhouse-start clickhouse-stop clickhouse-status cluster-up cluster-down
 
 ## run: local ClickHouse + embedded broker + demo data; prints the dashboard URL (Ctrl-C stops)
 run: build clickhouse-start
@@ -23,6 +23,16 @@ test: clickhouse-start assets
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 18m ./...
 	$(GO) test -count=1 -run='^$$' -fuzz=FuzzDecode -fuzztime=10s .
+
+## test-cluster: the cluster tests on a real two-replica ClickHouse cluster with ZooKeeper (scripts/cluster.sh)
+test-cluster: clickhouse-start assets
+	scripts/cluster.sh up
+	TRUSTLENS_CLUSTER_ADDRS=127.0.0.1:19001,127.0.0.1:19002 $(GO) test -count=1 -timeout 15m -run 'Cluster' ./... ; status=$$?; scripts/cluster.sh down; exit $$status
+
+cluster-up:
+	scripts/cluster.sh up
+cluster-down:
+	scripts/cluster.sh down
 
 ## bench: performance figures (ingest rate vs ClickHouse's Kafka engine, API latency)
 bench: build clickhouse-start
