@@ -121,7 +121,9 @@ func TestDecodeDefaultsAndExtra(t *testing.T) {
 		want func(e Event) bool
 	}{
 		{"audience defaults to public", `{"event_id":"a","type":"communication.sent","occurred_at":"2026-11-03T10:00:00Z","incident_id":"i","channel":"sms","kind":"acknowledgement"}`,
-			Communications, func(e Event) bool { return e.Audience == "public" && !e.Apology && e.Recipients == nil && e.NextUpdateAt == nil }},
+			Communications, func(e Event) bool {
+				return e.Audience == "public" && !e.Apology && e.Recipients == nil && e.NextUpdateAt == nil
+			}},
 		{"currency defaults to USD", `{"event_id":"a","type":"customer.compensation_offered","occurred_at":"2026-11-03T10:00:00Z","customer_id":"c","incident_id":"i","compensation_type":"discount","amount":0}`,
 			CustomerResponses, func(e Event) bool { return e.Currency == "USD" && *e.Amount == 0 }},
 		{"feedback with sentiment only", `{"event_id":"a","type":"customer.feedback","occurred_at":"2026-11-03T10:00:00Z","customer_id":"c","sentiment":1}`,
