@@ -1,0 +1,153 @@
+// Package analytics computes the figures of SPEC §2 from the ClickHouse
+// tables written by ingest. Every aggregation runs in ClickHouse; Go only
+// divides the sums it gets back and shapes the answers.
+//
+// The heart is figureSet (sql.go): one query that yields the whole
+// per-incident figure set for every incident in a range, which the summary,
+// churn, trend and view queries aggregate in SQL.
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/trustlens/trustlens"
+)
+
+// DefaultMaxExecutionTime bounds every query unless WithMaxExecutionTime
+// says otherwise.
+const DefaultMaxExecutionTime = 10 * time.Second
+
+// Store answers the analytics questions of SPEC §2 and §3 from ClickHouse.
+// It is safe for concurrent use.
+type Store struct {
+	conn                driver.Conn
+	policy              trustlens.Policy
+	now                 func() time.Time
+	maxExecutionSeconds int
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock used for every figure that depends on "now"
+// (open incidents' silence, overdue, pending habits, churn windows and
+// promises). The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithMaxExecutionTime sets ClickHouse's max_execution_time for every
+// query, rounded up to whole seconds (at least 1).
+func WithMaxExecutionTime(d time.Duration) Option {
+	return func(s *Store) {
+		secs := int((d + time.Second - 1) / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		s.maxExecutionSeconds = secs
+	}
+}
+
+// New returns a Store reading the tables of the database conn is connected
+// to (unqualified table names). policy should have passed ValidatePolicy.
+func New(conn driver.Conn, policy trustlens.Policy, opts ...Option) *Store {
+	s := &Store{
+		conn:                conn,
+		policy:              policy,
+		now:                 time.Now,
+		maxExecutionSeconds: int(DefaultMaxExecutionTime / time.Second),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Policy is the policy every figure is computed with.
+func (s *Store) Policy() trustlens.Policy { return s.policy }
+
+// Ping checks that ClickHouse answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("analytics: ping: %w", err)
+	}
+	return nil
+}
+
+// builder renders queries with the store's policy and the clock read once.
+func (s *Store) builder() builder {
+	return builder{now: nowLiteral(s.now().UTC().Unix()), p: s.policy}
+}
+
+// query runs q with the execution time limit; args are clickhouse.Named.
+func (s *Store) query(ctx context.Context, q string, args ...any) (driver.Rows, error) {
+	return s.conn.Query(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(s.maxExecutionSeconds), args...)
+}
+
+// scopeOf turns a filter into a scope and its bound parameters.
+func scopeOf(f trustlens.Filter) (scope, []any) {
+	sc := scope{status: f.Status}
+	if !f.From.IsZero() {
+		sc.from = f.From.UTC().Unix()
+	}
+	if !f.To.IsZero() {
+		sc.to = f.To.UTC().Unix()
+	}
+	var args []any
+	if f.Severity != "" {
+		sc.bySev = true
+		args = append(args, clickhouse.Named("sev", f.Severity))
+	}
+	return sc, args
+}
+
+// checkFilter rejects a filter that cannot be turned into SQL.
+func checkFilter(f trustlens.Filter) error {
+	switch f.Status {
+	case "", "open", "resolved":
+	default:
+		return fmt.Errorf("status must be open or resolved, got %q", f.Status)
+	}
+	if f.Limit < 0 {
+		return fmt.Errorf("limit must be ≥ 0, got %d", f.Limit)
+	}
+	if f.Offset < 0 {
+		return fmt.Errorf("offset must be ≥ 0, got %d", f.Offset)
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return fmt.Errorf("from (%s) must be before to (%s)", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ratio is num ÷ den, nil when den is 0.
+func ratio(num, den float64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	v := num / den
+	return &v
+}
+
+// cents rounds an amount to the cent.
+func cents(v float64) float64 {
+	r := float64(int64(v*100+copysign(0.5, v))) / 100
+	return r
+}
+
+func copysign(a, b float64) float64 {
+	if b < 0 {
+		return -a
+	}
+	return a
+}
