@@ -71,14 +71,21 @@ func baseOpts(id string, legend bool) []charts.GlobalOpts {
 
 func gridTop(legend bool) string {
 	if legend {
-		return "36"
+		return "52"
 	}
-	return "16"
+	return "30"
 }
 
 func valueAxis(name string) opts.YAxis {
 	return opts.YAxis{Type: "value", Name: name, NameLocation: "end",
 		SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}
+}
+
+// countAxis is a value axis of whole numbers (incidents, customers).
+func countAxis(name string) opts.YAxis {
+	a := valueAxis(name)
+	a.MinInterval = 1
+	return a
 }
 
 // percent turns a 0…1 rate into a rounded percentage for a chart (nil → null).
@@ -184,7 +191,7 @@ func ttaChart(id string, incidents []trustlens.Incident, target int64) chartView
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(baseOpts(id, false),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithYAxisOpts(valueAxis("incidents")),
+		charts.WithYAxisOpts(countAxis("incidents")),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 0}}),
 	)...)
 	x := make([]string, len(buckets))
@@ -232,7 +239,7 @@ func habitsChart(id string, incidents []trustlens.Incident) chartView {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(baseOpts(id, true),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "incidents",
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "incidents", MinInterval: 1,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
 	)...)
@@ -384,7 +391,8 @@ func silenceChart(id string, rows []silenceRow) chartView {
 		target[i] = opts.BarData{Value: hours(r.Target)}
 	}
 	bar.SetXAxis(y).XYReversal()
-	bar.AddSeries("longest silence", silence, charts.WithBarChartOpts(opts.BarChart{BarGap: "10%"}))
+	bar.AddSeries("longest silence (red: over target)", silence, charts.WithBarChartOpts(opts.BarChart{BarGap: "10%"}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMissed}))
 	bar.AddSeries("cadence target", target, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorNA, BorderRadius: "3"}))
 	return snippet(id, "longest silence vs cadence target per incident", bar)
 }
@@ -409,7 +417,7 @@ func updatePointTimes(d trustlens.IncidentDetail) []time.Time {
 // updateTimelineChart puts the update points of several incidents on a
 // shared "hours since detection" axis: gaps between dots are silences, red
 // dots end a silence longer than the cadence target.
-func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustlens.Policy) chartView {
+func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustlens.Policy, now time.Time) chartView {
 	if len(details) == 0 {
 		return chartView{ID: id, Empty: "No incidents in this period yet."}
 	}
@@ -420,9 +428,9 @@ func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustl
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: detailIDs(details),
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#f0f2f5"}}}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "36", Bottom: "32", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
-	var detected, onTime, late, resolved []opts.ScatterData
+	var detected, onTime, late, resolved, open []opts.ScatterData
 	for i, d := range details {
 		target := p.CadenceTarget[d.Severity].Seconds()
 		start := d.DetectedAt.UTC()
@@ -442,6 +450,8 @@ func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustl
 		}
 		if d.ResolvedAt != nil {
 			resolved = append(resolved, opts.ScatterData{Value: []interface{}{hours(int64(d.ResolvedAt.Sub(start).Seconds())), i}})
+		} else {
+			open = append(open, opts.ScatterData{Value: []interface{}{hours(int64(now.Sub(start).Seconds())), i}})
 		}
 	}
 	sc.AddSeries("detected", detected, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "triangle", SymbolSize: 11}),
@@ -452,6 +462,10 @@ func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustl
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMissed}))
 	sc.AddSeries("resolved", resolved, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "rect", SymbolSize: 10}),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorBlue}))
+	if len(open) > 0 {
+		sc.AddSeries("now (still open)", open, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "diamond", SymbolSize: 13}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: colorPending}))
+	}
 	return snippet(id, "update timeline of the incidents with the longest silences", sc)
 }
 
@@ -503,7 +517,7 @@ func channelChart(id string, cov []channelCount) chartView {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(baseOpts(id, false),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithYAxisOpts(valueAxis("incidents")),
+		charts.WithYAxisOpts(countAxis("incidents")),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 	)...)
 	x := make([]string, len(cov))
@@ -573,12 +587,13 @@ func gapsChart(id string, gaps []gapRow, target int64) chartView {
 	bar.SetGlobalOptions(append(baseOpts(id, false),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithYAxisOpts(valueAxis("minutes")),
-		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "silence before…", NameLocation: "middle", NameGap: 28}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "30", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	x := make([]string, len(gaps))
 	data := make([]opts.BarData, len(gaps))
 	for i, g := range gaps {
-		x[i] = g.FromLabel + " → " + g.ToLabel
+		x[i] = g.ToLabel
 		color := colorMet
 		if g.Over {
 			color = colorMissed
@@ -591,7 +606,7 @@ func gapsChart(id string, gaps []gapRow, target int64) chartView {
 		charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "target", YAxis: math.Round(float64(target)/6) / 10}),
 		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
 			LineStyle: &opts.LineStyle{Color: colorMissed, Type: "dashed", Width: 2},
-			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "target {c} min"}}),
+			Label:     &opts.Label{Show: opts.Bool(true), Position: "insideEndTop", Formatter: "target {c} min"}}),
 	)
 	return snippet(id, "silences between updates vs the cadence target", bar)
 }
@@ -628,7 +643,7 @@ func compensationChart(id string, rows []compensationTypeRow, amounts bool) char
 	}
 	bar.SetGlobalOptions(append(baseOpts(id, true),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithYAxisOpts(valueAxis(unit)),
+		charts.WithYAxisOpts(map[bool]opts.YAxis{false: countAxis(unit), true: valueAxis(unit)}[amounts]),
 	)...)
 	x := make([]string, len(rows))
 	off := make([]opts.BarData, len(rows))

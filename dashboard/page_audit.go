@@ -96,7 +96,7 @@ func (s *Server) auditPage(c echo.Context) error {
 			found = append(found, dt)
 		}
 	}
-	d.Timeline = updateTimelineChart("chart-timeline", found, pol)
+	d.Timeline = updateTimelineChart("chart-timeline", found, pol, s.now())
 	if len(found) > 5 {
 		d.Timeline.Size = "tall"
 	}

@@ -47,6 +47,8 @@ type incidentData struct {
 	Over       int
 	Progress   []progress
 	ChurnKnown bool
+	ChurnText  []string // affected, baseline and uplift lines
+	ChurnEnds  string   // when the churn window of a resolved incident ends
 	JSONURL    string
 }
 
@@ -91,7 +93,12 @@ func (s *Server) incidentPage(c echo.Context) error {
 	d.GapsChart = gapsChart("chart-gaps", d.Gaps, d.Target)
 	d.Rows = timelineRows(det, d.Gaps)
 	d.Progress = incidentProgress(det.Incident)
-	d.ChurnKnown = det.ActiveAffected != nil
+	d.ChurnKnown = det.ActiveAffected != nil && det.ChurnedAffected != nil && det.ActiveBaseline != nil && det.ChurnedBaseline != nil
+	if d.ChurnKnown {
+		d.ChurnText = incidentChurn(det.Incident)
+	} else if det.ResolvedAt != nil {
+		d.ChurnEnds = fmtDateTime(det.ResolvedAt.AddDate(0, 0, pol.ChurnWindowDays))
+	}
 	d.JSONURL = "/api/v1/incidents/" + url.PathEscape(det.IncidentID)
 	return s.render(c, http.StatusOK, pageIncident, d)
 }
@@ -122,6 +129,28 @@ func timelineRows(d trustlens.IncidentDetail, gaps []gapRow) []timelineRow {
 		rows = append(rows, timelineRow{Gap: &gaps[k]})
 	}
 	return rows
+}
+
+// incidentChurn describes the churn of a resolved incident whose window
+// has passed.
+func incidentChurn(i trustlens.Incident) []string {
+	rate := func(churned, active int64) (string, *float64) {
+		if active == 0 {
+			return "—", nil
+		}
+		r := float64(churned) / float64(active)
+		return fmtPct(r), &r
+	}
+	a, ar := rate(*i.ChurnedAffected, *i.ActiveAffected)
+	b, br := rate(*i.ChurnedBaseline, *i.ActiveBaseline)
+	out := []string{
+		fmt.Sprintf("Affected customers: %s churned (%s of %s)", a, fmtInt(*i.ChurnedAffected), fmtInt(*i.ActiveAffected)),
+		fmt.Sprintf("Baseline: %s churned (%s of %s other customers)", b, fmtInt(*i.ChurnedBaseline), fmtInt(*i.ActiveBaseline)),
+	}
+	if ar != nil && br != nil {
+		out = append(out, "Uplift: "+signed((*ar-*br)*100)+" pp")
+	}
+	return out
 }
 
 // incidentProgress are the compensation and follow-up bars.

@@ -36,7 +36,6 @@
       // Tooltips drawn on the canvas: HTML tooltips carry inline styles
       // that the Content-Security-Policy refuses.
       if (option.tooltip) option.tooltip.renderMode = "richText";
-      option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option);
       el.setAttribute("data-drawn", "true");
