@@ -271,3 +271,5 @@ func assertJSON(t *testing.T, got []byte, want string) {
 		t.Errorf("JSON differs\n got: %s\nwant: %s", gb.String(), wb.String())
 	}
 }
+
+type httptestRecorder = httptest.ResponseRecorder

@@ -88,6 +88,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, msg := s.errorStatus(c, err)
 	log := s.logger(c)
 	switch {
+	case status == http.StatusServiceUnavailable: // shed or cancelled: expected under load
+		log.Warn("dashboard: request not served", slog.Int("status", status), slog.String("error", err.Error()))
 	case status >= 500:
 		msg += " (request id " + requestID(c) + ")"
 		log.Error("dashboard: request failed", slog.Int("status", status), slog.String("error", err.Error()))

@@ -104,6 +104,9 @@ func parseFilter(c echo.Context, now time.Time) (trustlens.Filter, error) {
 		}
 	}
 	f.From = f.To.Add(-DefaultRange)
+	if earliest := time.Date(MinYear, 1, 1, 0, 0, 0, 0, time.UTC); f.From.Before(earliest) {
+		f.From = earliest // the default range stays within the accepted years
+	}
 	if from != "" {
 		if f.From, err = parseTime("from", from); err != nil {
 			return f, err
