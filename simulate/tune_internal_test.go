@@ -11,7 +11,10 @@ import (
 	"github.com/trustlens/trustlens"
 )
 
-type memSink struct{ churnAt map[string]int64; n int }
+type memSink struct {
+	churnAt map[string]int64
+	n       int
+}
 
 func (m *memSink) Send(_ context.Context, _ trustlens.Stream, _ string, v []byte) error {
 	m.n++
