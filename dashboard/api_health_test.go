@@ -38,6 +38,12 @@ func TestHealth(t *testing.T) {
 				t.Fatalf("readyz %d, want %d: %s", rec.Code, tt.readyStatus, rec.Body)
 			}
 			assertJSON(t, rec.Body.Bytes(), tt.readyBody)
+			if rec := apiDo(t, s, http.MethodHead, "/readyz", nil); rec.Code != tt.readyStatus {
+				t.Errorf("HEAD /readyz %d, want %d", rec.Code, tt.readyStatus)
+			}
+			if rec := apiDo(t, s, http.MethodHead, "/healthz", nil); rec.Code != tt.healthStatus {
+				t.Errorf("HEAD /healthz %d, want %d", rec.Code, tt.healthStatus)
+			}
 		})
 	}
 }

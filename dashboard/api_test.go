@@ -82,6 +82,7 @@ func TestAPIRoutesJSON(t *testing.T) {
 			"points":[{"start":"2026-11-02T00:00:00Z","value":0.5},{"start":"2026-11-09T00:00:00Z","value":null}],
 			"policy":POLICY}`},
 		{"unknown API route", "/api/v1/nothing", 404, `{"error":"not found: /api/v1/nothing"}`},
+		{"empty incident id", "/api/v1/incidents/", 404, `{"error":"not found: /api/v1/incidents/"}`},
 		{"healthz", "/healthz", 200, `{"status":"ok"}`},
 		{"readyz", "/readyz", 200, `{"status":"ready"}`},
 	}
