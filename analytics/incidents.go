@@ -266,4 +266,3 @@ ORDER BY silence_seconds DESC, incident_id`
 	}
 	return out, nil
 }
-

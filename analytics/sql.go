@@ -123,16 +123,28 @@ func (b builder) base(s scope) string {
   HAVING ` + strings.Join(having, " AND ")
 }
 
-// ids is the set of incident ids in scope, for IN.
-func (b builder) ids(s scope) string {
-	return "SELECT incident_id FROM (" + b.base(s) + ")"
+// inScope is the condition "incident_id is in scope" ("1" when every
+// incident is: no range, severity, status or id).
+func (b builder) inScope(s scope) string {
+	if s == (scope{}) {
+		return "1"
+	}
+	return "incident_id IN (SELECT incident_id FROM (" + b.base(s) + "))"
+}
+
+// candidates is inScope as a dedup pre-filter ("" when it filters nothing).
+func candidates(in string) string {
+	if in == "1" {
+		return ""
+	}
+	return in
 }
 
 // comms is one row per incident with communications: has_c, first_c, pts
 // (sorted distinct update instants), chans, resp, apol, has_pm, pm_at,
 // proms (distinct next_update_at with the time the promise was made).
 func (b builder) comms(s scope) string {
-	in := "incident_id IN (" + b.ids(s) + ")"
+	in := b.inScope(s)
 	return `SELECT incident_id,
     toUInt8(1) AS has_c,
     min(made_at) AS first_c,
@@ -153,7 +165,7 @@ func (b builder) comms(s scope) string {
       max(apology) AS apol_part,
       countIf(kind = 'postmortem' AND root_cause = 1 AND prevention_steps = 1) AS pm_n,
       minIf(ts, kind = 'postmortem' AND root_cause = 1 AND prevention_steps = 1) AS pm_first
-    FROM (` + b.dedup("communication_events", commCols, in) + `)
+    FROM (` + b.dedup("communication_events", commCols, candidates(in)) + `)
     WHERE ` + in + `
     GROUP BY incident_id, has_nua, nua
   )
@@ -185,7 +197,7 @@ func (b builder) known() string {
 // off_type (of the earliest offer), off_first, n_red, red_amt, red_first,
 // n_fu, fu_at.
 func (b builder) pairs(s scope) string {
-	in := "incident_id IN (" + b.ids(s) + ")"
+	in := b.inScope(s)
 	return `SELECT incident_id, customer_id,
       toUInt8(max(k = 1)) AS is_aff,
       countIf(k = 2) AS n_off,
@@ -201,13 +213,13 @@ func (b builder) pairs(s scope) string {
       minIf(ts, k = 4) AS fu_at
     FROM (
       SELECT incident_id, customer_id, toUInt8(1) AS k, ts, event_id, '' AS ctype, toFloat64(0) AS amt
-      FROM (` + b.dedup("incident_events", incidentCols, in) + `)
+      FROM (` + b.dedup("incident_events", incidentCols, candidates(in)) + `)
       WHERE type = 'incident.customer_affected' AND ` + in + `
       UNION ALL
       SELECT incident_id, customer_id,
         toUInt8(multiIf(type = 'customer.compensation_offered', 2, type = 'customer.compensation_redeemed', 3, 4)) AS k,
         ts, event_id, compensation_type AS ctype, amt
-      FROM (` + b.dedup("customer_events", customerCols, in) + `)
+      FROM (` + b.dedup("customer_events", customerCols, candidates(in)) + `)
       WHERE type IN ('customer.compensation_offered', 'customer.compensation_redeemed', 'customer.followed_up') AND ` + in + `
     )
     GROUP BY incident_id, customer_id`
@@ -248,7 +260,7 @@ func (b builder) responses(s scope, churn bool) string {
 // Both are counted without a customers × incidents cross join:
 //   - active at t = #{su <= t} - #{max(su, chd) <= t};
 //   - churned in (t, t+W] among the active = #{chd <= t+W} - #{chd <= t}
-//     - #{t < chd <= t+W and su > t}.
+//   - #{t < chd <= t+W and su > t}.
 //
 // The prefix counts come from one merged, sorted array of customer deltas
 // and incident query points (a sweep); the last term only concerns the

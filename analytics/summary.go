@@ -233,15 +233,18 @@ func (s *Store) Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	b := s.builder()
 	sc, args := scopeOf(f)
 	sc.status = ""
-	rows, _, err := s.aggregate(ctx, b, sc, args, "")
+	bySev, _, err := s.aggregate(ctx, b, sc, args, "severity")
 	if err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
-	bySev, _, err := s.aggregate(ctx, b, sc, args, "severity")
-	if err != nil {
-		return out, fmt.Errorf("analytics: churn: by severity: %w", err)
+	// every figure of churn is a sum, so the pooled row is the sum of the
+	// severities' rows.
+	r := aggRow{}
+	for _, row := range bySev {
+		for k, v := range row {
+			r[k] += v
+		}
 	}
-	r := rows[""]
 	out.PendingIncidents = int64(r["churn_pending"])
 	out.ChurnGroup = churnGroupOf(r)
 	for _, sev := range trustlens.Severities {
