@@ -29,9 +29,7 @@ func (s *Server) apiOverdue(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: overdue: %w", err)
 	}
-	if list == nil {
-		list = []trustlens.Overdue{}
-	}
+	list = append([]trustlens.Overdue{}, list...) // a copy: never write to the store's slice
 	for i := range list {
 		list[i].DetectedAt = list[i].DetectedAt.UTC()
 		list[i].LastUpdateAt = list[i].LastUpdateAt.UTC()

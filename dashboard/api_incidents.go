@@ -45,9 +45,8 @@ func (s *Server) apiIncidents(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: incidents: %w", err)
 	}
-	if page.Incidents == nil {
-		page.Incidents = []trustlens.Incident{}
-	}
+	// Normalize a copy: the store's slices may be shared (a cache).
+	page.Incidents = append([]trustlens.Incident{}, page.Incidents...)
 	for i := range page.Incidents {
 		normalizeIncident(&page.Incidents[i])
 	}
@@ -116,9 +115,7 @@ func normalizeIncident(inc *trustlens.Incident) {
 
 func normalizeDetail(d *trustlens.IncidentDetail) {
 	normalizeIncident(&d.Incident)
-	if d.Timeline == nil {
-		d.Timeline = []trustlens.TimelineEvent{}
-	}
+	d.Timeline = append([]trustlens.TimelineEvent{}, d.Timeline...) // a copy: never write to the store's slice
 	for i := range d.Timeline {
 		d.Timeline[i].OccurredAt = d.Timeline[i].OccurredAt.UTC()
 	}

@@ -37,9 +37,7 @@ func (s *Server) apiTrends(c echo.Context) error {
 	if tr.Interval == "" {
 		tr.Interval = interval
 	}
-	if tr.Points == nil {
-		tr.Points = []trustlens.TrendPoint{}
-	}
+	tr.Points = append([]trustlens.TrendPoint{}, tr.Points...) // a copy: never write to the store's slice
 	for i := range tr.Points {
 		tr.Points[i].Start = tr.Points[i].Start.UTC()
 	}

@@ -3,8 +3,10 @@ package dashboard
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -272,4 +274,42 @@ func labelString(m *dto.Metric) string {
 		l[p.GetName()] = p.GetValue()
 	}
 	return l["method"] + " " + l["route"] + " " + l["status"]
+}
+
+// TestMiddlewareManyClients: 200 concurrent clients over real HTTP with the
+// default limits get no error (SPEC §5 "web").
+func TestMiddlewareManyClients(t *testing.T) {
+	s := newAPIServer(t, newAPIFake(), nil)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	client := ts.Client()
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 200
+	targets := []string{"/api/v1/summary", "/api/v1/incidents?format=csv", "/api/v1/churn", "/api/v1/trends?metric=incidents"}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failures := map[int]int{}
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				res, err := client.Get(ts.URL + targets[(i+j)%len(targets)])
+				code := -1
+				if err == nil {
+					code = res.StatusCode
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+				}
+				if code != http.StatusOK {
+					mu.Lock()
+					failures[code]++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Errorf("failed requests by status: %v", failures)
+	}
 }
