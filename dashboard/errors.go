@@ -66,8 +66,8 @@ func (s *Server) errorStatus(c echo.Context, err error) (int, string) {
 		case he.Code >= 500:
 			return he.Code, strings.ToLower(http.StatusText(he.Code))
 		}
-		if m, ok := he.Message.(string); ok && m != "" {
-			return he.Code, strings.ToLower(m)
+		if m, ok := he.Message.(string); ok && m != "" && m != http.StatusText(he.Code) {
+			return he.Code, m
 		}
 		return he.Code, strings.ToLower(http.StatusText(he.Code))
 	case errors.Is(err, trustlens.ErrNotFound):
