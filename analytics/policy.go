@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,16 +19,16 @@ import (
 // policyFile is the YAML shape of a policy: every key optional, read as a
 // node so that a bad value is reported with its key.
 type policyFile struct {
-	AckTarget              *yaml.Node `yaml:"ack_target"`
-	CadenceTarget          *yaml.Node `yaml:"cadence_target"`
-	MinChannels            *yaml.Node `yaml:"min_channels"`
-	CompensationSeverities *yaml.Node `yaml:"compensation_severities"`
-	CompensationCoverage   *yaml.Node `yaml:"compensation_coverage"`
-	PostmortemDays         *yaml.Node `yaml:"postmortem_days"`
-	FollowupDays           *yaml.Node `yaml:"followup_days"`
-	FollowupCoverage       *yaml.Node `yaml:"followup_coverage"`
-	ChurnWindowDays        *yaml.Node `yaml:"churn_window_days"`
-	PromiseGrace           *yaml.Node `yaml:"promise_grace"`
+	AckTarget              yaml.Node `yaml:"ack_target"`
+	CadenceTarget          yaml.Node `yaml:"cadence_target"`
+	MinChannels            yaml.Node `yaml:"min_channels"`
+	CompensationSeverities yaml.Node `yaml:"compensation_severities"`
+	CompensationCoverage   yaml.Node `yaml:"compensation_coverage"`
+	PostmortemDays         yaml.Node `yaml:"postmortem_days"`
+	FollowupDays           yaml.Node `yaml:"followup_days"`
+	FollowupCoverage       yaml.Node `yaml:"followup_coverage"`
+	ChurnWindowDays        yaml.Node `yaml:"churn_window_days"`
+	PromiseGrace           yaml.Node `yaml:"promise_grace"`
 }
 
 // Limits that keep every policy figure meaningful and its SQL in range.
@@ -65,10 +66,10 @@ func parsePolicy(raw []byte) (trustlens.Policy, error) {
 	if err := dec.Decode(&pf); err != nil && !errors.Is(err, io.EOF) {
 		return p, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	if err := readDuration(pf.AckTarget, "ack_target", &p.AckTarget); err != nil {
+	if err := readDuration(opt(&pf.AckTarget), "ack_target", &p.AckTarget); err != nil {
 		return p, err
 	}
-	if n := pf.CadenceTarget; n != nil {
+	if n := opt(&pf.CadenceTarget); n != nil {
 		if n.Kind != yaml.MappingNode {
 			return p, fmt.Errorf("cadence_target: must be a mapping of severity to duration (sev1: 60m), got %q", nodeText(n))
 		}
@@ -85,35 +86,43 @@ func parsePolicy(raw []byte) (trustlens.Policy, error) {
 			p.CadenceTarget[sev] = d
 		}
 	}
-	if err := readInt(pf.MinChannels, "min_channels", &p.MinChannels); err != nil {
+	if err := readInt(opt(&pf.MinChannels), "min_channels", &p.MinChannels); err != nil {
 		return p, err
 	}
-	if n := pf.CompensationSeverities; n != nil {
+	if n := opt(&pf.CompensationSeverities); n != nil {
 		var sevs []string
 		if n.Kind != yaml.SequenceNode || n.Decode(&sevs) != nil {
 			return p, fmt.Errorf("compensation_severities: must be a list of severities ([sev1, sev2]), got %q", nodeText(n))
 		}
 		p.CompensationSeverities = sevs
 	}
-	if err := readFloat(pf.CompensationCoverage, "compensation_coverage", &p.CompensationCoverage); err != nil {
+	if err := readFloat(opt(&pf.CompensationCoverage), "compensation_coverage", &p.CompensationCoverage); err != nil {
 		return p, err
 	}
-	if err := readInt(pf.PostmortemDays, "postmortem_days", &p.PostmortemDays); err != nil {
+	if err := readInt(opt(&pf.PostmortemDays), "postmortem_days", &p.PostmortemDays); err != nil {
 		return p, err
 	}
-	if err := readInt(pf.FollowupDays, "followup_days", &p.FollowupDays); err != nil {
+	if err := readInt(opt(&pf.FollowupDays), "followup_days", &p.FollowupDays); err != nil {
 		return p, err
 	}
-	if err := readFloat(pf.FollowupCoverage, "followup_coverage", &p.FollowupCoverage); err != nil {
+	if err := readFloat(opt(&pf.FollowupCoverage), "followup_coverage", &p.FollowupCoverage); err != nil {
 		return p, err
 	}
-	if err := readInt(pf.ChurnWindowDays, "churn_window_days", &p.ChurnWindowDays); err != nil {
+	if err := readInt(opt(&pf.ChurnWindowDays), "churn_window_days", &p.ChurnWindowDays); err != nil {
 		return p, err
 	}
-	if err := readDuration(pf.PromiseGrace, "promise_grace", &p.PromiseGrace); err != nil {
+	if err := readDuration(opt(&pf.PromiseGrace), "promise_grace", &p.PromiseGrace); err != nil {
 		return p, err
 	}
 	return p, ValidatePolicy(p)
+}
+
+// opt is n, or nil when the key was absent.
+func opt(n *yaml.Node) *yaml.Node {
+	if n.Kind == 0 {
+		return nil
+	}
+	return n
 }
 
 func nodeText(n *yaml.Node) string {
@@ -146,8 +155,8 @@ func readInt(n *yaml.Node, key string, out *int) error {
 	if n == nil {
 		return nil
 	}
-	var v int
-	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
 		return fmt.Errorf("%s: must be a whole number, got %q", key, nodeText(n))
 	}
 	*out = v
