@@ -29,6 +29,7 @@ const (
 type forcedIncident struct {
 	sev      string
 	title    string
+	region   string
 	before   float64   // detected this many minutes before live starts
 	dur      float64   // minutes until resolution
 	points   []float64 // minutes after detection of the acknowledgement and updates (nil: planned as usual)
@@ -41,14 +42,16 @@ var forcedIncidents = []forcedIncident{
 	{
 		// A sev1 that went quiet: overdue for an update (target 60 min)
 		// from 10 minutes before live starts until 30 minutes after.
-		sev: "sev1", title: "Checkout API failing in us-east", before: 100, dur: 165,
+		sev: "sev1", title: "Checkout API failing in us-east", region: "us-east", before: 100, dur: 165,
 		points: []float64{8, 22, 30, 130}, channels: []string{"status_page", "email"},
 		habits:  map[habit]bool{habitSwift: true, habitProactive: false, habitApology: true},
 		promise: true,
 	},
 	{
-		// A well-handled sev3, acknowledged a few minutes before live starts.
-		sev: "sev3", title: "Delayed webhook deliveries in eu-west", before: 12, dur: 150,
+		// A well-handled sev3, acknowledged a few minutes before live
+		// starts and updated every half hour on three channels.
+		sev: "sev3", title: "Delayed webhook deliveries in eu-west", region: "eu-west", before: 12, dur: 150,
+		points: []float64{4, 30, 60, 90, 120}, channels: []string{"status_page", "email", "social"},
 		habits: map[habit]bool{habitSwift: true, habitProactive: true, habitApology: true},
 	},
 }
@@ -110,7 +113,7 @@ func (s *sim) planIncident(det int64, sev severityModel, f *forcedIncident) {
 	}
 	dur := minutes(clamp(math.Exp(math.Log(sev.durMedian)+sev.durSigma*r.NormFloat64()), sev.durMin, sev.durMax))
 	if f != nil {
-		title, dur = f.title, minutes(f.dur)
+		title, dur, hit = f.title, minutes(f.dur), []string{f.region}
 	}
 
 	// Acknowledgement, update points and channels.
@@ -395,7 +398,12 @@ func planUpdates(r *rand.Rand, swift, proactive bool, target int64, dur *int64) 
 	default:
 		chans = someChannels(r, 1)
 	}
+	// Most teams post every half hour or so whatever the target; the
+	// target only bounds the interval.
 	interval := uniform(r, 0.45, 0.8) * T
+	if chance(r, 0.7) {
+		interval = math.Min(interval, uniform(r, 20, 90)*60)
+	}
 	longAt := -1
 	if broken {
 		longAt = r.IntN(3)
