@@ -128,4 +128,3 @@ func BenchmarkHistoryToBroker(b *testing.B) {
 		b.ReportMetric(float64(st.Events), "events")
 	}
 }
-
