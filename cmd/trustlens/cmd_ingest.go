@@ -17,6 +17,7 @@ type ingestSettings struct {
 	group     *string
 	batchSize *int
 	flush     *time.Duration
+	session   *time.Duration
 }
 
 func (s *settings) ingest() ingestSettings {
@@ -24,19 +25,22 @@ func (s *settings) ingest() ingestSettings {
 		group:     s.String("group-id", "TRUSTLENS_INGEST_GROUP", "trustlens-ingest", "Kafka consumer group of the ingest processes"),
 		batchSize: s.Int("batch-size", "TRUSTLENS_INGEST_BATCH_SIZE", 20000, 1, 1000000, "events per ClickHouse insert (flush on size)"),
 		flush:     s.Duration("flush-interval", "TRUSTLENS_INGEST_FLUSH_INTERVAL", time.Second, 10*time.Millisecond, time.Minute, "flush a batch at least this often (flush on age)"),
+		session:   s.Duration("session-timeout", "TRUSTLENS_INGEST_SESSION_TIMEOUT", 10*time.Second, 6*time.Second, 5*time.Minute, "consumer-group session timeout: a dead ingest process's partitions move to the others after about this long"),
 	}
 }
 
 func (is ingestSettings) config(k kafkaSettings, conn driver.Conn, log *slog.Logger, reg prometheus.Registerer) ingest.Config {
 	return ingest.Config{
-		Brokers:       k.brokerList(),
-		TopicPrefix:   *k.prefix,
-		GroupID:       *is.group,
-		Conn:          conn,
-		BatchSize:     *is.batchSize,
-		FlushInterval: *is.flush,
-		Logger:        log,
-		Registerer:    reg,
+		Brokers:          k.brokerList(),
+		TopicPrefix:      *k.prefix,
+		GroupID:          *is.group,
+		Conn:             conn,
+		BatchSize:        *is.batchSize,
+		FlushInterval:    *is.flush,
+		SessionTimeout:   *is.session,
+		RebalanceTimeout: *is.session,
+		Logger:           log,
+		Registerer:       reg,
 	}
 }
 
