@@ -6,7 +6,7 @@
 #   scripts/cluster.sh up       install what is missing, start everything, wait until ready
 #   scripts/cluster.sh down     stop what this script started
 #   scripts/cluster.sh status
-#   scripts/cluster.sh stop-replica N | start-replica N   (N = 1 or 2)
+#   scripts/cluster.sh stop-replica N | kill-replica N | start-replica N   (N = 1 or 2)
 #
 # Data, logs and configs live under .local/cluster (git-ignored). Ports:
 # ZooKeeper 12181; replica N: native 1900N, HTTP 1812N, interserver 1901N.
@@ -208,6 +208,7 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   stop-replica) stop_pid "$dir/ch${2:?replica number}/pid" "replica $2" ;;
+  kill-replica) if alive "$dir/ch${2:?replica number}/pid"; then kill -9 "$(cat "$dir/ch$2/pid")"; rm -f "$dir/ch$2/pid"; fi ;;
   start-replica) write_users; start_replica "${2:?replica number}" ;;
-  *) echo "usage: $0 up|down|status|stop-replica N|start-replica N" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|stop-replica N|kill-replica N|start-replica N" >&2; exit 2 ;;
 esac

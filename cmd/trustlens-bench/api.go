@@ -142,7 +142,7 @@ func benchAPI(ctx context.Context, c config) (apiResult, error) {
 	defer b.Close()
 	ing := exec.CommandContext(ctx, c.bin, "ingest")
 	ing.Env = append(os.Environ(), "TRUSTLENS_KAFKA_BROKERS="+b.Addr(), "TRUSTLENS_TOPIC_PREFIX="+prefix,
-		"TRUSTLENS_CLICKHOUSE_ADDR="+c.chAddr, "TRUSTLENS_CLICKHOUSE_DATABASE="+apiDB, "TRUSTLENS_METRICS_ADDR=", "TRUSTLENS_LOG_LEVEL=warn")
+		"TRUSTLENS_CLICKHOUSE_ADDR="+c.chAddr, "TRUSTLENS_CLICKHOUSE_DATABASE="+apiDB, "TRUSTLENS_METRICS_ADDR=127.0.0.1:0", "TRUSTLENS_LOG_LEVEL=warn")
 	ing.Stdout, ing.Stderr = os.Stderr, os.Stderr
 	if err := ing.Start(); err != nil {
 		return res, err

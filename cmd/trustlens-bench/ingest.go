@@ -164,7 +164,7 @@ func runIngestProcess(ctx context.Context, c config, brokerAddr, prefix string, 
 		"TRUSTLENS_CLICKHOUSE_ADDR="+c.chAddr,
 		"TRUSTLENS_CLICKHOUSE_DATABASE=bench_trustlens",
 		"TRUSTLENS_INGEST_GROUP=bench-trustlens",
-		"TRUSTLENS_METRICS_ADDR=",
+		"TRUSTLENS_METRICS_ADDR=127.0.0.1:0",
 		"TRUSTLENS_LOG_LEVEL=warn",
 	)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
