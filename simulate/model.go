@@ -90,13 +90,13 @@ type severityModel struct {
 
 var severities = []severityModel{
 	{name: "sev1", perWeek: 0.12, durMedian: 150, durSigma: 0.5, durMin: 45, durMax: 720, regions: 2,
-		blastMin: 0.25, blastMax: 0.6, churnRisk: 0.10, tickets: 0.25, care: 0.10, csatDrop: 1.0},
+		blastMin: 0.25, blastMax: 0.6, churnRisk: 0.065, tickets: 0.25, care: 0.10, csatDrop: 1.0},
 	{name: "sev2", perWeek: 0.45, durMedian: 120, durSigma: 0.6, durMin: 30, durMax: 720, regions: 1,
-		blastMin: 0.06, blastMax: 0.25, churnRisk: 0.08, tickets: 0.15, care: 0.05, csatDrop: 0.7},
+		blastMin: 0.06, blastMax: 0.25, churnRisk: 0.052, tickets: 0.15, care: 0.05, csatDrop: 0.7},
 	{name: "sev3", perWeek: 1.1, durMedian: 90, durSigma: 0.8, durMin: 15, durMax: 1440, regions: 1,
-		blastMin: 0.01, blastMax: 0.08, churnRisk: 0.06, tickets: 0.08, care: 0, csatDrop: 0.4},
+		blastMin: 0.01, blastMax: 0.08, churnRisk: 0.04, tickets: 0.08, care: 0, csatDrop: 0.4},
 	{name: "sev4", perWeek: 1.6, durMedian: 60, durSigma: 0.9, durMin: 10, durMax: 2880, regions: 1,
-		blastMin: 0.002, blastMax: 0.02, churnRisk: 0.045, tickets: 0.04, care: -0.05, csatDrop: 0.2},
+		blastMin: 0.002, blastMax: 0.02, churnRisk: 0.03, tickets: 0.04, care: -0.05, csatDrop: 0.2},
 }
 
 func severityByName(name string) severityModel {
