@@ -128,7 +128,7 @@ func trendChart(id string, t trustlens.Trend, name string, scale float64) chartV
 	}
 	line.SetXAxis(x)
 	line.AddSeries(name, data,
-		charts.WithLineChartOpts(opts.LineChart{Smooth: opts.Bool(true), ConnectNulls: opts.Bool(true), Symbol: "circle", SymbolSize: 7}),
+		charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(true), Symbol: "circle", SymbolSize: 7}),
 		charts.WithAreaStyleOpts(opts.AreaStyle{Opacity: opts.Float(0.12)}),
 		charts.WithLineStyleOpts(opts.LineStyle{Width: 3}),
 	)

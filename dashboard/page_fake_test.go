@@ -26,6 +26,8 @@ type pageFake struct {
 	comp      trustlens.Compensation
 	trend     trustlens.Trend
 	err       error
+	// slowDetail makes Incident wait for the end of its context.
+	slowDetail bool
 }
 
 // fakeNow is the clock of the page tests.
@@ -168,6 +170,10 @@ func (f *pageFake) Incidents(ctx context.Context, flt trustlens.Filter) (trustle
 }
 
 func (f *pageFake) Incident(ctx context.Context, id string) (trustlens.IncidentDetail, error) {
+	if f.slowDetail {
+		<-ctx.Done()
+		return trustlens.IncidentDetail{}, fmt.Errorf("fake: incident %q: %w", id, ctx.Err())
+	}
 	if f.err != nil {
 		return trustlens.IncidentDetail{}, f.err
 	}

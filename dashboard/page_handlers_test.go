@@ -407,3 +407,47 @@ func TestChartLibraryMissing(t *testing.T) {
 		t.Error("links a chart library that is not there")
 	}
 }
+
+func TestTimelineFoldsCustomerRuns(t *testing.T) {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	ev := func(typ string) trustlens.TimelineEvent { return trustlens.TimelineEvent{Type: typ, OccurredAt: at} }
+	rows := []timelineRow{}
+	for _, typ := range []string{trustlens.TypeIncidentDetected, trustlens.TypeIncidentCustomerAffected,
+		trustlens.TypeIncidentCustomerAffected, trustlens.TypeCustomerTicketOpened, trustlens.TypeCommunicationSent,
+		trustlens.TypeCustomerFeedback, trustlens.TypeCustomerFeedback, trustlens.TypeIncidentResolved} {
+		e := ev(typ)
+		rows = append(rows, timelineRow{Event: &e})
+	}
+	got := foldCustomerRuns(rows)
+	var shape []string
+	for _, r := range got {
+		switch {
+		case r.Group != nil:
+			shape = append(shape, groupSummary(r.Group))
+		case r.Event != nil:
+			shape = append(shape, r.Event.Type)
+		}
+	}
+	want := []string{trustlens.TypeIncidentDetected, "3 customer events: 2 customer affected, 1 ticket opened",
+		trustlens.TypeCommunicationSent, trustlens.TypeCustomerFeedback, trustlens.TypeCustomerFeedback, trustlens.TypeIncidentResolved}
+	if strings.Join(shape, "|") != strings.Join(want, "|") {
+		t.Errorf("folded timeline\n got %q\nwant %q", shape, want)
+	}
+}
+
+func TestAuditWithoutTimelineWhenStoreIsSlow(t *testing.T) {
+	fake := newPageFake()
+	fake.slowDetail = true
+	s := New(fake, Config{Now: func() time.Time { return fakeNow }, RequestTimeout: 300 * time.Millisecond})
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/audit", nil))
+	body := rec.Body.String()
+	if rec.Code != 200 {
+		t.Fatalf("status %d\n%s", rec.Code, body)
+	}
+	for _, w := range []string{"The update timeline took too long to load", `id="chart-silence"`, `id="overdue-table"`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("body lacks %q", w)
+		}
+	}
+}

@@ -25,7 +25,12 @@ type habitReason struct {
 type timelineRow struct {
 	Event *trustlens.TimelineEvent
 	Gap   *gapRow
+	Group []trustlens.TimelineEvent // a run of customer events, folded
 }
+
+// minFold is the shortest run of consecutive customer events that the
+// timeline folds into one expandable row.
+const minFold = 3
 
 // progress is one bar of the compensation and follow-up section.
 type progress struct {
@@ -119,7 +124,7 @@ func timelineRows(d trustlens.IncidentDetail, gaps []gapRow) []timelineRow {
 	for i := range d.Timeline {
 		e := &d.Timeline[i]
 		ends := e.UpdatePoint || e.Type == trustlens.TypeIncidentResolved
-		for ends && k < len(gaps) && !gaps[k].To.After(e.OccurredAt.UTC()) && gaps[k].To.Equal(e.OccurredAt.UTC()) {
+		for ends && k < len(gaps) && gaps[k].To.Equal(e.OccurredAt.UTC()) {
 			rows = append(rows, timelineRow{Gap: &gaps[k]})
 			k++
 		}
@@ -128,7 +133,62 @@ func timelineRows(d trustlens.IncidentDetail, gaps []gapRow) []timelineRow {
 	for ; k < len(gaps); k++ {
 		rows = append(rows, timelineRow{Gap: &gaps[k]})
 	}
-	return rows
+	return foldCustomerRuns(rows)
+}
+
+// foldCustomerRuns folds each run of at least minFold consecutive customer
+// events (affected, tickets, offers, feedback…) into one row, so that the
+// incident's own events and messages stay readable.
+func foldCustomerRuns(rows []timelineRow) []timelineRow {
+	out := make([]timelineRow, 0, len(rows))
+	var run []timelineRow
+	flush := func() {
+		if len(run) >= minFold {
+			g := timelineRow{}
+			for _, r := range run {
+				g.Group = append(g.Group, *r.Event)
+			}
+			out = append(out, g)
+		} else {
+			out = append(out, run...)
+		}
+		run = nil
+	}
+	for _, r := range rows {
+		if r.Event != nil && customerEvent(r.Event.Type) {
+			run = append(run, r)
+			continue
+		}
+		flush()
+		out = append(out, r)
+	}
+	flush()
+	return out
+}
+
+// customerEvent is true for the events about customers rather than the
+// incident or its communication.
+func customerEvent(typ string) bool {
+	return typ == trustlens.TypeIncidentCustomerAffected || strings.HasPrefix(typ, "customer.")
+}
+
+// groupSummary describes a folded run: "12 customer events: 9 customer
+// affected, 3 ticket opened".
+func groupSummary(events []trustlens.TimelineEvent) string {
+	counts := map[string]int{}
+	var order []string
+	for _, e := range events {
+		l := strings.ReplaceAll(e.Type[strings.LastIndex(e.Type, ".")+1:], "_", " ")
+		if counts[l] == 0 {
+			order = append(order, l)
+		}
+		counts[l]++
+	}
+	parts := make([]string, len(order))
+	for i, l := range order {
+		parts[i] = fmt.Sprintf("%d %s", counts[l], l)
+	}
+	return fmt.Sprintf("%d customer events: %s", len(events), strings.Join(parts, ", "))
 }
 
 // incidentChurn describes the churn of a resolved incident whose window
@@ -262,6 +322,8 @@ func eventKind(t string) string {
 	switch {
 	case t == trustlens.TypeCommunicationSent:
 		return "comm"
+	case t == trustlens.TypeIncidentCustomerAffected:
+		return "customer"
 	case strings.HasPrefix(t, "incident."):
 		return "incident"
 	case slices.Contains([]string{trustlens.TypeCompensationOffered, trustlens.TypeCompensationRedeemed}, t):

@@ -418,10 +418,18 @@ var templateFuncs = template.FuncMap{
 		}
 		return "—"
 	},
-	"eventKind": eventKind,
-	"raw":       rawFloat,
-	"plain":     fmtPlainFloat,
-	"days":      fmtDays,
+	"eventKind":    eventKind,
+	"groupSummary": groupSummary,
+	"short": func(s string) string {
+		r := []rune(s)
+		if len(r) <= 90 {
+			return s
+		}
+		return strings.TrimSpace(string(r[:88])) + "…"
+	},
+	"raw":   rawFloat,
+	"plain": fmtPlainFloat,
+	"days":  fmtDays,
 	"signedp": func(v *float64, unit string) string {
 		if v == nil {
 			return "—"

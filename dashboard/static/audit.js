@@ -91,4 +91,10 @@
   }
 
   window.setInterval(refresh, every);
+  // Refresh at once when the tab comes back into view, or on request (the
+  // browser test asks with this event instead of waiting 30 s).
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") refresh();
+  });
+  document.addEventListener("trustlens:refresh-overdue", refresh);
 })();
