@@ -75,24 +75,35 @@ const (
 	customerCols = "event_id, type, toInt64(occurred_at) AS ts, customer_id, incident_id, compensation_type, toFloat64(ifNull(amount, 0)) AS amt"
 )
 
+// candidateIDs is a cheap condition on raw rows that holds for every
+// incident in scope (and maybe a few more): its earliest detection is in
+// range and has the severity, so some stored incident.detected row is and
+// has. "" when it would filter nothing.
+func (b builder) candidateIDs(s scope) string {
+	if s.byID {
+		return "incident_id = @id"
+	}
+	var conds []string
+	if s.from != 0 {
+		conds = append(conds, "occurred_at >= toDateTime("+num(s.from)+", 'UTC')")
+	}
+	if s.to != 0 {
+		conds = append(conds, "occurred_at < toDateTime("+num(s.to)+", 'UTC')")
+	}
+	if s.bySev {
+		conds = append(conds, "severity = @sev")
+	}
+	if len(conds) == 0 {
+		return ""
+	}
+	return "incident_id IN (SELECT incident_id FROM " + b.table("incident_events") +
+		" WHERE type = 'incident.detected' AND " + strings.Join(conds, " AND ") + ")"
+}
+
 // base is one row per complete incident in scope: incident_id, sev, ttl,
 // det, is_res, res_ts.
 func (b builder) base(s scope) string {
-	cand := ""
-	switch {
-	case s.byID:
-		cand = "incident_id = @id"
-	case s.from != 0 || s.to != 0:
-		var conds []string
-		if s.from != 0 {
-			conds = append(conds, "occurred_at >= toDateTime("+num(s.from)+", 'UTC')")
-		}
-		if s.to != 0 {
-			conds = append(conds, "occurred_at < toDateTime("+num(s.to)+", 'UTC')")
-		}
-		cand = "incident_id IN (SELECT incident_id FROM " + b.table("incident_events") +
-			" WHERE type = 'incident.detected' AND " + strings.Join(conds, " AND ") + ")"
-	}
+	cand := b.candidateIDs(s)
 	having := []string{"countIf(type = 'incident.detected') > 0"}
 	if s.byID {
 		having = append(having, "incident_id = @id")
@@ -123,13 +134,14 @@ func (b builder) base(s scope) string {
   HAVING ` + strings.Join(having, " AND ")
 }
 
-// inScope is the condition "incident_id is in scope" ("1" when every
-// incident is: no range, severity, status or id).
+// inScope is a condition on incident_id that keeps every incident in
+// scope ("1" when there is no filter). It may keep a few more: the
+// per-incident parts are joined to base, which has exactly the scope.
 func (b builder) inScope(s scope) string {
-	if s == (scope{}) {
-		return "1"
+	if c := b.candidateIDs(s); c != "" {
+		return c
 	}
-	return "incident_id IN (SELECT incident_id FROM (" + b.base(s) + "))"
+	return "1"
 }
 
 // candidates is inScope as a dedup pre-filter ("" when it filters nothing).
@@ -278,11 +290,11 @@ func (b builder) baseline(s scope) string {
         FROM (` + b.known() + `)
       )
       UNION ALL
-      SELECT res_ts * 2 + 1 AS key, toInt64(0) AS da, toInt64(0) AS dc, incident_id AS qid, toUInt8(0) AS qk
-      FROM (` + resolved + `)
-      UNION ALL
-      SELECT (res_ts + ` + w + `) * 2 + 1 AS key, toInt64(0) AS da, toInt64(0) AS dc, incident_id AS qid, toUInt8(1) AS qk
-      FROM (` + resolved + `)`
+      SELECT tupleElement(q, 1) AS key, toInt64(0) AS da, toInt64(0) AS dc, incident_id AS qid, tupleElement(q, 2) AS qk
+      FROM (
+        SELECT incident_id, arrayJoin([(res_ts * 2 + 1, toUInt8(0)), ((res_ts + ` + w + `) * 2 + 1, toUInt8(1))]) AS q
+        FROM (` + resolved + `)
+      )`
 	sweep := `SELECT q AS incident_id,
       toInt64(sumIf(ca, qk_ = 0)) AS a_res,
       toInt64(sumIf(cc, qk_ = 0)) AS c_res,

@@ -213,8 +213,10 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
   GROUP BY customer_id)
       )
       UNION ALL
-      SELECT res_ts * 2 + 1 AS key, toInt64(0) AS da, toInt64(0) AS dc, incident_id AS qid, toUInt8(0) AS qk
-      FROM (SELECT incident_id, res_ts FROM (SELECT incident_id,
+      SELECT tupleElement(q, 1) AS key, toInt64(0) AS da, toInt64(0) AS dc, incident_id AS qid, tupleElement(q, 2) AS qk
+      FROM (
+        SELECT incident_id, arrayJoin([(res_ts * 2 + 1, toUInt8(0)), ((res_ts + toInt64(2592000)) * 2 + 1, toUInt8(1))]) AS q
+        FROM (SELECT incident_id, res_ts FROM (SELECT incident_id,
     argMinIf(severity, (ts, event_id), type = 'incident.detected') AS sev,
     argMinIf(title, (ts, event_id), type = 'incident.detected') AS ttl,
     minIf(ts, type = 'incident.detected') AS det,
@@ -226,20 +228,7 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
     LIMIT 1 BY event_id)
   GROUP BY incident_id
   HAVING countIf(type = 'incident.detected') > 0) WHERE is_res = 1)
-      UNION ALL
-      SELECT (res_ts + toInt64(2592000)) * 2 + 1 AS key, toInt64(0) AS da, toInt64(0) AS dc, incident_id AS qid, toUInt8(1) AS qk
-      FROM (SELECT incident_id, res_ts FROM (SELECT incident_id,
-    argMinIf(severity, (ts, event_id), type = 'incident.detected') AS sev,
-    argMinIf(title, (ts, event_id), type = 'incident.detected') AS ttl,
-    minIf(ts, type = 'incident.detected') AS det,
-    toUInt8(countIf(type = 'incident.resolved') > 0) AS is_res,
-    minIf(ts, type = 'incident.resolved') AS res_ts
-  FROM (SELECT event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title
-    FROM {{.DB}}.incident_events
-    ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
-    LIMIT 1 BY event_id)
-  GROUP BY incident_id
-  HAVING countIf(type = 'incident.detected') > 0) WHERE is_res = 1))
+      ))
       )
     )
     ARRAY JOIN cas AS ca, ccs AS cc, qs AS q, qks_s AS qk_
