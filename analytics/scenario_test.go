@@ -345,6 +345,40 @@ func TestScenarios(t *testing.T) {
 		eq(t, "week rate", rate.Points[1].Value, f64(1))
 	})
 
+	t.Run("filters and paging", func(t *testing.T) {
+		ids := func(f trustlens.Filter) ([]string, int64) {
+			t.Helper()
+			page, err := store.Incidents(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, inc := range page.Incidents {
+				out = append(out, inc.IncidentID)
+			}
+			return out, page.Total
+		}
+		// newest first, ties by incident_id: a4, a5, a6, then a1 a2 a3 a7 (all at t0)
+		got, total := ids(trustlens.Filter{Limit: 2, Offset: 1})
+		eq(t, "page", got, []string{"a5", "a6"})
+		eq(t, "page total", total, int64(7))
+		got, total = ids(trustlens.Filter{Severity: "sev2"})
+		eq(t, "sev2", got, []string{"a4", "a1"})
+		eq(t, "sev2 total", total, int64(2))
+		got, _ = ids(trustlens.Filter{Status: "open"})
+		eq(t, "open", got, []string{"a4"})
+		got, _ = ids(trustlens.Filter{Status: "resolved", From: t0, To: t0.Add(time.Second)})
+		eq(t, "[t0, t0+1s)", got, []string{"a1", "a2", "a3", "a7"})
+		got, _ = ids(trustlens.Filter{From: t0.Add(time.Second), To: now})
+		eq(t, "[t0+1s, now)", got, []string{"a4", "a5", "a6"})
+		if _, err := store.Incidents(ctx, trustlens.Filter{Status: "closed"}); err == nil {
+			t.Error("status closed: no error")
+		}
+		if _, err := store.Trend(ctx, "nope", "week", trustlens.Filter{}); err == nil {
+			t.Error("trend metric nope: no error")
+		}
+	})
+
 	t.Run("policy override", func(t *testing.T) {
 		// ack_target 30 s: a2's tta of 60 s misses; min_channels 4: its 3
 		// channels no longer communicate proactively.
