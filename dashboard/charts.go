@@ -192,7 +192,6 @@ func ttaChart(id string, incidents []trustlens.Incident, target int64) chartView
 	bar.SetGlobalOptions(append(baseOpts(id, false),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithYAxisOpts(countAxis("incidents")),
-		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 0}}),
 	)...)
 	x := make([]string, len(buckets))
 	data := make([]opts.BarData, len(buckets))
