@@ -10,6 +10,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -140,14 +141,4 @@ func ratio(num, den float64) *float64 {
 }
 
 // cents rounds an amount to the cent.
-func cents(v float64) float64 {
-	r := float64(int64(v*100+copysign(0.5, v))) / 100
-	return r
-}
-
-func copysign(a, b float64) float64 {
-	if b < 0 {
-		return -a
-	}
-	return a
-}
+func cents(v float64) float64 { return math.Round(v*100) / 100 }
