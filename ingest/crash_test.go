@@ -97,6 +97,12 @@ type ingestEnv struct {
 
 func (e ingestEnv) start(t testing.TB, name string) *proc {
 	t.Helper()
+	return e.startWith(t, name)
+}
+
+// startWith starts a process with extra environment variables.
+func (e ingestEnv) startWith(t testing.TB, name string, extraEnv ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(e.bin, "ingest")
 	cmd.Env = append(os.Environ(),
 		"TRUSTLENS_KAFKA_BROKERS="+e.brokers,
@@ -110,6 +116,7 @@ func (e ingestEnv) start(t testing.TB, name string) *proc {
 		"TRUSTLENS_METRICS_ADDR=127.0.0.1:0",
 		"TRUSTLENS_LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	p := &proc{name: name, cmd: cmd, log: &bytes.Buffer{}, mu: &sync.Mutex{}, err: make(chan error, 1), exited: make(chan struct{})}
 	w := lockedWriter{p.mu, p.log}
 	cmd.Stdout, cmd.Stderr = w, w

@@ -99,34 +99,98 @@ func (w *Writer) insertStream(ctx context.Context, s trustlens.Stream, rows []Ro
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", table, err)
 	}
-	now := w.now()
-	for _, r := range rows {
-		e := r.Event
-		var err error
-		switch s {
-		case trustlens.Incidents:
-			err = b.Append(e.EventID, e.Type, e.OccurredAt, e.IncidentID, e.CustomerID,
-				e.Severity, e.Title, strs(e.Services), strs(e.Regions), e.Source, e.Status,
-				e.Segment, e.MRR, e.Extra, now, r.Topic, int32(r.Partition), r.Offset)
-		case trustlens.Communications:
-			err = b.Append(e.EventID, e.Type, e.OccurredAt, e.IncidentID, e.CustomerID,
-				e.Channel, e.Kind, e.Audience, e.Recipients, boolByte(e.Apology),
-				boolByte(e.TakesResponsibility), boolByte(e.RootCause), boolByte(e.PreventionSteps),
-				e.NextUpdateAt, e.Body, e.Extra, now, r.Topic, int32(r.Partition), r.Offset)
-		case trustlens.CustomerResponses:
-			err = b.Append(e.EventID, e.Type, e.OccurredAt, e.CustomerID, e.IncidentID,
-				e.Segment, e.Plan, e.MRR, e.CompensationType, e.Amount, e.Currency, e.Channel,
-				e.CSAT, e.Sentiment, e.Comment, e.Reason, e.Extra, now, r.Topic, int32(r.Partition), r.Offset)
-		}
-		if err != nil {
+	// Whole columns are appended at once: far cheaper than row by row.
+	columns := columnsOf(s, rows, w.now())
+	for i, c := range columns {
+		if err := b.Column(i).Append(c); err != nil {
 			_ = b.Abort()
-			return fmt.Errorf("insert %s: event %q: %w", table, e.EventID, err)
+			return fmt.Errorf("insert %s: column %d: %w", table, i, err)
 		}
 	}
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("insert %s: %w", table, err)
 	}
 	return nil
+}
+
+// columnsOf turns rows into the columns of the table of s, in the order of
+// its column list.
+func columnsOf(s trustlens.Stream, rows []Row, now time.Time) []any {
+	n := len(rows)
+	str := func(f func(e *Row) string) []string {
+		out := make([]string, n)
+		for i := range rows {
+			out[i] = f(&rows[i])
+		}
+		return out
+	}
+	f64 := func(f func(e *Row) *float64) []*float64 {
+		out := make([]*float64, n)
+		for i := range rows {
+			out[i] = f(&rows[i])
+		}
+		return out
+	}
+	u8 := func(f func(e *Row) bool) []uint8 {
+		out := make([]uint8, n)
+		for i := range rows {
+			out[i] = boolByte(f(&rows[i]))
+		}
+		return out
+	}
+	occurred := make([]time.Time, n)
+	ingested := make([]time.Time, n)
+	parts := make([]int32, n)
+	offsets := make([]int64, n)
+	for i := range rows {
+		occurred[i] = rows[i].OccurredAt
+		ingested[i] = now
+		parts[i] = int32(rows[i].Partition)
+		offsets[i] = rows[i].Offset
+	}
+	eventID := str(func(r *Row) string { return r.EventID })
+	typ := str(func(r *Row) string { return r.Type })
+	incident := str(func(r *Row) string { return r.IncidentID })
+	customer := str(func(r *Row) string { return r.CustomerID })
+	extra := str(func(r *Row) string { return r.Extra })
+	topic := str(func(r *Row) string { return r.Topic })
+	switch s {
+	case trustlens.Incidents:
+		services := make([][]string, n)
+		regions := make([][]string, n)
+		for i := range rows {
+			services[i], regions[i] = strs(rows[i].Services), strs(rows[i].Regions)
+		}
+		return []any{eventID, typ, occurred, incident, customer,
+			str(func(r *Row) string { return r.Severity }), str(func(r *Row) string { return r.Title }),
+			services, regions, str(func(r *Row) string { return r.Source }), str(func(r *Row) string { return r.Status }),
+			str(func(r *Row) string { return r.Segment }), f64(func(r *Row) *float64 { return r.MRR }),
+			extra, ingested, topic, parts, offsets}
+	case trustlens.Communications:
+		recipients := make([]*uint64, n)
+		next := make([]*time.Time, n)
+		for i := range rows {
+			recipients[i], next[i] = rows[i].Recipients, rows[i].NextUpdateAt
+		}
+		return []any{eventID, typ, occurred, incident, customer,
+			str(func(r *Row) string { return r.Channel }), str(func(r *Row) string { return r.Kind }),
+			str(func(r *Row) string { return r.Audience }), recipients,
+			u8(func(r *Row) bool { return r.Apology }), u8(func(r *Row) bool { return r.TakesResponsibility }),
+			u8(func(r *Row) bool { return r.RootCause }), u8(func(r *Row) bool { return r.PreventionSteps }),
+			next, str(func(r *Row) string { return r.Body }), extra, ingested, topic, parts, offsets}
+	default:
+		csat := make([]*uint8, n)
+		for i := range rows {
+			csat[i] = rows[i].CSAT
+		}
+		return []any{eventID, typ, occurred, customer, incident,
+			str(func(r *Row) string { return r.Segment }), str(func(r *Row) string { return r.Plan }),
+			f64(func(r *Row) *float64 { return r.MRR }), str(func(r *Row) string { return r.CompensationType }),
+			f64(func(r *Row) *float64 { return r.Amount }), str(func(r *Row) string { return r.Currency }),
+			str(func(r *Row) string { return r.Channel }), csat, f64(func(r *Row) *float64 { return r.Sentiment }),
+			str(func(r *Row) string { return r.Comment }), str(func(r *Row) string { return r.Reason }),
+			extra, ingested, topic, parts, offsets}
+	}
 }
 
 // InsertErrors writes rejected messages to ingest_errors.
