@@ -174,7 +174,8 @@ func (in *Ingester) setInsertErr(err error) {
 
 // fetched is a batch of messages as fetched.
 type fetched struct {
-	msgs []kafka.Message
+	msgs  []kafka.Message
+	fetch time.Duration // from the first message to the last
 }
 
 // decoded is a batch ready to store.
@@ -185,6 +186,8 @@ type decoded struct {
 	last     []kafka.Message
 	consumed map[string]int // per topic
 	size     int
+	fetch    time.Duration
+	decode   time.Duration
 }
 
 type badMsg struct {
@@ -303,6 +306,7 @@ func (in *Ingester) fetch(ctx context.Context, r *kafka.Reader, out chan<- fetch
 			b      fetched
 			bctx   context.Context
 			cancel context.CancelFunc = func() {}
+			first  time.Time
 		)
 		b.msgs = make([]kafka.Message, 0, in.cfg.BatchSize)
 		bctx = ctx
@@ -336,10 +340,12 @@ func (in *Ingester) fetch(ctx context.Context, r *kafka.Reader, out chan<- fetch
 			backoff = 100 * time.Millisecond
 			if len(b.msgs) == 0 {
 				bctx, cancel = context.WithTimeout(ctx, in.cfg.FlushInterval)
+				first = time.Now()
 			}
 			b.msgs = append(b.msgs, m)
 		}
 		cancel()
+		b.fetch = time.Since(first)
 		lag.observe(b.msgs)
 		select {
 		case out <- b:
@@ -352,6 +358,7 @@ func (in *Ingester) fetch(ctx context.Context, r *kafka.Reader, out chan<- fetch
 
 // decode validates a batch in parallel.
 func (in *Ingester) decode(b fetched) decoded {
+	start := time.Now()
 	now := in.cfg.Now()
 	n := len(b.msgs)
 	res := make([]error, n)
@@ -385,7 +392,7 @@ func (in *Ingester) decode(b fetched) decoded {
 	}
 	wg.Wait()
 
-	d := decoded{size: n, consumed: map[string]int{}}
+	d := decoded{size: n, consumed: map[string]int{}, fetch: b.fetch, decode: time.Since(start)}
 	lastIdx := map[topicPartition]int{}
 	kept := 0
 	for i := range b.msgs {
@@ -449,31 +456,56 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 		s := row.Event.Stream()
 		byStream[s] = append(byStream[s], row)
 	}
+	// The three tables and ingest_errors are written in parallel, each
+	// retried on its own; a step that succeeded is not repeated.
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	step := func(what string, rows int, op func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := in.retry(ctx, what, true, op); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+		}()
+	}
 	for _, s := range trustlens.Streams {
 		rows := byStream[s]
 		if len(rows) == 0 {
 			continue
 		}
-		err := in.retry(ctx, "insert "+s.Table(), true, func(ctx context.Context) error {
-			return in.writer.insertStream(ctx, s, rows)
+		step("insert "+s.Table(), len(rows), func(ctx context.Context) error {
+			if err := in.writer.insertStream(ctx, s, rows); err != nil {
+				return err
+			}
+			in.m.inserted.WithLabelValues(s.Table()).Add(float64(len(rows)))
+			return nil
 		})
-		if err != nil {
-			return err
-		}
-		in.m.inserted.WithLabelValues(s.Table()).Add(float64(len(rows)))
 	}
 	if len(b.bad) > 0 {
 		bad := make([]BadMessage, len(b.bad))
 		for i := range b.bad {
 			bad[i] = b.bad[i].BadMessage
 		}
-		err := in.retry(ctx, "insert ingest_errors", true, func(ctx context.Context) error {
-			return in.writer.InsertErrors(ctx, bad)
+		step("insert ingest_errors", len(bad), func(ctx context.Context) error {
+			if err := in.writer.InsertErrors(ctx, bad); err != nil {
+				return err
+			}
+			in.m.inserted.WithLabelValues("ingest_errors").Add(float64(len(bad)))
+			return nil
 		})
-		if err != nil {
-			return err
-		}
-		in.m.inserted.WithLabelValues("ingest_errors").Add(float64(len(bad)))
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if len(b.bad) > 0 {
 		if err := in.deadLetter(ctx, dlq, b.bad); err != nil {
 			return err
 		}
@@ -501,7 +533,8 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 	in.m.batchSize.Observe(float64(b.size))
 	in.m.batchSeconds.Observe(time.Since(start).Seconds())
 	in.log.Debug("batch stored", slog.Int("events", b.size), slog.Int("rows", len(b.rows)),
-		slog.Int("bad", len(b.bad)), slog.Duration("took", time.Since(start)))
+		slog.Int("bad", len(b.bad)), slog.Duration("fetch", b.fetch), slog.Duration("decode", b.decode),
+		slog.Duration("store", time.Since(start)))
 	return nil
 }
 
