@@ -322,7 +322,12 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	if !utf8.Valid(raw) {
 		return ev, invalid("", "message is not valid UTF-8")
 	}
-	fields := &jsonFields{list: make([]jsonField, 0, 16)}
+	fields := fieldsPool.Get().(*jsonFields)
+	defer func() {
+		clear(fields.list)
+		fields.src = ""
+		fieldsPool.Put(fields)
+	}()
 	kind, err := parseJSONObject(string(raw), fields)
 	if err != nil {
 		return ev, invalid("", "not valid JSON: %v", err)
@@ -349,7 +354,7 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	}
 	ev.Type = typ
 
-	at, err := readTime(fields, "occurred_at", true)
+	at, _, err := readTime(fields, "occurred_at", true)
 	if err != nil {
 		return ev, err
 	}
@@ -359,7 +364,7 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	if at.After(now.Add(24 * time.Hour)) {
 		return ev, invalid("occurred_at", "%s is more than 24 h in the future", at.Format(time.RFC3339))
 	}
-	ev.OccurredAt = *at
+	ev.OccurredAt = at
 
 	// incident_id and customer_id are common fields: checked everywhere,
 	// required where the type says so.
@@ -404,12 +409,18 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 	return ev, nil
 }
 
-var commonFields = map[string]bool{"event_id": true, "type": true, "occurred_at": true, "incident_id": true, "customer_id": true}
+func isCommonField(k string) bool {
+	switch k {
+	case "event_id", "type", "occurred_at", "incident_id", "customer_id":
+		return true
+	}
+	return false
+}
 
 func extraFields(fields *jsonFields, rules map[string]fieldRule) (string, error) {
 	var extra []jsonField
 	for _, f := range fields.list {
-		if commonFields[f.key] {
+		if isCommonField(f.key) {
 			continue
 		}
 		if _, ok := rules[f.key]; ok {
@@ -548,9 +559,13 @@ func (ev *Event) set(fields *jsonFields, f string, r fieldRule) error {
 			ev.PreventionSteps = v
 		}
 	case fTime:
-		v, err := readTime(fields, f, r.required)
+		t, ok, err := readTime(fields, f, r.required)
 		if err != nil {
 			return err
+		}
+		var v *time.Time
+		if ok {
+			v = &t
 		}
 		// the column is a DateTime: only 1970-01-01 … 2105 can be stored,
 		// and a promise outside this century is a producer bug.
@@ -660,24 +675,25 @@ func readBool(fields *jsonFields, f string) (bool, error) {
 	return false, invalid(f, "must be true or false, got %s", clip(fields.raw(raw)))
 }
 
-func readTime(fields *jsonFields, f string, required bool) (*time.Time, error) {
+// readTime reads an RFC 3339 time as UTC whole seconds; ok is false when
+// the field is absent.
+func readTime(fields *jsonFields, f string, required bool) (t time.Time, ok bool, err error) {
 	raw, ok := fields.get(f)
 	if !ok {
 		if required {
-			return nil, invalid(f, "required field is missing")
+			return t, false, invalid(f, "required field is missing")
 		}
-		return nil, nil
+		return t, false, nil
 	}
 	s, err := fields.stringValue(raw)
 	if err != nil {
-		return nil, invalid(f, "not RFC 3339: %s", clip(fields.raw(raw)))
+		return t, false, invalid(f, "not RFC 3339: %s", clip(fields.raw(raw)))
 	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err = time.Parse(time.RFC3339, s)
 	if err != nil {
-		return nil, invalid(f, "not RFC 3339: %q", clip(s))
+		return t, false, invalid(f, "not RFC 3339: %q", clip(s))
 	}
-	t = t.UTC().Truncate(time.Second)
-	return &t, nil
+	return t.UTC().Truncate(time.Second), true, nil
 }
 
 func isCurrency(s string) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // A small strict JSON scanner for Decode: it validates the whole message
@@ -25,6 +26,9 @@ type jsonFields struct {
 	src  string
 	list []jsonField
 }
+
+// fieldsPool recycles the member lists of Decode.
+var fieldsPool = sync.Pool{New: func() any { return &jsonFields{list: make([]jsonField, 0, 24)} }}
 
 // maxJSONDepth bounds nesting (well within the goroutine stack).
 const maxJSONDepth = 1000

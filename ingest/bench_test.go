@@ -23,6 +23,14 @@ func benchEvents() int {
 	return 500000
 }
 
+// benchBatch is the batch size of the benchmarks (TRUSTLENS_BENCH_BATCH).
+func benchBatch() int {
+	if v, err := strconv.Atoi(os.Getenv("TRUSTLENS_BENCH_BATCH")); err == nil && v > 0 {
+		return v
+	}
+	return 20000
+}
+
 // BenchmarkIngest measures one Ingester moving small events from the
 // embedded broker into ClickHouse (the events are produced first, not
 // timed):
@@ -41,7 +49,7 @@ func BenchmarkIngest(b *testing.B) {
 		start := time.Now()
 		r := startIngester(b, ingest.Config{
 			Brokers: []string{br.Addr()}, TopicPrefix: prefix, GroupID: "g-" + prefix, Conn: conn,
-			BatchSize: 20000, FlushInterval: time.Second, Logger: testLogger(b), Registerer: reg,
+			BatchSize: benchBatch(), FlushInterval: time.Second, Logger: testLogger(b), Registerer: reg,
 		})
 		var firstAt time.Time
 		var firstN float64
@@ -82,7 +90,7 @@ func BenchmarkIngestBinary(b *testing.B) {
 		env := ingestEnv{bin: trustlensBinary(b), brokers: br.Addr(), db: db, prefix: prefix, group: "g-" + prefix, chAddr: chtest.Addr()}
 		b.ResetTimer()
 		start := time.Now()
-		p := env.startWith(b, "ingest", "TRUSTLENS_INGEST_BATCH_SIZE=20000", "TRUSTLENS_INGEST_FLUSH_INTERVAL=1s")
+		p := env.startWith(b, "ingest", "TRUSTLENS_INGEST_BATCH_SIZE="+strconv.Itoa(benchBatch()), "TRUSTLENS_INGEST_FLUSH_INTERVAL=1s")
 		waitFor(b, 10*time.Minute, "every event stored", func() (bool, string) {
 			p.check(b)
 			got := stored(b, conn)

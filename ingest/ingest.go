@@ -49,8 +49,10 @@ type Config struct {
 	Registerer prometheus.Registerer // metrics; nil = none
 	Now        func() time.Time      // clock for validation and ingested_at (default time.Now)
 
-	// MaxBufferedBatches is how many batches are fetched ahead of the one
-	// being stored (default 1). While ClickHouse fails, fetching stops there.
+	// MaxBufferedBatches is how many batches are held ahead of the one
+	// being stored: one being decoded, one being fetched, and any more
+	// waiting in between (default 2, the least). While ClickHouse fails,
+	// fetching stops there; memory grows with it.
 	MaxBufferedBatches int
 	// DecodeWorkers decode a batch in parallel (default GOMAXPROCS).
 	DecodeWorkers int
@@ -104,8 +106,8 @@ func New(cfg Config) (*Ingester, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.MaxBufferedBatches <= 0 {
-		cfg.MaxBufferedBatches = 1
+	if cfg.MaxBufferedBatches < 2 {
+		cfg.MaxBufferedBatches = 2
 	}
 	if cfg.DecodeWorkers <= 0 {
 		cfg.DecodeWorkers = runtime.GOMAXPROCS(0)
@@ -180,8 +182,9 @@ type fetched struct {
 
 // decoded is a batch ready to store.
 type decoded struct {
-	rows []Row
-	bad  []badMsg
+	rows  [3][]Row // valid events by stream (the order of trustlens.Streams)
+	valid int
+	bad   []badMsg
 	// last is the last message of every partition in the batch: what to commit.
 	last     []kafka.Message
 	consumed map[string]int // per topic
@@ -207,7 +210,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		MinBytes:          1,
 		MaxBytes:          in.cfg.MaxFetchBytes,
 		MaxWait:           250 * time.Millisecond,
-		QueueCapacity:     4096,
+		QueueCapacity:     1024,
 		StartOffset:       kafka.FirstOffset,
 		SessionTimeout:    in.cfg.SessionTimeout,
 		RebalanceTimeout:  in.cfg.RebalanceTimeout,
@@ -247,7 +250,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		}
 	}()
 
-	fetchedC := make(chan fetched, in.cfg.MaxBufferedBatches)
+	fetchedC := make(chan fetched, in.cfg.MaxBufferedBatches-2)
 	decodedC := make(chan decoded)
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -356,13 +359,36 @@ func (in *Ingester) fetch(ctx context.Context, r *kafka.Reader, out chan<- fetch
 	}
 }
 
-// decode validates a batch in parallel.
+// decode validates a batch in parallel. Each valid event is decoded
+// straight into its slot of its table's rows (no copying of rows later).
 func (in *Ingester) decode(b fetched) decoded {
 	start := time.Now()
 	now := in.cfg.Now()
 	n := len(b.msgs)
+	d := decoded{size: n, consumed: map[string]int{}, fetch: b.fetch}
+
+	// pass 1: the stream of every message and its slot in that stream's rows
+	streamOf := make([]int8, n) // index into trustlens.Streams, -1 = not an event topic
+	slot := make([]int32, n)
+	var counts [3]int32
+	lastIdx := map[topicPartition]int{}
+	for i := range b.msgs {
+		m := &b.msgs[i]
+		d.consumed[m.Topic]++
+		lastIdx[topicPartition{m.Topic, m.Partition}] = i
+		streamOf[i] = -1
+		if s, ok := trustlens.StreamOfTopic(in.cfg.TopicPrefix, m.Topic); ok {
+			k := streamIndex(s)
+			streamOf[i], slot[i] = int8(k), counts[k]
+			counts[k]++
+		}
+	}
+	for k := range d.rows {
+		d.rows[k] = make([]Row, counts[k])
+	}
+
+	// pass 2: decode in parallel
 	res := make([]error, n)
-	rows := make([]Row, n)
 	workers := in.cfg.DecodeWorkers
 	if n < 1000 {
 		workers = 1
@@ -376,34 +402,36 @@ func (in *Ingester) decode(b fetched) decoded {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
 				m := &b.msgs[i]
-				s, ok := trustlens.StreamOfTopic(in.cfg.TopicPrefix, m.Topic)
-				if !ok {
+				k := streamOf[i]
+				if k < 0 {
 					res[i] = &trustlens.ValidationError{Reason: fmt.Sprintf("topic %q is not an event topic", m.Topic)}
 					continue
 				}
-				ev, err := trustlens.Decode(s, m.Value, now)
+				r := &d.rows[k][slot[i]]
+				ev, err := trustlens.Decode(trustlens.Streams[k], m.Value, now)
 				if err != nil {
 					res[i] = err
 					continue
 				}
-				rows[i] = Row{Event: ev, Position: Position{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}}
+				r.Event = ev
+				r.Position = Position{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
 			}
 		}(lo, hi)
 	}
 	wg.Wait()
 
-	d := decoded{size: n, consumed: map[string]int{}, fetch: b.fetch, decode: time.Since(start)}
-	lastIdx := map[topicPartition]int{}
-	kept := 0
+	// pass 3: set the bad messages aside and close the holes they left
+	var kept [3]int32
 	for i := range b.msgs {
-		m := &b.msgs[i]
-		d.consumed[m.Topic]++
-		lastIdx[topicPartition{m.Topic, m.Partition}] = i
+		k := streamOf[i]
 		if res[i] == nil {
-			rows[kept] = rows[i]
-			kept++
+			if kept[k] != slot[i] {
+				d.rows[k][kept[k]] = d.rows[k][slot[i]]
+			}
+			kept[k]++
 			continue
 		}
+		m := &b.msgs[i]
 		d.bad = append(d.bad, badMsg{
 			BadMessage: BadMessage{
 				Position: Position{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
@@ -414,12 +442,25 @@ func (in *Ingester) decode(b fetched) decoded {
 			field: reasonLabel(res[i]),
 		})
 	}
-	clear(rows[kept:])
-	d.rows = rows[:kept]
+	for k := range d.rows {
+		clear(d.rows[k][kept[k]:])
+		d.rows[k] = d.rows[k][:kept[k]]
+		d.valid += int(kept[k])
+	}
 	for _, i := range lastIdx {
 		d.last = append(d.last, b.msgs[i])
 	}
+	d.decode = time.Since(start)
 	return d
+}
+
+func streamIndex(s trustlens.Stream) int {
+	for k, x := range trustlens.Streams {
+		if x == s {
+			return k
+		}
+	}
+	return -1
 }
 
 type topicPartition struct {
@@ -451,11 +492,6 @@ func reasonLabel(err error) string {
 // succeeds or ctx ends. Steps already done are not repeated.
 func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Writer, b decoded) error {
 	start := time.Now()
-	byStream := map[trustlens.Stream][]Row{}
-	for _, row := range b.rows {
-		s := row.Event.Stream()
-		byStream[s] = append(byStream[s], row)
-	}
 	// The three tables and ingest_errors are written in parallel, each
 	// retried on its own; a step that succeeded is not repeated.
 	var (
@@ -475,8 +511,8 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 			}
 		}()
 	}
-	for _, s := range trustlens.Streams {
-		rows := byStream[s]
+	for k, s := range trustlens.Streams {
+		rows := b.rows[k]
 		if len(rows) == 0 {
 			continue
 		}
@@ -532,7 +568,7 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 	}
 	in.m.batchSize.Observe(float64(b.size))
 	in.m.batchSeconds.Observe(time.Since(start).Seconds())
-	in.log.Debug("batch stored", slog.Int("events", b.size), slog.Int("rows", len(b.rows)),
+	in.log.Debug("batch stored", slog.Int("events", b.size), slog.Int("rows", b.valid),
 		slog.Int("bad", len(b.bad)), slog.Duration("fetch", b.fetch), slog.Duration("decode", b.decode),
 		slog.Duration("store", time.Since(start)))
 	return nil

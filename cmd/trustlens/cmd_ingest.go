@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -49,6 +50,7 @@ func cmdIngest(ctx context.Context, args []string, e env) error {
 	k := s.kafka()
 	ch := s.clickhouse()
 	is := s.ingest()
+	memLimit := s.Int("memory-limit-mib", "TRUSTLENS_INGEST_MEMORY_LIMIT_MIB", 128, 0, 1<<20, "soft memory limit of the Go heap in MiB (0 = none; GOMEMLIMIT wins when set): the garbage collector works harder near it")
 	metricsAddr := s.String("metrics-addr", "TRUSTLENS_METRICS_ADDR", "127.0.0.1:9101", "address of /metrics, /healthz and /readyz (empty = none)")
 	s.hostPort(metricsAddr, "metrics-addr", "TRUSTLENS_METRICS_ADDR", true)
 	logs := s.logging()
@@ -56,6 +58,9 @@ func cmdIngest(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	log := logs.logger(e.stderr)
+	if *memLimit > 0 && e.getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(*memLimit) << 20)
+	}
 	if *k.brokers == "" {
 		return fmt.Errorf("--kafka-brokers / TRUSTLENS_KAFKA_BROKERS: required for ingest (use 'trustlens run' for the embedded broker, or point it at 'trustlens broker' on %s)", *k.embeddedAddr)
 	}
