@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -330,6 +331,7 @@ func TestIngestCrashes(t *testing.T) {
 			got := stored(t, conn)
 			return got >= target, fmt.Sprint(got)
 		})
+		time.Sleep(time.Duration(mrand.IntN(400)) * time.Millisecond) // anywhere in a batch's life
 		p.kill(t)
 		t.Logf("SIGKILLed ingest #%d after ≥ %d events were stored", i+1, target)
 		p = env.start(t, fmt.Sprintf("ingest #%d", i+2))

@@ -545,8 +545,12 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 		if err := in.deadLetter(ctx, dlq, b.bad); err != nil {
 			return err
 		}
+		first := b.bad[0]
+		in.log.Warn("bad messages dead-lettered", slog.Int("count", len(b.bad)),
+			slog.String("first_topic", first.Topic), slog.Int("first_partition", first.Partition),
+			slog.Int64("first_offset", first.Offset), slog.String("first_reason", first.Reason))
 		for _, m := range b.bad {
-			in.log.Warn("bad message dead-lettered",
+			in.log.Debug("bad message dead-lettered",
 				slog.String("topic", m.Topic), slog.Int("partition", m.Partition),
 				slog.Int64("offset", m.Offset), slog.String("reason", m.Reason))
 		}

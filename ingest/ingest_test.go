@@ -237,6 +237,12 @@ func TestIngestMixed(t *testing.T) {
 			t.Errorf("dead_lettered_total{topic=%q,reason=%q} = %v, want ≥ 1", b.topic, b.label, got)
 		}
 	}
+	if got := sumMetric(t, reg, "trustlens_ingest_lag", nil); got != 0 {
+		t.Errorf("lag = %v after everything was consumed, want 0", got)
+	}
+	if got := sumMetric(t, reg, "trustlens_ingest_batch_size", nil); got < 1 {
+		t.Errorf("no batch_size observations")
+	}
 	if got := sumMetric(t, reg, "trustlens_ingest_inserted_total", map[string]string{"table": "ingest_errors"}); got != float64(len(bads)) {
 		t.Errorf("inserted_total{table=ingest_errors} = %v, want %d", got, len(bads))
 	}
