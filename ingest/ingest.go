@@ -230,6 +230,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		RequiredAcks:           kafka.RequireAll,
 		AllowAutoTopicCreation: true,
 		BatchTimeout:           5 * time.Millisecond,
+		BatchBytes:             16 << 20, // the broker decides what is too large
 		MaxAttempts:            3,
 	}
 
@@ -585,6 +586,10 @@ func (in *Ingester) deadLetter(ctx context.Context, w *kafka.Writer, bad []badMs
 	for i := range pending {
 		pending[i] = i
 	}
+	// A message the broker finds too large is sent again cut to
+	// MaxMessageBytes with a "truncated" header giving its size, rather
+	// than stalling its partition; ingest_errors has it whole.
+	truncated := map[int]bool{}
 	return in.retry(ctx, "produce to "+in.dlq, false, func(ctx context.Context) error {
 		msgs := make([]kafka.Message, len(pending))
 		for j, i := range pending {
@@ -599,9 +604,21 @@ func (in *Ingester) deadLetter(ctx context.Context, w *kafka.Writer, bad []badMs
 					{Key: "reason", Value: []byte(m.Reason)},
 				},
 			}
+			if truncated[i] && len(m.Raw) > trustlens.MaxMessageBytes {
+				msgs[j].Value = m.Raw[:trustlens.MaxMessageBytes]
+				msgs[j].Headers = append(msgs[j].Headers, kafka.Header{Key: "truncated", Value: []byte(strconv.Itoa(len(m.Raw)))})
+			}
 		}
 		err := w.WriteMessages(ctx, msgs...)
-		var werrs kafka.WriteErrors
+		var (
+			werrs    kafka.WriteErrors
+			tooLarge kafka.MessageTooLargeError
+		)
+		if errors.As(err, &tooLarge) { // refused by the client before sending
+			for _, i := range pending {
+				truncated[i] = true
+			}
+		}
 		switch {
 		case err == nil:
 			for _, i := range pending {
@@ -614,6 +631,9 @@ func (in *Ingester) deadLetter(ctx context.Context, w *kafka.Writer, bad []badMs
 			for j, i := range pending {
 				if werrs[j] != nil {
 					still = append(still, i)
+					if errors.Is(werrs[j], kafka.MessageSizeTooLarge) {
+						truncated[i] = true
+					}
 				} else {
 					in.m.deadLettered.WithLabelValues(bad[i].Topic, bad[i].field).Inc()
 				}
