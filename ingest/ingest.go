@@ -312,7 +312,7 @@ func (in *Ingester) fetch(ctx context.Context, r *kafka.Reader, out chan<- fetch
 			cancel context.CancelFunc = func() {}
 			first  time.Time
 		)
-		b.msgs = make([]kafka.Message, 0, in.cfg.BatchSize)
+		b.msgs = make([]kafka.Message, 0, min(in.cfg.BatchSize, 8192))
 		bctx = ctx
 		for len(b.msgs) < in.cfg.BatchSize {
 			m, err := r.FetchMessage(bctx)
