@@ -66,10 +66,14 @@ func (s *Store) Incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 	if err := checkFilter(f); err != nil {
 		return page, fmt.Errorf("analytics: incidents: %w", err)
 	}
+	snap, err := s.current(ctx)
+	if err != nil {
+		return page, fmt.Errorf("analytics: incidents: %w", err)
+	}
 	b := s.builder()
 	sc, args := scopeOf(f)
 
-	rows, err := s.query(ctx, "SELECT toInt64(count()) FROM ("+b.base(sc)+")", args...)
+	rows, err := s.query(ctx, "SELECT toInt64(count()) FROM "+snap.incidents+" WHERE "+snapScope(sc), args...)
 	if err != nil {
 		return page, fmt.Errorf("analytics: incidents: count: %w", err)
 	}
@@ -84,7 +88,7 @@ func (s *Store) Incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 		return page, fmt.Errorf("analytics: incidents: count: %w", err)
 	}
 
-	q := "SELECT " + incidentColumns + " FROM (" + b.figureSet(sc, true) + ")\nORDER BY detected_at DESC, incident_id"
+	q := "SELECT " + incidentColumns + " FROM (" + b.snapFigures(snap, sc, true) + ")\nORDER BY detected_at DESC, incident_id"
 	if f.Limit > 0 {
 		q += "\nLIMIT " + strconv.Itoa(f.Limit)
 		if f.Offset > 0 {
@@ -116,9 +120,13 @@ func (s *Store) Incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 // trustlens.ErrNotFound when no complete incident has this id.
 func (s *Store) Incident(ctx context.Context, id string) (trustlens.IncidentDetail, error) {
 	var d trustlens.IncidentDetail
+	snap, err := s.current(ctx)
+	if err != nil {
+		return d, fmt.Errorf("analytics: incident %q: %w", id, err)
+	}
 	b := s.builder()
 	arg := clickhouse.Named("id", id)
-	rows, err := s.query(ctx, "SELECT "+incidentColumns+" FROM ("+b.figureSet(scope{byID: true}, true)+")", arg)
+	rows, err := s.query(ctx, "SELECT "+incidentColumns+" FROM ("+b.snapFigures(snap, scope{byID: true}, true)+")", arg)
 	if err != nil {
 		return d, fmt.Errorf("analytics: incident %q: %w", id, err)
 	}
@@ -242,9 +250,13 @@ func describe(typ, d1, d2, d3, d4 string, hasAmt bool, amt float64) (string, boo
 // latest of detection and the last update point exceeds their severity's
 // cadence target, longest silence first.
 func (s *Store) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
+	snap, err := s.current(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: overdue: %w", err)
+	}
 	b := s.builder()
 	q := `SELECT incident_id, title, severity, detected_at, last_update_at, silence_seconds, cadence_target_seconds
-FROM (` + b.figureSet(scope{status: "open"}, false) + `)
+FROM (` + b.snapFigures(snap, scope{status: "open"}, false) + `)
 WHERE overdue = 1
 ORDER BY silence_seconds DESC, incident_id`
 	rows, err := s.query(ctx, q)

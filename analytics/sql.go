@@ -367,13 +367,18 @@ func (b builder) compSevExpr(sevCol string) string {
 // habit_<name> column per habit, habits_met, habits_missed, trust_score.
 // Without churn the four churn counts are NULL for every incident.
 func (b builder) figureSet(s scope, churn bool) string {
-	p := b.p
-	now := b.now
-	w := num(int64(p.ChurnWindowDays) * 86400)
-	pm := num(int64(p.PostmortemDays) * 86400)
-	fu := num(int64(p.FollowupDays) * 86400)
-	grace := num(p.PromiseGrace.Seconds())
+	return b.finish(b.joined(s, churn), churn)
+}
 
+// joinedColumns are the columns of joined(s, true): everything figureSet
+// needs that does not depend on the clock. A snapshot table holds them.
+const joinedColumns = "incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made, " +
+	"has_u, aff_n, off_n, red_n, off_sum, red_sum, aff_off_n, fu_times, aff_su, aff_ch, has_bl, a_res, cw_res"
+
+// joined is one row per complete incident in scope with the clock-free
+// parts of its figures (base, communications, customer responses and, with
+// churn, the affected customers' sign-up/churn and the baseline counts).
+func (b builder) joined(s scope, churn bool) string {
 	joined := `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made
       FROM (` + b.base(s) + `)
       ANY LEFT JOIN (` + b.comms(s) + `) USING incident_id`
@@ -384,15 +389,29 @@ func (b builder) figureSet(s scope, churn bool) string {
 	joined = `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made, ` + uCols + `
       FROM (` + joined + `)
       ANY LEFT JOIN (` + b.responses(s, churn) + `) USING incident_id`
+	if churn {
+		joined = `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made, ` + uCols + `, has_bl, a_res, cw_res
+      FROM (` + joined + `)
+      ANY LEFT JOIN (` + b.baseline(s) + `) USING incident_id`
+	}
+	return joined
+}
+
+// finish computes the figures of figureSet from src, a SELECT (or table
+// expression) with the columns of joined(s, churn), with the clock.
+func (b builder) finish(src string, churn bool) string {
+	p := b.p
+	now := b.now
+	w := num(int64(p.ChurnWindowDays) * 86400)
+	pm := num(int64(p.PostmortemDays) * 86400)
+	fu := num(int64(p.FollowupDays) * 86400)
+	grace := num(p.PromiseGrace.Seconds())
 	churnDone := "toUInt8(0)"
 	churnCols := `CAST(NULL AS Nullable(Int64)) AS active_affected,
   CAST(NULL AS Nullable(Int64)) AS churned_affected,
   CAST(NULL AS Nullable(Int64)) AS active_baseline,
   CAST(NULL AS Nullable(Int64)) AS churned_baseline`
 	if churn {
-		joined = `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made, ` + uCols + `, has_bl, a_res, cw_res
-      FROM (` + joined + `)
-      ANY LEFT JOIN (` + b.baseline(s) + `) USING incident_id`
 		churnDone = "toUInt8(is_res = 1 AND " + now + " > res_ts + " + w + ")"
 		aa := "toInt64(arrayCount((su_, ch_, r_) -> su_ <= r_ AND ch_ > r_, aff_su, aff_ch, replicate(res_ts, aff_su)))"
 		ca := "toInt64(arrayCount((su_, ch_, r_) -> su_ <= r_ AND ch_ > r_ AND ch_ <= r_ + " + w + ", aff_su, aff_ch, replicate(res_ts, aff_su)))"
@@ -466,7 +485,7 @@ func (b builder) figureSet(s scope, churn bool) string {
   toInt64(` + strings.Join(metSum, " + ") + `) AS habits_met,
   toInt64(` + strings.Join(missedSum, " + ") + `) AS habits_missed,
   if(habits_met + habits_missed = 0, NULL, toInt64(round(100 * habits_met / (habits_met + habits_missed)))) AS trust_score
-FROM (` + joined + `)`
+FROM (` + src + `)`
 }
 
 // nowLiteral renders an instant as the SQL "now" of a query.

@@ -10,8 +10,12 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -31,6 +35,13 @@ type Store struct {
 	policy              trustlens.Policy
 	now                 func() time.Time
 	maxExecutionSeconds int
+	maxStale            time.Duration
+	log                 *slog.Logger
+
+	snap     atomic.Pointer[snapshot] // the latest snapshot (snapshot.go)
+	building chan struct{}            // held while a snapshot is built
+	gensMu   sync.Mutex
+	gens     []string // snapshot generations built by this Store, oldest first
 }
 
 // Option configures a Store.
@@ -67,6 +78,8 @@ func New(conn driver.Conn, policy trustlens.Policy, opts ...Option) *Store {
 		policy:              policy,
 		now:                 time.Now,
 		maxExecutionSeconds: int(DefaultMaxExecutionTime / time.Second),
+		log:                 slog.New(slog.NewTextHandler(io.Discard, nil)),
+		building:            make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(s)

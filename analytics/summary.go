@@ -67,7 +67,7 @@ type aggRow map[string]float64
 
 // aggregate runs aggCols over the figure set of sc, grouped by the String
 // expression group ("" for one row). It returns the rows by group key.
-func (s *Store) aggregate(ctx context.Context, b builder, sc scope, args []any, group string) (map[string]aggRow, []string, error) {
+func (s *Store) aggregate(ctx context.Context, b builder, snap *snapshot, sc scope, args []any, group string) (map[string]aggRow, []string, error) {
 	cols := aggCols()
 	sel := make([]string, 0, len(cols)+1)
 	key := "''"
@@ -78,7 +78,7 @@ func (s *Store) aggregate(ctx context.Context, b builder, sc scope, args []any, 
 	for _, c := range cols {
 		sel = append(sel, "toFloat64("+c.expr+") AS a_"+c.name)
 	}
-	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (" + b.figureSet(sc, true) + ")"
+	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (" + b.snapFigures(snap, sc, true) + ")"
 	if group != "" {
 		q += "\nGROUP BY g_key\nORDER BY g_key"
 	}
@@ -178,23 +178,23 @@ func (s *Store) Summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 	if err := checkFilter(f); err != nil {
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
+	snap, err := s.current(ctx)
+	if err != nil {
+		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
+	}
 	b := s.builder()
 	sc, args := scopeOf(f)
 	sc.status = ""
-	rows, _, err := s.aggregate(ctx, b, sc, args, "")
+	rows, _, err := s.aggregate(ctx, b, snap, sc, args, "")
 	if err != nil {
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
-	incomplete, err := s.incomplete(ctx, b)
-	if err != nil {
-		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
-	}
-	return s.summaryOf(rows[""], incomplete), nil
+	return s.summaryOf(rows[""], snap.incomplete), nil
 }
 
 // incomplete counts the incident ids seen on the incidents or
 // communications topic without an incident.detected.
-func (s *Store) incomplete(ctx context.Context, b builder) (int64, error) {
+func (s *Store) incompleteRaw(ctx context.Context, b builder) (int64, error) {
 	q := `SELECT toInt64(count()) FROM (
   SELECT incident_id, max(det) AS has_det
   FROM (
@@ -230,10 +230,14 @@ func (s *Store) Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	if err := checkFilter(f); err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
+	snap, err := s.current(ctx)
+	if err != nil {
+		return out, fmt.Errorf("analytics: churn: %w", err)
+	}
 	b := s.builder()
 	sc, args := scopeOf(f)
 	sc.status = ""
-	bySev, _, err := s.aggregate(ctx, b, sc, args, "severity")
+	bySev, _, err := s.aggregate(ctx, b, snap, sc, args, "severity")
 	if err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
@@ -280,6 +284,10 @@ func (s *Store) Compensation(ctx context.Context, f trustlens.Filter) (trustlens
 	if err := checkFilter(f); err != nil {
 		return out, fmt.Errorf("analytics: compensation: %w", err)
 	}
+	snap, err := s.current(ctx)
+	if err != nil {
+		return out, fmt.Errorf("analytics: compensation: %w", err)
+	}
 	b := s.builder()
 	sc, args := scopeOf(f)
 	sc.status = ""
@@ -308,7 +316,8 @@ func (s *Store) Compensation(ctx context.Context, f trustlens.Filter) (trustlens
 			"toFloat64(quantileExactIf(0.5)((red_first - off_first) / 86400, "+p.redC+")) AS "+n+"med",
 		)
 	}
-	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (" + b.pairs(sc) + ")"
+	// the pairs of the incidents in scope, as pairs(sc) selects them
+	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM " + snap.pairs + "\nWHERE " + b.inScope(sc)
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return out, fmt.Errorf("analytics: compensation: %w", err)
@@ -387,10 +396,14 @@ func (s *Store) Trend(ctx context.Context, metric, interval string, f trustlens.
 	if err := checkFilter(f); err != nil {
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}
+	snap, err := s.current(ctx)
+	if err != nil {
+		return out, fmt.Errorf("analytics: trend: %w", err)
+	}
 	b := s.builder()
 	sc, args := scopeOf(f)
 	sc.status = ""
-	rows, keys, err := s.aggregate(ctx, b, sc, args, group)
+	rows, keys, err := s.aggregate(ctx, b, snap, sc, args, group)
 	if err != nil {
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}

@@ -1,0 +1,249 @@
+package analytics
+
+// Snapshots: the clock-free half of every incident's figures, materialized.
+//
+// Computing the figure set from the raw event tables de-duplicates whole
+// tables and merges millions of rows; at the SPEC §5 size that takes
+// seconds. But everything except the "now" part (silence of open
+// incidents, overdue, pending verdicts, churn windows, promises) is a
+// function of the stored events alone. A snapshot is that function's
+// value: two plain MergeTree tables built with CREATE TABLE … AS SELECT
+// from the exact figure-set SQL —
+//
+//   - <prefix>_incidents: one row per complete incident with the columns
+//     of joined(scope{}, true), sorted by (det, incident_id) so that a
+//     detected_at range reads only its granules;
+//   - <prefix>_pairs: one row per (incident, customer) of pairs(scope{})
+//
+// — plus the incomplete-incident count. Every answer reads a snapshot and
+// applies the clock in SQL (finish), so it stays exact for any clock.
+//
+// A snapshot is labelled with a fingerprint of the raw tables (the highest
+// block number of every partition of each table in system.parts: any
+// insert, from any process, changes it; merges do not). A Store checks the
+// fingerprint before answering and, when the data changed, builds a new
+// snapshot first (one build at a time; concurrent requests wait for it and
+// share it), so answers are exactly those of the raw-table SQL.
+//
+// WithMaxStaleness trades that for latency while ingest runs: a snapshot
+// whose data was current less than the given duration ago is used as is,
+// and RunRefresher keeps it fresh in the background.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// snapshotPrefix starts the name of every snapshot table.
+const snapshotPrefix = "analytics_snapshot_"
+
+// refreshSeconds bounds the queries that build a snapshot.
+const refreshSeconds = 600
+
+// snapshot is one materialized figure state.
+type snapshot struct {
+	incidents   string // table with the joinedColumns
+	pairs       string // table with the pairs columns
+	incomplete  int64
+	fingerprint string
+	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint
+}
+
+// WithMaxStaleness lets answers use a snapshot whose data was current up to
+// d ago, instead of bringing it up to date first. Use it with
+// RunRefresher. 0 (the default) keeps every answer exact.
+func WithMaxStaleness(d time.Duration) Option {
+	return func(s *Store) {
+		if d > 0 {
+			s.maxStale = d
+		}
+	}
+}
+
+// WithLogger sets where the refresher reports (default: discard).
+func WithLogger(log *slog.Logger) Option {
+	return func(s *Store) {
+		if log != nil {
+			s.log = log
+		}
+	}
+}
+
+// fingerprint identifies the stored events: the highest block number of
+// every partition of the three event tables.
+func (s *Store) fingerprint(ctx context.Context) (string, error) {
+	rows, err := s.query(ctx, `SELECT toString(count()), toString(sum(cityHash64(table, partition_id, mb)))
+FROM (
+  SELECT table, partition_id, max(max_block_number) AS mb
+  FROM system.parts
+  WHERE database = currentDatabase() AND active AND table IN ('incident_events', 'communication_events', 'customer_events')
+  GROUP BY table, partition_id
+)`)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
+	}
+	defer rows.Close()
+	var n, h string
+	for rows.Next() {
+		if err := rows.Scan(&n, &h); err != nil {
+			return "", fmt.Errorf("fingerprint: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
+	}
+	return n + ":" + h, nil
+}
+
+// current is the snapshot to answer from: the latest one when its data is
+// still current (or, with WithMaxStaleness, was current recently enough),
+// otherwise a new one.
+func (s *Store) current(ctx context.Context) (*snapshot, error) {
+	snap := s.snap.Load()
+	if snap != nil && s.maxStale > 0 && time.Since(time.Unix(0, snap.verified.Load())) <= s.maxStale {
+		return snap, nil
+	}
+	fp, err := s.fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil && snap.fingerprint == fp {
+		snap.verified.Store(time.Now().UnixNano())
+		return snap, nil
+	}
+	return s.refresh(ctx)
+}
+
+// Refresh brings the snapshot up to date with the stored events.
+func (s *Store) Refresh(ctx context.Context) error {
+	_, err := s.refresh(ctx)
+	return err
+}
+
+// RunRefresher checks every interval whether events were stored and, if
+// so, builds a new snapshot, until ctx ends. It returns nil then.
+func (s *Store) RunRefresher(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("analytics: snapshot refresh failed", slog.Any("err", err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// refresh builds a new snapshot unless the latest one is current. One
+// build runs at a time; a caller that waited for another's build uses it.
+func (s *Store) refresh(ctx context.Context) (*snapshot, error) {
+	select {
+	case s.building <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.building }()
+	fp, err := s.fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	verified := time.Now().UnixNano()
+	if snap := s.snap.Load(); snap != nil && snap.fingerprint == fp {
+		snap.verified.Store(verified)
+		return snap, nil
+	}
+	t0 := time.Now()
+	gen := snapshotPrefix + strconv.FormatInt(time.Now().UnixNano(), 10)
+	snap := &snapshot{incidents: gen + "_incidents", pairs: gen + "_pairs", fingerprint: fp}
+	snap.verified.Store(verified)
+	b := s.builder() // the clock is not used: joined and pairs are clock-free
+	stmts := []string{
+		"CREATE TABLE " + snap.incidents + " ENGINE = MergeTree ORDER BY (det, incident_id) AS\nSELECT " + joinedColumns + "\nFROM (" + b.joined(scope{}, true) + ")",
+		"CREATE TABLE " + snap.pairs + " ENGINE = MergeTree ORDER BY (incident_id, customer_id) AS\n" + b.pairs(scope{}),
+	}
+	for _, q := range stmts {
+		if err := s.conn.Exec(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(refreshSeconds)); err != nil {
+			s.dropTables(context.Background(), snap.incidents, snap.pairs)
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	if snap.incomplete, err = s.incompleteRaw(ctx, b); err != nil {
+		s.dropTables(context.Background(), snap.incidents, snap.pairs)
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	s.snap.Store(snap)
+	s.log.Debug("analytics: snapshot built", slog.String("table", gen), slog.Duration("took", time.Since(t0)))
+	// keep this snapshot and the previous one (answers may still read it)
+	s.gensMu.Lock()
+	s.gens = append(s.gens, gen)
+	s.gensMu.Unlock()
+	s.retire(2)
+	return snap, nil
+}
+
+// retire drops the snapshot tables this Store built, except the newest
+// keep generations.
+func (s *Store) retire(keep int) {
+	s.gensMu.Lock()
+	defer s.gensMu.Unlock()
+	for len(s.gens) > keep {
+		g := s.gens[0]
+		s.gens = s.gens[1:]
+		s.dropTables(context.Background(), g+"_incidents", g+"_pairs")
+	}
+}
+
+func (s *Store) dropTables(ctx context.Context, tables ...string) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, t := range tables {
+		if err := s.conn.Exec(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+			s.log.Warn("analytics: drop snapshot table", slog.String("table", t), slog.Any("err", err))
+		}
+	}
+}
+
+// Close drops the snapshot tables this Store built.
+func (s *Store) Close() error {
+	s.snap.Store(nil)
+	s.retire(0)
+	return nil
+}
+
+// snapScope is the condition of scope sc on the snapshot's incident rows
+// (the HAVING of base).
+func snapScope(sc scope) string {
+	conds := []string{"incident_id != ''"}
+	if sc.byID {
+		conds = append(conds, "incident_id = @id")
+	}
+	if sc.bySev {
+		conds = append(conds, "sev = @sev")
+	}
+	if sc.from != 0 {
+		conds = append(conds, "det >= "+num(sc.from))
+	}
+	if sc.to != 0 {
+		conds = append(conds, "det < "+num(sc.to))
+	}
+	switch sc.status {
+	case "open":
+		conds = append(conds, "is_res = 0")
+	case "resolved":
+		conds = append(conds, "is_res = 1")
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// snapFigures is figureSet(sc, churn) read from a snapshot.
+func (b builder) snapFigures(snap *snapshot, sc scope, churn bool) string {
+	return b.finish("SELECT "+joinedColumns+" FROM "+snap.incidents+" WHERE "+snapScope(sc), churn)
+}
