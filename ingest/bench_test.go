@@ -32,23 +32,23 @@ func benchBatch() int {
 }
 
 // BenchmarkIngest measures one Ingester moving small events from the
-// embedded broker into ClickHouse (the events are produced first, not
-// timed):
+// embedded broker (in a process of its own) into ClickHouse (the events
+// are produced first, not timed):
 //
 //	go test -run '^$' -bench 'BenchmarkIngest$' -benchtime 1x ./ingest/
 func BenchmarkIngest(b *testing.B) {
 	n := benchEvents()
 	for i := 0; i < b.N; i++ {
-		br, prefix := startBroker(b)
+		addr, prefix := startBrokerProcess(b)
 		conn, _ := chtest.NewDatabase(b)
 		s := genStream(prefix, n)
-		produce(b, br.Addr(), s.msgs)
+		produce(b, addr, s.msgs)
 		s.msgs = nil
 		reg := prometheus.NewRegistry()
 		b.ResetTimer()
 		start := time.Now()
 		r := startIngester(b, ingest.Config{
-			Brokers: []string{br.Addr()}, TopicPrefix: prefix, GroupID: "g-" + prefix, Conn: conn,
+			Brokers: []string{addr}, TopicPrefix: prefix, GroupID: "g-" + prefix, Conn: conn,
 			BatchSize: benchBatch(), FlushInterval: time.Second, Logger: testLogger(b), Registerer: reg,
 		})
 		var firstAt time.Time
@@ -82,12 +82,12 @@ func BenchmarkIngest(b *testing.B) {
 func BenchmarkIngestBinary(b *testing.B) {
 	n := benchEvents()
 	for i := 0; i < b.N; i++ {
-		br, prefix := startBroker(b)
+		addr, prefix := startBrokerProcess(b)
 		conn, db := chtest.NewDatabase(b)
 		s := genStream(prefix, n)
-		produce(b, br.Addr(), s.msgs)
+		produce(b, addr, s.msgs)
 		s.msgs = nil
-		env := ingestEnv{bin: trustlensBinary(b), brokers: br.Addr(), db: db, prefix: prefix, group: "g-" + prefix, chAddr: chtest.Addr()}
+		env := ingestEnv{bin: trustlensBinary(b), brokers: addr, db: db, prefix: prefix, group: "g-" + prefix, chAddr: chtest.Addr()}
 		b.ResetTimer()
 		start := time.Now()
 		p := env.startWith(b, "ingest", "TRUSTLENS_INGEST_BATCH_SIZE="+strconv.Itoa(benchBatch()), "TRUSTLENS_INGEST_FLUSH_INTERVAL=1s")
