@@ -371,10 +371,12 @@ func TestIngestCrashes(t *testing.T) {
 
 	<-produced
 	s.check(t, conn, p)
-	p.stop(t)
-	waitFor(t, 10*time.Second, "every offset committed", func() (bool, string) {
+	// the last process may still be waiting for the group to drop the
+	// killed one (session timeout) before it owns every partition
+	waitFor(t, 90*time.Second, "every offset committed", func() (bool, string) {
 		return committedAll(t, br.Addr(), env.group, []string{prefix + "incidents", prefix + "communications", prefix + "customer-responses"})
 	})
+	p.stop(t)
 }
 
 // TestIngestTwoProcesses runs two ingest processes in one group and
@@ -405,8 +407,8 @@ func TestIngestTwoProcesses(t *testing.T) {
 	t.Logf("SIGKILLed ingest A after ≥ %d events were stored", target)
 	<-produced
 	s.check(t, conn, b)
-	b.stop(t)
-	waitFor(t, 10*time.Second, "every offset committed", func() (bool, string) {
+	waitFor(t, 90*time.Second, "every offset committed", func() (bool, string) {
 		return committedAll(t, br.Addr(), env.group, []string{prefix + "incidents", prefix + "communications", prefix + "customer-responses"})
 	})
+	b.stop(t)
 }
