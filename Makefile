@@ -19,11 +19,12 @@ assets:
 	scripts/assets.sh
 
 ## test: unit and integration tests against the real local ClickHouse and the embedded broker
-# (packages run in parallel: the crash test cuts its own ClickHouse connection
-# instead of restarting the shared server; make chaos restarts it for real)
+# (packages run in parallel, so there the crash test cuts its own ClickHouse
+# connection; then it runs alone and stops and starts the real server)
 test: clickhouse-start assets
 	$(GO) vet ./...
 	TRUSTLENS_TEST_NO_CLICKHOUSE_RESTART=1 $(GO) test -count=1 -timeout 18m ./...
+	$(GO) test -count=1 -timeout 5m -run 'TestIngestCrashes' ./ingest/
 	$(GO) test -count=1 -run='^$$' -fuzz=FuzzDecode -fuzztime=10s .
 
 ## test-cluster: the cluster tests on a real two-replica ClickHouse cluster with ZooKeeper (scripts/cluster.sh)
