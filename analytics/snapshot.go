@@ -116,20 +116,22 @@ func (s *Store) current(ctx context.Context) (*snapshot, error) {
 		snap.verified.Store(time.Now().UnixNano())
 		return snap, nil
 	}
-	return s.refresh(ctx)
+	return s.refresh(ctx, s.maxStale > 0)
 }
 
 // Refresh brings the snapshot up to date with the stored events.
 func (s *Store) Refresh(ctx context.Context) error {
-	_, err := s.refresh(ctx)
+	_, err := s.refresh(ctx, false)
 	return err
 }
 
 // RunRefresher checks every interval whether events were stored and, if
-// so, builds a new snapshot, until ctx ends. It returns nil then.
+// so, builds a new snapshot, until ctx ends. It then drops the snapshot
+// tables this Store built and returns nil.
 func (s *Store) RunRefresher(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	defer s.Close()
 	for {
 		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("analytics: snapshot refresh failed", slog.Any("err", err))
@@ -142,9 +144,10 @@ func (s *Store) RunRefresher(ctx context.Context, every time.Duration) error {
 	}
 }
 
-// refresh builds a new snapshot unless the latest one is current. One
-// build runs at a time; a caller that waited for another's build uses it.
-func (s *Store) refresh(ctx context.Context) (*snapshot, error) {
+// refresh builds a new snapshot unless the latest one is current (or, when
+// stale is true, recent enough under WithMaxStaleness). One build runs at
+// a time; a caller that waited for another's build uses it.
+func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
 	select {
 	case s.building <- struct{}{}:
 	case <-ctx.Done():
@@ -156,15 +159,24 @@ func (s *Store) refresh(ctx context.Context) (*snapshot, error) {
 		return nil, err
 	}
 	verified := time.Now().UnixNano()
-	if snap := s.snap.Load(); snap != nil && snap.fingerprint == fp {
-		snap.verified.Store(verified)
-		return snap, nil
+	if snap := s.snap.Load(); snap != nil {
+		if snap.fingerprint == fp {
+			snap.verified.Store(verified)
+			return snap, nil
+		}
+		if stale && time.Since(time.Unix(0, snap.verified.Load())) <= s.maxStale {
+			return snap, nil
+		}
+	}
+	if s.firstBuild.CompareAndSwap(false, true) {
+		s.dropOrphans(ctx)
 	}
 	t0 := time.Now()
 	gen := snapshotPrefix + strconv.FormatInt(time.Now().UnixNano(), 10)
 	snap := &snapshot{incidents: gen + "_incidents", pairs: gen + "_pairs", fingerprint: fp}
 	snap.verified.Store(verified)
 	b := s.builder() // the clock is not used: joined and pairs are clock-free
+	b.state = true
 	stmts := []string{
 		"CREATE TABLE " + snap.incidents + " ENGINE = MergeTree ORDER BY (det, incident_id) AS\nSELECT " + joinedColumns + "\nFROM (" + b.joined(scope{}, true) + ")",
 		"CREATE TABLE " + snap.pairs + " ENGINE = MergeTree ORDER BY (incident_id, customer_id) AS\n" + b.pairs(scope{}),
@@ -199,6 +211,32 @@ func (s *Store) retire(keep int) {
 		s.gens = s.gens[1:]
 		s.dropTables(context.Background(), g+"_incidents", g+"_pairs")
 	}
+}
+
+// orphanAge is the age after which a snapshot table that no running Store
+// tracks (its process ended without dropping it) is dropped.
+const orphanAge = 6 * time.Hour
+
+// dropOrphans drops snapshot tables older than orphanAge.
+func (s *Store) dropOrphans(ctx context.Context) {
+	rows, err := s.query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '"+snapshotPrefix+"')")
+	if err != nil {
+		s.log.Warn("analytics: list snapshot tables", slog.Any("err", err))
+		return
+	}
+	var old []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			break
+		}
+		gen, _, _ := strings.Cut(strings.TrimPrefix(name, snapshotPrefix), "_")
+		if ns, err := strconv.ParseInt(gen, 10, 64); err == nil && time.Since(time.Unix(0, ns)) > orphanAge {
+			old = append(old, name)
+		}
+	}
+	rows.Close()
+	s.dropTables(ctx, old...)
 }
 
 func (s *Store) dropTables(ctx context.Context, tables ...string) {

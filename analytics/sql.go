@@ -43,6 +43,7 @@ type scope struct {
 // builder renders the queries for one policy, one clock and one table
 // prefix ("" for the Store, "{{.DB}}." for the migration's view).
 type builder struct {
+	state  bool // read the state tables (state.go), not the raw events
 	prefix string
 	now    string // SQL expression of "now" as Int64 unix seconds
 	p      trustlens.Policy
@@ -103,6 +104,9 @@ func (b builder) candidateIDs(s scope) string {
 // base is one row per complete incident in scope: incident_id, sev, ttl,
 // det, is_res, res_ts.
 func (b builder) base(s scope) string {
+	if b.state {
+		return b.baseState(s)
+	}
 	cand := b.candidateIDs(s)
 	having := []string{"countIf(type = 'incident.detected') > 0"}
 	if s.byID {
@@ -156,6 +160,9 @@ func candidates(in string) string {
 // (sorted distinct update instants), chans, resp, apol, has_pm, pm_at,
 // proms (distinct next_update_at with the time the promise was made).
 func (b builder) comms(s scope) string {
+	if b.state {
+		return b.commsState(s)
+	}
 	in := b.inScope(s)
 	return `SELECT incident_id,
     toUInt8(1) AS has_c,
@@ -188,6 +195,9 @@ func (b builder) comms(s scope) string {
 // sign-up (-1 when none: signed up forever), chd = earliest churn (never
 // when none).
 func (b builder) known() string {
+	if b.state {
+		return b.knownState()
+	}
 	return `SELECT customer_id,
     if(countIf(k = 1) > 0, minIf(ts, k = 1), toInt64(-1)) AS su,
     if(countIf(k = 2) > 0, minIf(ts, k = 2), ` + never + `) AS chd
@@ -209,6 +219,9 @@ func (b builder) known() string {
 // off_type (of the earliest offer), off_first, n_red, red_amt, red_first,
 // n_fu, fu_at.
 func (b builder) pairs(s scope) string {
+	if b.state {
+		return b.pairsState(s)
+	}
 	in := b.inScope(s)
 	return `SELECT incident_id, customer_id,
       toUInt8(max(k = 1)) AS is_aff,

@@ -38,10 +38,11 @@ type Store struct {
 	maxStale            time.Duration
 	log                 *slog.Logger
 
-	snap     atomic.Pointer[snapshot] // the latest snapshot (snapshot.go)
-	building chan struct{}            // held while a snapshot is built
-	gensMu   sync.Mutex
-	gens     []string // snapshot generations built by this Store, oldest first
+	snap       atomic.Pointer[snapshot] // the latest snapshot (snapshot.go)
+	building   chan struct{}            // held while a snapshot is built
+	firstBuild atomic.Bool
+	gensMu     sync.Mutex
+	gens       []string // snapshot generations built by this Store, oldest first
 }
 
 // Option configures a Store.
@@ -91,9 +92,14 @@ func New(conn driver.Conn, policy trustlens.Policy, opts ...Option) *Store {
 func (s *Store) Policy() trustlens.Policy { return s.policy }
 
 // Ping checks that ClickHouse answers.
+// With WithMaxStaleness it also waits for the first snapshot (so that a
+// load balancer sends no request before answers are fast).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.conn.Ping(ctx); err != nil {
 		return fmt.Errorf("analytics: ping: %w", err)
+	}
+	if s.maxStale > 0 && s.snap.Load() == nil {
+		return fmt.Errorf("analytics: ping: the first snapshot is being built")
 	}
 	return nil
 }

@@ -195,7 +195,9 @@ func (s *Store) Summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 // incomplete counts the incident ids seen on the incidents or
 // communications topic without an incident.detected.
 func (s *Store) incompleteRaw(ctx context.Context, b builder) (int64, error) {
-	q := `SELECT toInt64(count()) FROM (
+	q := b.incompleteState()
+	if !b.state {
+		q = `SELECT toInt64(count()) FROM (
   SELECT incident_id, max(det) AS has_det
   FROM (
     SELECT incident_id, toUInt8(type = 'incident.detected') AS det
@@ -208,6 +210,7 @@ func (s *Store) incompleteRaw(ctx context.Context, b builder) (int64, error) {
   GROUP BY incident_id
 )
 WHERE has_det = 0`
+	}
 	rows, err := s.query(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("incomplete incidents: %w", err)
