@@ -1,0 +1,156 @@
+package dashboard
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Hostile-client tests that walk Echo's own route list, so that a route
+// added later cannot be forgotten: authentication on every non-public
+// route, the security headers on every answer. (Parameter fuzzing runs
+// against the real analytics store in dashboard/loadtest.)
+
+// publicPatterns are the only route patterns served without credentials.
+var publicPatterns = map[string]bool{"/healthz": true, "/readyz": true, "/login": true, "/logout": true, "/static/*": true}
+
+// concrete turns a route pattern into a path that matches it.
+func concrete(pattern string) string {
+	p := strings.ReplaceAll(pattern, ":id", "inc-1")
+	return strings.ReplaceAll(p, "*", "app.css")
+}
+
+type routeCase struct{ method, pattern, path string }
+
+// everyRoute lists every registered route of s (method, pattern, path).
+func everyRoute(t *testing.T, s *Server) []routeCase {
+	t.Helper()
+	var out []routeCase
+	for _, r := range s.echo.Routes() {
+		if r.Method == routeNotFoundMethod {
+			continue
+		}
+		out = append(out, routeCase{r.Method, r.Path, concrete(r.Path)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].pattern+out[i].method < out[j].pattern+out[j].method })
+	if len(out) < 15 {
+		t.Fatalf("only %d routes registered: %v", len(out), out)
+	}
+	return out
+}
+
+// routeNotFoundMethod is the pseudo-method of Echo's RouteNotFound
+// handlers (none today).
+const routeNotFoundMethod = "echo_route_not_found"
+
+// bodyFor is an empty body for a POST, none otherwise.
+func bodyFor(method string) io.Reader {
+	if method == http.MethodPost {
+		return strings.NewReader("")
+	}
+	return nil
+}
+
+// TestHostileEveryRouteNeedsAuth: with a token configured, every route but
+// /healthz, /readyz, /login, /logout and /static/* refuses a request
+// without credentials or with wrong ones (401 for the API and non-GET
+// methods, a redirect to /login for pages), and serves it with the token.
+func TestHostileEveryRouteNeedsAuth(t *testing.T) {
+	s := authServer(t, nil)
+	routes := everyRoute(t, s)
+	seen := map[string]bool{}
+	for _, rc := range routes {
+		seen[rc.pattern] = true
+		t.Run(rc.method+" "+rc.pattern, func(t *testing.T) {
+			bad := [][]string{
+				nil,
+				{"Authorization", "Bearer wrong-" + testToken},
+				{"Authorization", "Bearer "},
+				{"Authorization", "Basic " + testToken},
+				{"Authorization", testToken},
+				{"Cookie", SessionCookie + "=" + testToken},
+				{"Cookie", SessionCookie + "=v1.99999999999.AAAA"},
+				{"X-Auth-Token", testToken},
+			}
+			for _, hdr := range bad {
+				rec := apiDo(t, s, rc.method, rc.path, bodyFor(rc.method), hdr...)
+				refused := rec.Code == http.StatusUnauthorized ||
+					rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?")
+				if publicPatterns[rc.pattern] {
+					// (POST /login answers 401 itself to a wrong token, without the
+					// middleware's WWW-Authenticate)
+					if rec.Header().Get("WWW-Authenticate") != "" || strings.HasPrefix(rec.Header().Get("Location"), "/login?") {
+						t.Errorf("public route refused by the authentication middleware with %v: %d", hdr, rec.Code)
+					}
+					continue
+				}
+				if !refused {
+					t.Errorf("served without valid credentials (%v): status %d, Location %q", hdr, rec.Code, rec.Header().Get("Location"))
+				}
+				if rec.Code == http.StatusUnauthorized && strings.Contains(rec.Body.String(), "inc-1") {
+					t.Errorf("the 401 answer leaks data: %s", rec.Body)
+				}
+			}
+			if publicPatterns[rc.pattern] {
+				return
+			}
+			rec := apiDo(t, s, rc.method, rc.path, nil, "Authorization", "Bearer "+testToken)
+			if rec.Code == http.StatusUnauthorized || rec.Code == http.StatusSeeOther {
+				t.Errorf("refused with the right token: %d", rec.Code)
+			}
+		})
+	}
+	// the public list must name real routes (a renamed health route would
+	// otherwise silently lose its exemption)
+	for p := range publicPatterns {
+		if !seen[p] {
+			t.Errorf("public route %s is not registered", p)
+		}
+	}
+	// and a path that matches no route is refused too, not 404-probed
+	for _, path := range []string{"/api/v1/nope", "/api/v2/summary", "/admin", "/%2e%2e/etc/passwd"} {
+		rec := apiDo(t, s, http.MethodGet, path, nil)
+		if rec.Code == http.StatusOK {
+			t.Errorf("%s: 200 without credentials", path)
+		}
+	}
+}
+
+// TestHostileHeadersOnEveryAnswer: every route's answer, with auth on and
+// off, authorized or not, carries the CSP and the hardening headers, and
+// API answers are not cached.
+func TestHostileHeadersOnEveryAnswer(t *testing.T) {
+	want := map[string]string{
+		"Content-Security-Policy": ContentSecurityPolicy,
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "same-origin",
+		"X-Frame-Options":         "DENY",
+	}
+	if !strings.Contains(ContentSecurityPolicy, "default-src 'self'") || strings.Contains(ContentSecurityPolicy, "unsafe-") {
+		t.Errorf("CSP is not strict: %s", ContentSecurityPolicy)
+	}
+	servers := map[string]*Server{"auth off": newAPIServer(t, newAPIFake(), nil), "auth on": authServer(t, nil)}
+	for name, s := range servers {
+		for _, rc := range everyRoute(t, s) {
+			for _, hdr := range [][]string{nil, {"Authorization", "Bearer " + testToken}} {
+				for _, q := range []string{"", "?severity=" + url.QueryEscape("'; DROP TABLE x --")} {
+					rec := apiDo(t, s, rc.method, rc.path+q, bodyFor(rc.method), hdr...)
+					for k, v := range want {
+						if got := rec.Header().Get(k); got != v {
+							t.Errorf("%s: %s %s%s (%d): %s = %q, want %q", name, rc.method, rc.path, q, rec.Code, k, got, v)
+						}
+					}
+					if strings.HasPrefix(rc.path, "/api/") && rec.Header().Get("Cache-Control") != "no-store" {
+						t.Errorf("%s: %s %s: Cache-Control %q, want no-store", name, rc.method, rc.path, rec.Header().Get("Cache-Control"))
+					}
+					if rec.Code >= 500 {
+						t.Errorf("%s: %s %s%s: status %d", name, rc.method, rc.path, q, rec.Code)
+					}
+				}
+			}
+		}
+	}
+}
