@@ -88,7 +88,7 @@ func (s *Store) Incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 		return page, fmt.Errorf("analytics: incidents: count: %w", err)
 	}
 
-	q := "SELECT " + incidentColumns + " FROM (" + b.snapFigures(snap, sc, true) + ")\nORDER BY detected_at DESC, incident_id"
+	q := "SELECT " + incidentColumns + " FROM (" + b.snapFigures(snap, sc) + ")\nORDER BY detected_at DESC, incident_id"
 	if f.Limit > 0 {
 		q += "\nLIMIT " + strconv.Itoa(f.Limit)
 		if f.Offset > 0 {
@@ -126,7 +126,7 @@ func (s *Store) Incident(ctx context.Context, id string) (trustlens.IncidentDeta
 	}
 	b := s.builder()
 	arg := clickhouse.Named("id", id)
-	rows, err := s.query(ctx, "SELECT "+incidentColumns+" FROM ("+b.snapFigures(snap, scope{byID: true}, true)+")", arg)
+	rows, err := s.query(ctx, "SELECT "+incidentColumns+" FROM ("+b.snapFigures(snap, scope{byID: true})+")", arg)
 	if err != nil {
 		return d, fmt.Errorf("analytics: incident %q: %w", id, err)
 	}
@@ -156,25 +156,29 @@ func (s *Store) Incident(ctx context.Context, id string) (trustlens.IncidentDeta
 	return d, nil
 }
 
-// timeline reads every (deduplicated) event naming incident @id.
+// timeline reads every (deduplicated) event naming incident @id. Only the
+// copies that name the incident are read (tables sorted by incident_id;
+// customer events from customer_events_by_incident, migration 0004), so a
+// redelivered event counts once: the first stored of those copies.
 func (s *Store) timeline(ctx context.Context, b builder, arg any) ([]trustlens.TimelineEvent, error) {
 	const cand = "incident_id = @id"
+	dedup := func(table, cols string) string {
+		return "SELECT " + cols + "\n    FROM " + b.table(table) + "\n    WHERE " + cand +
+			"\n    ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset\n    LIMIT 1 BY event_id"
+	}
 	q := `SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, d1, d2, d3, d4, has_amt, amt_
 FROM (
   SELECT event_id, type, ts, customer_id, severity AS d1, title AS d2, status AS d3, segment AS d4,
     toUInt8(isNotNull(mrr)) AS has_amt, toFloat64(ifNull(mrr, 0)) AS amt_
-  FROM (` + b.dedup("incident_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title, status, segment, mrr", cand) + `)
-  WHERE ` + cand + `
+  FROM (` + dedup("incident_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title, status, segment, mrr") + `)
   UNION ALL
   SELECT event_id, type, ts, customer_id, channel AS d1, kind AS d2, audience AS d3, '' AS d4,
     toUInt8(0) AS has_amt, toFloat64(0) AS amt_
-  FROM (` + b.dedup("communication_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, channel, kind, audience", cand) + `)
-  WHERE ` + cand + `
+  FROM (` + dedup("communication_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, channel, kind, audience") + `)
   UNION ALL
   SELECT event_id, type, ts, customer_id, compensation_type AS d1, channel AS d2, currency AS d3, '' AS d4,
     toUInt8(isNotNull(amount)) AS has_amt, toFloat64(ifNull(amount, 0)) AS amt_
-  FROM (` + b.dedup("customer_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, compensation_type, channel, currency, amount", cand) + `)
-  WHERE ` + cand + `
+  FROM (` + dedup("customer_events_by_incident", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, compensation_type, channel, currency, amount") + `)
 )
 ORDER BY ts, event_id`
 	rows, err := s.query(ctx, q, arg)
@@ -256,7 +260,7 @@ func (s *Store) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	}
 	b := s.builder()
 	q := `SELECT incident_id, title, severity, detected_at, last_update_at, silence_seconds, cadence_target_seconds
-FROM (` + b.snapFigures(snap, scope{status: "open"}, false) + `)
+FROM (` + b.snapFigures(snap, scope{status: "open"}) + `)
 WHERE overdue = 1
 ORDER BY silence_seconds DESC, incident_id`
 	rows, err := s.query(ctx, q)

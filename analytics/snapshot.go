@@ -178,7 +178,7 @@ func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
 	b := s.builder() // the clock is not used: joined and pairs are clock-free
 	b.state = true
 	stmts := []string{
-		"CREATE TABLE " + snap.incidents + " ENGINE = MergeTree ORDER BY (det, incident_id) AS\nSELECT " + joinedColumns + "\nFROM (" + b.joined(scope{}, true) + ")",
+		"CREATE TABLE " + snap.incidents + " ENGINE = MergeTree ORDER BY (det, incident_id) AS\nSELECT " + preColumns + "\nFROM (" + b.pre(b.joined(scope{}, true)) + ")",
 		"CREATE TABLE " + snap.pairs + " ENGINE = MergeTree ORDER BY (incident_id, customer_id) AS\n" + b.pairs(scope{}),
 	}
 	for _, q := range stmts {
@@ -281,7 +281,7 @@ func snapScope(sc scope) string {
 	return strings.Join(conds, " AND ")
 }
 
-// snapFigures is figureSet(sc, churn) read from a snapshot.
-func (b builder) snapFigures(snap *snapshot, sc scope, churn bool) string {
-	return b.finish("SELECT "+joinedColumns+" FROM "+snap.incidents+" WHERE "+snapScope(sc), churn)
+// snapFigures is figureSet(sc, true) read from a snapshot.
+func (b builder) snapFigures(snap *snapshot, sc scope) string {
+	return b.finish("SELECT " + preColumns + " FROM " + snap.incidents + " WHERE " + snapScope(sc))
 }

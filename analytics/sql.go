@@ -380,7 +380,7 @@ func (b builder) compSevExpr(sevCol string) string {
 // habit_<name> column per habit, habits_met, habits_missed, trust_score.
 // Without churn the four churn counts are NULL for every incident.
 func (b builder) figureSet(s scope, churn bool) string {
-	return b.finish(b.joined(s, churn), churn)
+	return b.finish(b.pre(b.joined(s, true)))
 }
 
 // joinedColumns are the columns of joined(s, true): everything figureSet
@@ -410,29 +410,57 @@ func (b builder) joined(s scope, churn bool) string {
 	return joined
 }
 
+// preColumns are the columns of pre: the clock-free figures of one
+// incident. A snapshot table holds them.
+const preColumns = "incident_id, sev, ttl, det, is_res, res_ts, has_c, tta_n, updates, chans, n_channels, pts_in, gaps_res, last_n, " +
+	"resp, apol, has_pm, pm_at, aff_n, aff_off_n, off_n, red_n, off_amt_r, red_amt_r, followed_up, aa, ca, ab, cb, " +
+	"promises_made, promises_kept, unkept_deadlines"
+
+// pre computes, from src (a SELECT with the columns of joined(s, true)),
+// every part of the figures that does not depend on the clock: pts_in =
+// the update points at or after detection, gaps_res = the silences of a
+// resolved incident, aa/ca/ab/cb = the churn counts once the window has
+// passed, unkept_deadlines = promised time + grace of each promise not
+// kept (pending while now is not past it).
+func (b builder) pre(src string) string {
+	p := b.p
+	w := num(int64(p.ChurnWindowDays) * 86400)
+	fu := num(int64(p.FollowupDays) * 86400)
+	grace := num(p.PromiseGrace.Seconds())
+	aa := "toInt64(arrayCount((su_, ch_, r_) -> su_ <= r_ AND ch_ > r_, aff_su, aff_ch, replicate(res_ts, aff_su)))"
+	ca := "toInt64(arrayCount((su_, ch_, r_) -> su_ <= r_ AND ch_ > r_ AND ch_ <= r_ + " + w + ", aff_su, aff_ch, replicate(res_ts, aff_su)))"
+	kept := "(u, m, ps) -> arrayExists(x -> x > m AND x <= u + " + grace + ", ps)"
+	return `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c,
+  greatest(first_c - det, toInt64(0)) AS tta_n,
+  toInt64(length(pts)) AS updates,
+  chans,
+  toInt64(length(chans)) AS n_channels,
+  arrayFilter((x, d_) -> x >= d_, pts, replicate(det, pts)) AS pts_in,
+  if(is_res = 1, arrayPopFront(arrayDifference(arrayConcat([det], arrayFilter((x, e_) -> x <= e_, pts_in, replicate(res_ts, pts_in)), [res_ts]))), emptyArrayInt64()) AS gaps_res,
+  greatest(det, toInt64(arrayReduce('max', arrayConcat([det], pts)))) AS last_n,
+  resp, apol, has_pm, pm_at,
+  aff_n, aff_off_n, off_n, red_n,
+  toFloat64(round(off_sum, 2)) AS off_amt_r,
+  toFloat64(round(red_sum, 2)) AS red_amt_r,
+  toInt64(if(is_res = 1, arrayCount((x, r_) -> x <= r_ + ` + fu + `, fu_times, replicate(res_ts, fu_times)), length(fu_times))) AS followed_up,
+  ` + aa + ` AS aa,
+  ` + ca + ` AS ca,
+  a_res - aa AS ab,
+  cw_res - ca AS cb,
+  toInt64(length(prom_at)) AS promises_made,
+  toInt64(arrayCount(` + kept + `, prom_at, prom_made, replicate(pts, prom_at))) AS promises_kept,
+  arrayMap(u -> u + ` + grace + `, arrayFilter((u, m, ps) -> NOT arrayExists(x -> x > m AND x <= u + ` + grace + `, ps), prom_at, prom_made, replicate(pts, prom_at))) AS unkept_deadlines
+FROM (` + src + `)`
+}
+
 // finish computes the figures of figureSet from src, a SELECT (or table
-// expression) with the columns of joined(s, churn), with the clock.
-func (b builder) finish(src string, churn bool) string {
+// expression) with the columns of pre, with the clock.
+func (b builder) finish(src string) string {
 	p := b.p
 	now := b.now
 	w := num(int64(p.ChurnWindowDays) * 86400)
 	pm := num(int64(p.PostmortemDays) * 86400)
 	fu := num(int64(p.FollowupDays) * 86400)
-	grace := num(p.PromiseGrace.Seconds())
-	churnDone := "toUInt8(0)"
-	churnCols := `CAST(NULL AS Nullable(Int64)) AS active_affected,
-  CAST(NULL AS Nullable(Int64)) AS churned_affected,
-  CAST(NULL AS Nullable(Int64)) AS active_baseline,
-  CAST(NULL AS Nullable(Int64)) AS churned_baseline`
-	if churn {
-		churnDone = "toUInt8(is_res = 1 AND " + now + " > res_ts + " + w + ")"
-		aa := "toInt64(arrayCount((su_, ch_, r_) -> su_ <= r_ AND ch_ > r_, aff_su, aff_ch, replicate(res_ts, aff_su)))"
-		ca := "toInt64(arrayCount((su_, ch_, r_) -> su_ <= r_ AND ch_ > r_ AND ch_ <= r_ + " + w + ", aff_su, aff_ch, replicate(res_ts, aff_su)))"
-		churnCols = `if(churn_done = 1, ` + aa + `, NULL) AS active_affected,
-  if(churn_done = 1, ` + ca + `, NULL) AS churned_affected,
-  if(churn_done = 1, a_res - ` + aa + `, NULL) AS active_baseline,
-  if(churn_done = 1, cw_res - ` + ca + `, NULL) AS churned_baseline`
-	}
 
 	// A habit that is not met is pending while the incident is open
 	// (and, for learn and follow_up, until its deadline has passed).
@@ -460,45 +488,48 @@ func (b builder) finish(src string, churn bool) string {
 		missedSum = append(missedSum, "(habit_"+h.name+" = 'missed')")
 	}
 
-	return `SELECT incident_id,
+	// Three levels, so that 18.16 does not expand the aliases of each
+	// level into the next.
+	figures := `SELECT incident_id, sev, det, is_res, res_ts, has_c, tta_n, n_channels, resp, apol, aff_n, aff_off_n, has_pm, pm_at,
   sev AS severity,
   ttl AS title,
   toDateTime(det, 'UTC') AS detected_at,
   if(is_res = 1, toDateTime(res_ts, 'UTC'), NULL) AS resolved_at,
   if(is_res = 1, 'resolved', 'open') AS status,
-  if(is_res = 1, res_ts, ` + now + `) AS end_ts,
-  greatest(first_c - det, toInt64(0)) AS tta_n,
   if(has_c = 1, tta_n, NULL) AS tta_seconds,
-  toInt64(length(pts)) AS updates,
+  updates,
   chans AS channels,
-  toInt64(length(chans)) AS n_channels,
-  arrayPopFront(arrayDifference(arrayConcat([det], arrayFilter((x, d_, e_) -> x >= d_ AND x <= e_, pts, replicate(det, pts), replicate(end_ts, pts)), [end_ts]))) AS gaps,
+  if(is_res = 1, gaps_res, arrayPopFront(arrayDifference(arrayConcat([det], arrayFilter(x -> x <= ` + now + `, pts_in), [` + now + `])))) AS gaps,
   greatest(toInt64(arrayReduce('max', gaps)), toInt64(0)) AS max_silence_seconds,
-  greatest(det, toInt64(arrayReduce('max', arrayConcat([det], pts)))) AS last_n,
   toDateTime(last_n, 'UTC') AS last_update_at,
   ` + now + ` - last_n AS silence_seconds,
   ` + b.cadenceExpr("sev") + ` AS cadence_target_seconds,
   toUInt8(is_res = 0 AND silence_seconds > cadence_target_seconds) AS overdue,
-  toUInt8(resp) AS responsibility,
-  toUInt8(apol) AS apology,
+  resp AS responsibility,
+  apol AS apology,
   aff_n AS affected,
   off_n AS compensation_offered,
   red_n AS compensation_redeemed,
-  toFloat64(round(off_sum, 2)) AS compensation_offered_amount,
-  toFloat64(round(red_sum, 2)) AS compensation_redeemed_amount,
-  toInt64(if(is_res = 1, arrayCount((x, r_) -> x <= r_ + ` + fu + `, fu_times, replicate(res_ts, fu_times)), length(fu_times))) AS followed_up,
-  ` + churnDone + ` AS churn_done,
+  off_amt_r AS compensation_offered_amount,
+  red_amt_r AS compensation_redeemed_amount,
+  followed_up,
+  toUInt8(is_res = 1 AND ` + now + ` > res_ts + ` + w + `) AS churn_done,
   toUInt8(churn_done = 0) AS churn_pending,
-  ` + churnCols + `,
-  toInt64(length(prom_at)) AS promises_made,
-  toInt64(arrayCount((u, m, ps) -> arrayExists(x -> x > m AND x <= u + ` + grace + `, ps), prom_at, prom_made, replicate(pts, prom_at))) AS promises_kept,
-  toInt64(arrayCount((u, m, ps) -> NOT arrayExists(x -> x > m AND x <= u + ` + grace + `, ps) AND ` + now + ` <= u + ` + grace + `, prom_at, prom_made, replicate(pts, prom_at))) AS promises_pending,
-  promises_made - promises_kept - promises_pending AS promises_broken,
-  ` + strings.Join(habitCols, ",\n  ") + `,
+  if(churn_done = 1, aa, NULL) AS active_affected,
+  if(churn_done = 1, ca, NULL) AS churned_affected,
+  if(churn_done = 1, ab, NULL) AS active_baseline,
+  if(churn_done = 1, cb, NULL) AS churned_baseline,
+  promises_made,
+  promises_kept,
+  toInt64(arrayCount(x -> ` + now + ` <= x, unkept_deadlines)) AS promises_pending,
+  promises_made - promises_kept - promises_pending AS promises_broken
+FROM (` + src + `)`
+	verdicts := "SELECT *,\n  " + strings.Join(habitCols, ",\n  ") + "\nFROM (" + figures + ")"
+	return `SELECT *,
   toInt64(` + strings.Join(metSum, " + ") + `) AS habits_met,
   toInt64(` + strings.Join(missedSum, " + ") + `) AS habits_missed,
   if(habits_met + habits_missed = 0, NULL, toInt64(round(100 * habits_met / (habits_met + habits_missed)))) AS trust_score
-FROM (` + src + `)`
+FROM (` + verdicts + `)`
 }
 
 // nowLiteral renders an instant as the SQL "now" of a query.

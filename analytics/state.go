@@ -46,7 +46,8 @@ func (b builder) baseState(s scope) string {
     toUInt8(r_ < ` + never + `) AS is_res,
     if(r_ < ` + never + `, r_, toInt64(0)) AS res_ts
   FROM (
-    SELECT incident_id, minMerge(det_s) AS d_, minMerge(res_s) AS r_, substring(d_, 13) AS rest_
+    SELECT incident_id, arraySort(arrayFilter(x -> x != '', groupUniqArrayMerge(det_s))) AS dets_,
+      if(empty(dets_), '~', dets_[1]) AS d_, minMerge(res_s) AS r_, substring(d_, 13) AS rest_
     FROM ` + b.table("incident_state") + `
     WHERE incident_id != '' AND ` + b.inScope(s) + `
     GROUP BY incident_id
@@ -143,7 +144,7 @@ func (b builder) incompleteState() string {
 	return `SELECT toInt64(count()) FROM (
   SELECT incident_id, max(hd_) AS has_det
   FROM (
-    SELECT incident_id, toUInt8(minMerge(det_s) != '~') AS hd_
+    SELECT incident_id, toUInt8(notEmpty(arrayFilter(x -> x != '', groupUniqArrayMerge(det_s)))) AS hd_
     FROM ` + b.table("incident_state") + ` GROUP BY incident_id
     UNION ALL
     SELECT incident_id, toUInt8(0) AS hd_

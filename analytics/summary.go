@@ -78,7 +78,7 @@ func (s *Store) aggregate(ctx context.Context, b builder, snap *snapshot, sc sco
 	for _, c := range cols {
 		sel = append(sel, "toFloat64("+c.expr+") AS a_"+c.name)
 	}
-	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (" + b.snapFigures(snap, sc, true) + ")"
+	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (" + b.snapFigures(snap, sc) + ")"
 	if group != "" {
 		q += "\nGROUP BY g_key\nORDER BY g_key"
 	}
