@@ -104,7 +104,7 @@ func TestClusterIngestSurvivesReplicaAndProcessLoss(t *testing.T) {
 		"TRUSTLENS_KAFKA_BROKERS=" + b.Addr(), "TRUSTLENS_TOPIC_PREFIX=" + prefix,
 		"TRUSTLENS_CLICKHOUSE_ADDR=" + addrs, "TRUSTLENS_CLICKHOUSE_CLUSTER=trustlens",
 		"TRUSTLENS_CLICKHOUSE_DATABASE=" + db, "TRUSTLENS_INGEST_GROUP=g-" + db,
-		"TRUSTLENS_INGEST_FLUSH_INTERVAL=200ms", "TRUSTLENS_METRICS_ADDR=127.0.0.1:0", "TRUSTLENS_LOG_LEVEL=warn",
+		"TRUSTLENS_INGEST_FLUSH_INTERVAL=200ms", "TRUSTLENS_METRICS_ADDR=127.0.0.1:0", "TRUSTLENS_LOG_LEVEL=info",
 	}
 	envMap := map[string]string{}
 	for _, kv := range env {
@@ -124,16 +124,24 @@ func TestClusterIngestSurvivesReplicaAndProcessLoss(t *testing.T) {
 		_ = survivor.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" ON CLUSTER trustlens")
 	}()
 
-	start := func() *exec.Cmd {
+	var logs [2]syncBuffer
+	start := func(i int) *exec.Cmd {
 		cmd := exec.Command(bin, "ingest")
 		cmd.Env = append(os.Environ(), env...)
-		cmd.Stderr = os.Stderr
+		cmd.Stderr = &logs[i]
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		return cmd
 	}
-	p1, p2 := start(), start()
+	p1, p2 := start(0), start(1)
+	defer func() {
+		if t.Failed() {
+			for i := range logs {
+				t.Logf("log of ingest process %d:\n%s", i+1, lastLogLines(logs[i].String(), 40))
+			}
+		}
+	}()
 	defer func() {
 		for _, p := range []*exec.Cmd{p1, p2} {
 			_ = p.Process.Signal(syscall.SIGTERM)
@@ -209,6 +217,20 @@ func TestClusterIngestSurvivesReplicaAndProcessLoss(t *testing.T) {
 	if a, b := answers(survivor), answers(single); a != b {
 		t.Errorf("cluster and single-node figures differ:\ncluster: %.600s\nsingle:  %.600s", a, b)
 	}
+}
+
+// lastLogLines is the end of a process log without clickhouse-go's version warnings.
+func lastLogLines(s string, n int) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.Contains(l, "unsupported clickhouse version") {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) > n {
+		keep = keep[len(keep)-n:]
+	}
+	return strings.Join(keep, "\n")
 }
 
 func loadLines(t *testing.T, conn driver.Conn, lines map[string][][]byte) {
