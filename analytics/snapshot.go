@@ -126,34 +126,64 @@ func (s *Store) Refresh(ctx context.Context) error {
 }
 
 // RunRefresher checks every interval whether events were stored and, if
-// so, builds a new snapshot, until ctx ends. It then drops the snapshot
-// tables this Store built and returns nil.
+// so, builds a new snapshot, until ctx ends. After a build it rests at
+// least as long as the build took, so that building never takes more than
+// half the time (builds also run at a lower ClickHouse priority than
+// answers). It then drops the snapshot tables this Store built and
+// returns nil.
 func (s *Store) RunRefresher(ctx context.Context, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
 	defer s.Close()
 	for {
+		t0 := time.Now()
 		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("analytics: snapshot refresh failed", slog.Any("err", err))
+		}
+		rest := time.Since(t0)
+		if rest < every {
+			rest = every
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-time.After(rest):
 		}
 	}
 }
 
 // refresh builds a new snapshot unless the latest one is current (or, when
 // stale is true, recent enough under WithMaxStaleness). One build runs at
-// a time; a caller that waited for another's build uses it.
+// a time; a caller that waited for another's build uses it. A build is not
+// tied to ctx: when ctx ends first the caller gets ctx's error and the
+// build goes on for the next caller.
 func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
 	select {
 	case s.building <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { <-s.building }()
+	type result struct {
+		snap *snapshot
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-s.building }()
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshSeconds*time.Second)
+		defer cancel()
+		snap, err := s.build(bctx, stale)
+		done <- result{snap, err}
+	}()
+	select {
+	case r := <-done:
+		return r.snap, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// build makes a new snapshot unless the latest one is current; the caller
+// holds s.building.
+func (s *Store) build(ctx context.Context, stale bool) (*snapshot, error) {
 	fp, err := s.fingerprint(ctx)
 	if err != nil {
 		return nil, err
@@ -175,14 +205,14 @@ func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
 	gen := snapshotPrefix + strconv.FormatInt(time.Now().UnixNano(), 10)
 	snap := &snapshot{incidents: gen + "_incidents", pairs: gen + "_pairs", fingerprint: fp}
 	snap.verified.Store(verified)
-	b := s.builder() // the clock is not used: joined and pairs are clock-free
+	b := s.builder() // the clock is not used: pre and pairs are clock-free
 	b.state = true
 	stmts := []string{
 		"CREATE TABLE " + snap.incidents + " ENGINE = MergeTree ORDER BY (det, incident_id) AS\nSELECT " + preColumns + "\nFROM (" + b.pre(b.joined(scope{}, true)) + ")",
 		"CREATE TABLE " + snap.pairs + " ENGINE = MergeTree ORDER BY (incident_id, customer_id) AS\n" + b.pairs(scope{}),
 	}
 	for _, q := range stmts {
-		if err := s.conn.Exec(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(refreshSeconds)); err != nil {
+		if err := s.conn.Exec(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(refreshSeconds)+", priority = 10"); err != nil {
 			s.dropTables(context.Background(), snap.incidents, snap.pairs)
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
@@ -192,7 +222,7 @@ func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	s.snap.Store(snap)
-	s.log.Debug("analytics: snapshot built", slog.String("table", gen), slog.Duration("took", time.Since(t0)))
+	s.log.Info("analytics: snapshot built", slog.String("table", gen), slog.Duration("took", time.Since(t0)))
 	// keep this snapshot and the previous one (answers may still read it)
 	s.gensMu.Lock()
 	s.gens = append(s.gens, gen)

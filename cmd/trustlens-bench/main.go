@@ -35,18 +35,19 @@ func main() {
 }
 
 type config struct {
-	bin            string
-	chAddr         string
-	events         int
-	partitions     int
-	skipIngest     bool
-	skipAPI        bool
-	apiCustomers   int
-	apiComms       int
-	apiIncidents   int
-	apiRequests    int
-	apiConcurrency int
-	log            *slog.Logger
+	bin             string
+	chAddr          string
+	events          int
+	partitions      int
+	skipIngest      bool
+	skipAPI         bool
+	apiCustomers    int
+	apiComms        int
+	apiIncidents    int
+	apiRequests     int
+	apiConcurrency  int
+	apiMaxStaleness time.Duration
+	log             *slog.Logger
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -63,6 +64,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.apiIncidents, "api-incidents", 100_000, "incidents of the API dataset")
 	fs.IntVar(&c.apiRequests, "api-requests", 200, "requests per route")
 	fs.IntVar(&c.apiConcurrency, "api-concurrency", 4, "concurrent clients")
+	fs.DurationVar(&c.apiMaxStaleness, "api-max-staleness", 2*time.Minute, "trustlens serve --max-staleness (0: every answer exact)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

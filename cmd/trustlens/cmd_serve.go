@@ -19,6 +19,7 @@ import (
 type webSettings struct {
 	addr, policyFile, authToken, clock *string
 	queryTimeout                       *time.Duration
+	maxStaleness                       *time.Duration
 }
 
 func (s *settings) web() webSettings {
@@ -28,6 +29,7 @@ func (s *settings) web() webSettings {
 		authToken:    s.String("auth-token", "TRUSTLENS_AUTH_TOKEN", "", "require this token (login form or Authorization: Bearer) on every page and API route"),
 		queryTimeout: s.Duration("query-timeout", "TRUSTLENS_QUERY_TIMEOUT", 10*time.Second, time.Second, 5*time.Minute, "ClickHouse max_execution_time of a dashboard query"),
 	}
+	w.maxStaleness = s.Duration("max-staleness", "TRUSTLENS_MAX_STALENESS", 0, 0, time.Hour, "answer from figures up to this old while a background refresher rebuilds them (0: every answer exact, rebuilt first when events arrived)")
 	w.clock = s.String("clock", "TRUSTLENS_CLOCK", "", "compute every figure as of this RFC 3339 instant instead of now (reproducible reports and tests)")
 	s.hostPort(w.addr, "http-addr", "TRUSTLENS_HTTP_ADDR", false)
 	s.Check(func() error {
@@ -62,9 +64,14 @@ func (w webSettings) policy() (trustlens.Policy, error) {
 	return p, nil
 }
 
-// handler builds the dashboard on conn.
-func (w webSettings) handler(conn driver.Conn, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) *dashboard.Server {
-	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout), analytics.WithClock(w.now()))
+// handler builds the dashboard on conn. With --max-staleness it also runs
+// the analytics snapshot refresher until ctx ends.
+func (w webSettings) handler(ctx context.Context, conn driver.Conn, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) *dashboard.Server {
+	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout), analytics.WithClock(w.now()),
+		analytics.WithMaxStaleness(*w.maxStaleness), analytics.WithLogger(log))
+	if *w.maxStaleness > 0 {
+		go func() { _ = store.RunRefresher(ctx, time.Second) }()
+	}
 	return dashboard.New(store, dashboard.Config{
 		Logger:         log,
 		AuthToken:      *w.authToken,
@@ -111,7 +118,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer conn.Close()
-	srv := w.handler(conn, policy, log, newRegistry(), nil)
+	srv := w.handler(ctx, conn, policy, log, newRegistry(), nil)
 	fmt.Fprintf(e.stdout, "trustlens dashboard: %s\n", dashboardURL(ln))
 	return serveHTTP(ctx, ln, srv.Handler(), log)
 }
