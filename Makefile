@@ -7,8 +7,9 @@ export TRUSTLENS_CLICKHOUSE_ADDR ?= 127.0.0.1:9000
 .PHONY: run build assets test test-cluster bench lint clean clickhouse-start clickhouse-stop clickhouse-status cluster-up cluster-down
 
 ## run: local ClickHouse + embedded broker + demo data; prints the dashboard URL (Ctrl-C stops)
+## (the demo lives in its own database, trustlens_demo, rebuilt on each run)
 run: build clickhouse-start
-	./$(BIN) run --demo
+	TRUSTLENS_CLICKHOUSE_DATABASE=$${TRUSTLENS_DEMO_DATABASE:-trustlens_demo} ./$(BIN) run --demo --fresh
 
 ## build: the single binary, with the chart library embedded
 build: assets

@@ -82,6 +82,27 @@ func (c chSettings) migrate(ctx context.Context, log *slog.Logger, wait time.Dur
 	return nil
 }
 
+// drop removes the configured database and everything in it.
+func (c chSettings) drop(ctx context.Context, log *slog.Logger, wait time.Duration) error {
+	admin, err := clickhouse.Open(c.options("default"))
+	if err != nil {
+		return fmt.Errorf("clickhouse: %w", err)
+	}
+	defer admin.Close()
+	if err := waitPing(ctx, admin, *c.addr, wait, log); err != nil {
+		return err
+	}
+	onCluster := ""
+	if *c.cluster != "" {
+		onCluster = " ON CLUSTER " + *c.cluster
+	}
+	if err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+*c.database+onCluster); err != nil {
+		return fmt.Errorf("clickhouse: drop database %s: %w", *c.database, err)
+	}
+	log.Info("dropped the database for a fresh start", slog.String("database", *c.database))
+	return nil
+}
+
 // open connects to the configured database.
 func (c chSettings) open(ctx context.Context, log *slog.Logger, wait time.Duration) (driver.Conn, error) {
 	conn, err := clickhouse.Open(c.options(*c.database))

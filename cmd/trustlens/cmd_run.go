@@ -20,6 +20,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	w := s.web()
 	demo := s.Bool("demo", "TRUSTLENS_DEMO", false, "also stream simulated data: months of history, then live incidents")
 	demoSeed := s.Int("demo-seed", "TRUSTLENS_DEMO_SEED", 1, 0, 1<<30, "seed of the demo simulation")
+	fresh := s.Bool("fresh", "TRUSTLENS_FRESH", false, "drop the ClickHouse database first (for a demo database: each demo run then starts from a clean history)")
 	logs := s.logging()
 	if err := s.parse(args); err != nil {
 		return err
@@ -43,6 +44,11 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		defer b.Close()
 		*k.embeddedAddr = b.Addr() // the real port when :0 was asked for
 		log.Info("embedded Kafka broker ready", slog.String("addr", b.Addr()))
+	}
+	if *fresh {
+		if err := ch.drop(ctx, log, 60*time.Second); err != nil {
+			return err
+		}
 	}
 	if err := ch.migrate(ctx, log, 60*time.Second); err != nil {
 		return err
