@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/trustlens/trustlens"
 	"github.com/trustlens/trustlens/analytics"
@@ -21,7 +24,7 @@ import (
 // real store over it, clocked at the manifest's now, and one incident id.
 func seed(t *testing.T) (*analytics.Store, time.Time, string) {
 	t.Helper()
-	conn, db := chtest.NewDatabase(t)
+	admin, db := chtest.NewDatabase(t)
 	dir := chtest.ConformanceDir(t)
 	var manifest struct {
 		Now   time.Time         `json:"now"`
@@ -64,11 +67,28 @@ func seed(t *testing.T) (*analytics.Store, time.Time, string) {
 			t.Fatal(err)
 		}
 	}
-	if err := (&ingest.Writer{Conn: conn, DB: db}).Insert(context.Background(), rows); err != nil {
+	if err := (&ingest.Writer{Conn: admin, DB: db}).Insert(context.Background(), rows); err != nil {
 		t.Fatalf("insert conformance events: %v", err)
 	}
+	// the connection `trustlens serve` opens (cmd/trustlens/clickhouse.go)
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr:             strings.Split(chtest.Addr(), ","),
+		Auth:             clickhouse.Auth{Database: db, Username: "default"},
+		DialTimeout:      5 * time.Second,
+		ReadTimeout:      60 * time.Second,
+		MaxOpenConns:     16,
+		MaxIdleConns:     16,
+		ConnMaxLifetime:  time.Hour,
+		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
+		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
 	now := manifest.Now
-	return analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now })), now, incident
+	return analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }),
+		analytics.WithMaxExecutionTime(10*time.Second)), now, incident
 }
 
 // counting wraps the real store and counts the calls that query figures
