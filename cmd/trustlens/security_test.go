@@ -189,7 +189,9 @@ func TestSecretsNeverLogged(t *testing.T) {
 		res := do(http.MethodGet, "/readyz", nil)
 		return res != nil && res.StatusCode == 200
 	})
-	form := func(tok string) io.Reader { return strings.NewReader(url.Values{"token": {tok}, "next": {"/audit"}}.Encode()) }
+	form := func(tok string) io.Reader {
+		return strings.NewReader(url.Values{"token": {tok}, "next": {"/audit"}}.Encode())
+	}
 	ctype := []string{"Content-Type", "application/x-www-form-urlencoded"}
 	checks := []struct {
 		name   string
