@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,12 +73,23 @@ func (s *Server) errorStatus(c echo.Context, err error) (int, string) {
 		return he.Code, strings.ToLower(http.StatusText(he.Code))
 	case errors.Is(err, trustlens.ErrNotFound):
 		return http.StatusNotFound, "not found"
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || deadlinePassed(ctx):
 		return http.StatusGatewayTimeout, fmt.Sprintf("the request took longer than %s; narrow the date range or try again", s.cfg.RequestTimeout)
 	case errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable, "the request was cancelled"
 	}
 	return http.StatusInternalServerError, "internal error"
+}
+
+// deadlinePassed is true once ctx's deadline has passed, even before its
+// timer marks it done: the ClickHouse driver puts the deadline on the
+// socket, whose read can fail with a plain "i/o timeout" a moment earlier.
+func deadlinePassed(ctx context.Context) bool {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // handleError is Echo's HTTPErrorHandler: JSON {"error": …} for /api/*

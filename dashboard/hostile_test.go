@@ -1,12 +1,19 @@
 package dashboard
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/trustlens/trustlens"
 )
 
 // Hostile-client tests that walk Echo's own route list, so that a route
@@ -151,6 +158,50 @@ func TestHostileHeadersOnEveryAnswer(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// socketDeadlineFake answers like the ClickHouse driver when a query
+// outlives its context: the driver puts the context's deadline on the
+// socket, so the read fails with a plain "i/o timeout" at the deadline,
+// possibly a moment before the context's own timer marks it done.
+type socketDeadlineFake struct {
+	*pageFake
+}
+
+func waitSocketDeadline(ctx context.Context) error {
+	if dl, ok := ctx.Deadline(); ok {
+		time.Sleep(time.Until(dl))
+		return errors.New("read: read tcp 127.0.0.1:40976->127.0.0.1:9000: i/o timeout")
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (f socketDeadlineFake) Incident(ctx context.Context, id string) (trustlens.IncidentDetail, error) {
+	return trustlens.IncidentDetail{}, fmt.Errorf("analytics: incident %q: %w", id, waitSocketDeadline(ctx))
+}
+
+func (f socketDeadlineFake) Summary(ctx context.Context, flt trustlens.Filter) (trustlens.Summary, error) {
+	return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", waitSocketDeadline(ctx))
+}
+
+// TestHostileSlowStoreNeverAnswers500: a store that runs into the request's
+// deadline (seen under 200 clients on the real store) gives 504 on the API,
+// and the audit page shows without its optional timeline, never 500.
+func TestHostileSlowStoreNeverAnswers500(t *testing.T) {
+	s := New(socketDeadlineFake{newPageFake()}, Config{Now: func() time.Time { return fakeNow }, RequestTimeout: 150 * time.Millisecond})
+	for i := 0; i < 15; i++ {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/audit", nil))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "The update timeline took too long to load") {
+			t.Fatalf("audit, try %d: status %d, want 200 without the timeline\n%.300s", i, rec.Code, rec.Body)
+		}
+		rec = httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/summary", nil))
+		if rec.Code != http.StatusGatewayTimeout {
+			t.Fatalf("summary, try %d: status %d, want 504: %s", i, rec.Code, rec.Body)
 		}
 	}
 }

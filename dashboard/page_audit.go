@@ -105,7 +105,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		if len(found) > 5 {
 			d.Timeline.Size = "tall"
 		}
-	case tctx.Err() != nil && ctx.Err() == nil:
+	case deadlinePassed(tctx) && ctx.Err() == nil && !deadlinePassed(ctx):
 		s.logger(c).Warn("dashboard: audit: update timeline skipped, the store was too slow", slog.String("error", err.Error()))
 		d.Timeline = chartView{ID: "chart-timeline", Empty: "The update timeline took too long to load; the rest of the page is complete. Reload, or narrow the date range."}
 	default:
