@@ -205,3 +205,41 @@ func TestHostileSlowStoreNeverAnswers500(t *testing.T) {
 		}
 	}
 }
+
+// slowSummary takes d per summary (or until its context ends).
+type slowSummary struct {
+	*apiFake
+	d time.Duration
+}
+
+func (f slowSummary) Summary(ctx context.Context, flt trustlens.Filter) (trustlens.Summary, error) {
+	select {
+	case <-time.After(f.d):
+		return f.apiFake.Summary(ctx, flt)
+	case <-ctx.Done():
+		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", ctx.Err())
+	}
+}
+
+// TestHostileQueuedRequestsGetTheirWholeBudget: a request that waited for
+// a slot under load still has the whole request timeout for its work, so a
+// burst is served (or shed with 503) rather than answered 504 after the
+// server spent its time on it.
+func TestHostileQueuedRequestsGetTheirWholeBudget(t *testing.T) {
+	s := New(slowSummary{newAPIFake(), 400 * time.Millisecond}, Config{
+		Now: func() time.Time { return apiNow }, MaxConcurrent: 1, QueueWait: 2 * time.Second, RequestTimeout: time.Second,
+	})
+	codes := make(chan int, 3)
+	for i := 0; i < 3; i++ { // the third waits 800 ms, then works 400 ms
+		go func() {
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/summary", nil))
+			codes <- rec.Code
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("request %d: status %d, want 200", i, c)
+		}
+	}
+}

@@ -44,7 +44,8 @@ type Config struct {
 	// Ready is an extra readiness check (e.g. ingest healthy); nil = only
 	// Analytics.Ping.
 	Ready func(ctx context.Context) error
-	// RequestTimeout bounds every request (default 15 s).
+	// RequestTimeout bounds every request once it has a slot (default 15 s);
+	// the wait for a slot is bounded by QueueWait.
 	RequestTimeout time.Duration
 	// Now is the clock used for the default 90-day range (default time.Now).
 	Now func() time.Time
