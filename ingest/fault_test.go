@@ -431,8 +431,10 @@ var sigName = map[syscall.Signal]string{syscall.SIGKILL: "SIGKILL", syscall.SIGT
 // TestFaultBrokerRestart runs `trustlens broker --data-dir` and `trustlens
 // ingest` as processes. While a retrying producer streams events, the
 // broker is SIGKILLed and restarted on the same port with the same data
-// directory, later stopped with SIGTERM and restarted again. Every
-// acknowledged event ends up stored exactly once.
+// directory, later stopped with SIGTERM and restarted again; each time
+// ingest is held back (SIGSTOP) just before, so that acknowledged events
+// exist only in the broker. Every acknowledged event ends up stored exactly
+// once.
 func TestFaultBrokerRestart(t *testing.T) {
 	n, produceOver := 12000, 8*time.Second
 	restarts := []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM}
@@ -460,6 +462,23 @@ func TestFaultBrokerRestart(t *testing.T) {
 			brk.check(t)
 			return pr.acked.Load() >= target, fmt.Sprint(pr.acked.Load())
 		})
+		// ingest falls behind for a moment (SIGSTOP), so that acknowledged
+		// events exist only in the broker when it dies
+		if err := ing.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		stoppedIngest := true
+		cont := func() {
+			if stoppedIngest {
+				stoppedIngest = false
+				_ = ing.cmd.Process.Signal(syscall.SIGCONT)
+			}
+		}
+		t.Cleanup(cont)
+		pausedAt := pr.acked.Load()
+		waitFor(t, 30*time.Second, "events acknowledged while ingest is stopped", func() (bool, string) {
+			return pr.acked.Load() >= pausedAt+1000 || pr.acked.Load() == int64(n), fmt.Sprint(pr.acked.Load())
+		})
 		time.Sleep(time.Duration(mrand.IntN(300)) * time.Millisecond)
 		ackedBefore := pr.acked.Load()
 		storedBefore := stored(t, conn)
@@ -472,6 +491,7 @@ func TestFaultBrokerRestart(t *testing.T) {
 		time.Sleep(time.Second) // producers and ingest retry meanwhile
 		up := time.Now()
 		brk = startBrokerBin(t, bin, addr, dir, prefix, fmt.Sprintf("broker #%d", i+2))
+		cont()
 		waitFor(t, 60*time.Second, "the producer to be acknowledged again", func() (bool, string) {
 			return pr.acked.Load() > ackedBefore || pr.acked.Load() == int64(n), fmt.Sprint(pr.acked.Load())
 		})
@@ -481,8 +501,8 @@ func TestFaultBrokerRestart(t *testing.T) {
 			got := stored(t, conn)
 			return got > storedBefore || got == uint64(n), fmt.Sprint(got)
 		})
-		t.Logf("%s to the broker after %d acked events: down %s; producer acknowledged again %s and ingest storing again %s after the restart began (%d producer retries so far)",
-			sigName[sig], ackedBefore, up.Sub(down).Round(time.Millisecond), produced.Round(time.Millisecond), time.Since(up).Round(time.Millisecond), pr.retries.Load())
+		t.Logf("%s to the broker after %d acked events (%d of them not yet stored): down %s; producer acknowledged again %s and ingest storing again %s after the restart began (%d producer retries so far)",
+			sigName[sig], ackedBefore, ackedBefore-int64(storedBefore), up.Sub(down).Round(time.Millisecond), produced.Round(time.Millisecond), time.Since(up).Round(time.Millisecond), pr.retries.Load())
 	}
 	<-pr.done
 	if pr.err != nil {
