@@ -57,11 +57,11 @@ func scanIncident(rows driver.Rows) (trustlens.Incident, []int64, error) {
 	return inc, gaps, nil
 }
 
-// Incidents lists the complete incidents detected in [f.From, f.To) with
+// incidents lists the complete incidents detected in [f.From, f.To) with
 // their figures, newest first (detected_at descending, then incident_id),
 // filtered by f.Severity and f.Status and paged by f.Limit/f.Offset. Total
 // counts every incident that matches before paging.
-func (s *Store) Incidents(ctx context.Context, f trustlens.Filter) (trustlens.IncidentPage, error) {
+func (s *Store) incidents(ctx context.Context, f trustlens.Filter) (trustlens.IncidentPage, error) {
 	page := trustlens.IncidentPage{Incidents: []trustlens.Incident{}}
 	if err := checkFilter(f); err != nil {
 		return page, fmt.Errorf("analytics: incidents: %w", err)
@@ -70,7 +70,7 @@ func (s *Store) Incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 	if err != nil {
 		return page, fmt.Errorf("analytics: incidents: %w", err)
 	}
-	b := s.builder()
+	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 
 	rows, err := s.query(ctx, "SELECT toInt64(count()) FROM "+snap.incidents+" WHERE "+snapScope(sc), args...)
@@ -115,16 +115,16 @@ func (s *Store) Incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 	return page, nil
 }
 
-// Incident is one complete incident's figures with its timeline (every
+// incident is one complete incident's figures with its timeline (every
 // event naming it, in order) and its silences. It returns an error wrapping
 // trustlens.ErrNotFound when no complete incident has this id.
-func (s *Store) Incident(ctx context.Context, id string) (trustlens.IncidentDetail, error) {
+func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDetail, error) {
 	var d trustlens.IncidentDetail
 	snap, err := s.current(ctx)
 	if err != nil {
 		return d, fmt.Errorf("analytics: incident %q: %w", id, err)
 	}
-	b := s.builder()
+	b := s.builderCtx(ctx)
 	arg := clickhouse.Named("id", id)
 	rows, err := s.query(ctx, "SELECT "+incidentColumns+" FROM ("+b.snapFigures(snap, scope{byID: true})+")", arg)
 	if err != nil {
@@ -250,15 +250,15 @@ func describe(typ, d1, d2, d3, d4 string, hasAmt bool, amt float64) (string, boo
 	return typ, false
 }
 
-// Overdue lists the open incidents (of any date) whose silence since the
+// overdue lists the open incidents (of any date) whose silence since the
 // latest of detection and the last update point exceeds their severity's
 // cadence target, longest silence first.
-func (s *Store) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
+func (s *Store) overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	snap, err := s.current(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: overdue: %w", err)
 	}
-	b := s.builder()
+	b := s.builderCtx(ctx)
 	q := `SELECT incident_id, title, severity, detected_at, last_update_at, silence_seconds, cadence_target_seconds
 FROM (` + b.snapFigures(snap, scope{status: "open"}) + `)
 WHERE overdue = 1

@@ -104,6 +104,9 @@ FROM (
 // still current (or, with WithMaxStaleness, was current recently enough),
 // otherwise a new one.
 func (s *Store) current(ctx context.Context) (*snapshot, error) {
+	if p, ok := ctx.Value(pinKey{}).(pin); ok {
+		return p.snap, nil
+	}
 	snap := s.snap.Load()
 	if snap != nil && s.maxStale > 0 && time.Since(time.Unix(0, snap.verified.Load())) <= s.maxStale {
 		return snap, nil

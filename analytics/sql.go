@@ -383,11 +383,6 @@ func (b builder) figureSet(s scope, churn bool) string {
 	return b.finish(b.pre(b.joined(s, true)))
 }
 
-// joinedColumns are the columns of joined(s, true): everything figureSet
-// needs that does not depend on the clock. A snapshot table holds them.
-const joinedColumns = "incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made, " +
-	"has_u, aff_n, off_n, red_n, off_sum, red_sum, aff_off_n, fu_times, aff_su, aff_ch, has_bl, a_res, cw_res"
-
 // joined is one row per complete incident in scope with the clock-free
 // parts of its figures (base, communications, customer responses and, with
 // churn, the affected customers' sign-up/churn and the baseline counts).

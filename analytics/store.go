@@ -43,6 +43,7 @@ type Store struct {
 	firstBuild atomic.Bool
 	gensMu     sync.Mutex
 	gens       []string // snapshot generations built by this Store, oldest first
+	answers    answers  // answers of the current snapshot and second (cache.go)
 }
 
 // Option configures a Store.
@@ -107,6 +108,14 @@ func (s *Store) Ping(ctx context.Context) error {
 // builder renders queries with the store's policy and the clock read once.
 func (s *Store) builder() builder {
 	return builder{now: nowLiteral(s.now().UTC().Unix()), p: s.policy}
+}
+
+// builderCtx is builder with the clock pinned in ctx (cache.go), if any.
+func (s *Store) builderCtx(ctx context.Context) builder {
+	if p, ok := ctx.Value(pinKey{}).(pin); ok {
+		return builder{now: nowLiteral(p.now), p: s.policy}
+	}
+	return s.builder()
 }
 
 // query runs q with the execution time limit; args are clickhouse.Named.

@@ -171,10 +171,10 @@ func churnGroupOf(r aggRow) trustlens.ChurnGroup {
 	return g
 }
 
-// Summary is the one-object summary of SPEC §3 over the complete incidents
+// summary is the one-object summary of SPEC §3 over the complete incidents
 // detected in [f.From, f.To) of severity f.Severity (all when "").
 // incomplete_incidents is not range-filtered.
-func (s *Store) Summary(ctx context.Context, f trustlens.Filter) (trustlens.Summary, error) {
+func (s *Store) summary(ctx context.Context, f trustlens.Filter) (trustlens.Summary, error) {
 	if err := checkFilter(f); err != nil {
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
@@ -182,7 +182,7 @@ func (s *Store) Summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 	if err != nil {
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
-	b := s.builder()
+	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 	sc.status = ""
 	rows, _, err := s.aggregate(ctx, b, snap, sc, args, "")
@@ -225,10 +225,10 @@ WHERE has_det = 0`
 	return n, rows.Err()
 }
 
-// Churn is pooled post-outage churn over the non-pending incidents in
+// churn is pooled post-outage churn over the non-pending incidents in
 // range, by severity, and the trust drivers (affected churn where each
 // habit was met vs missed).
-func (s *Store) Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn, error) {
+func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn, error) {
 	out := trustlens.Churn{ChurnWindowDays: s.policy.ChurnWindowDays, Policy: s.policy, BySeverity: map[string]trustlens.ChurnGroup{}}
 	if err := checkFilter(f); err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
@@ -237,7 +237,7 @@ func (s *Store) Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	if err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
-	b := s.builder()
+	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 	sc.status = ""
 	bySev, _, err := s.aggregate(ctx, b, snap, sc, args, "severity")
@@ -279,10 +279,10 @@ func (s *Store) Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	return out, nil
 }
 
-// Compensation is offered/redeemed customers and amounts over the complete
+// compensation is offered/redeemed customers and amounts over the complete
 // incidents in range, in total and by compensation type. A redemption is
 // attributed to the type of the customer's earliest offer for the incident.
-func (s *Store) Compensation(ctx context.Context, f trustlens.Filter) (trustlens.Compensation, error) {
+func (s *Store) compensation(ctx context.Context, f trustlens.Filter) (trustlens.Compensation, error) {
 	out := trustlens.Compensation{ByType: map[string]trustlens.CompensationFigures{}, Policy: s.policy}
 	if err := checkFilter(f); err != nil {
 		return out, fmt.Errorf("analytics: compensation: %w", err)
@@ -291,7 +291,7 @@ func (s *Store) Compensation(ctx context.Context, f trustlens.Filter) (trustlens
 	if err != nil {
 		return out, fmt.Errorf("analytics: compensation: %w", err)
 	}
-	b := s.builder()
+	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 	sc.status = ""
 	parts := []struct {
@@ -371,12 +371,12 @@ var countMetrics = map[string]bool{
 // maxTrendBuckets bounds the number of points of a trend.
 const maxTrendBuckets = 5000
 
-// Trend is a time series of one summary metric (one of
+// trend is a time series of one summary metric (one of
 // trustlens.TrendMetrics) over buckets of detected_at: day, week (starting
 // Monday) or month, UTC. Every bucket from the one holding f.From to the
 // one holding the instant before f.To is present; an empty bucket has 0
 // for counts and amounts and null for rates, medians and averages.
-func (s *Store) Trend(ctx context.Context, metric, interval string, f trustlens.Filter) (trustlens.Trend, error) {
+func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.Filter) (trustlens.Trend, error) {
 	out := trustlens.Trend{Metric: metric, Interval: interval, Points: []trustlens.TrendPoint{}, Policy: s.policy}
 	known := false
 	for _, m := range trustlens.TrendMetrics {
@@ -403,7 +403,7 @@ func (s *Store) Trend(ctx context.Context, metric, interval string, f trustlens.
 	if err != nil {
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}
-	b := s.builder()
+	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 	sc.status = ""
 	rows, keys, err := s.aggregate(ctx, b, snap, sc, args, group)
