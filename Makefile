@@ -58,3 +58,12 @@ clickhouse-status:
 clean:
 	-scripts/clickhouse.sh stop
 	rm -rf bin .local testdata/output
+
+## chaos: the long fault suite (TRUSTLENS_CHAOS=1), alone: repeated kill -9 of ingest, the local
+## ClickHouse stopped, SIGSTOPped past the client timeouts and restarted, the broker killed and
+## restarted under retrying producers, 30 s of 200 clients; prints recovery times and p99
+.PHONY: chaos
+chaos: clickhouse-start assets
+	TRUSTLENS_CHAOS=1 $(GO) test -count=1 -p 1 -timeout 45m -v \
+		-run 'Fault|Chaos|IngestCrashes|IngestTwoProcesses|IngestClickHouseOutage|Load|Hostile|Secrets' \
+		./ingest/ ./dashboard/ ./dashboard/loadtest/ ./cmd/trustlens/
