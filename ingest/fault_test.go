@@ -436,7 +436,7 @@ var sigName = map[syscall.Signal]string{syscall.SIGKILL: "SIGKILL", syscall.SIGT
 // exist only in the broker. Every acknowledged event ends up stored exactly
 // once.
 func TestFaultBrokerRestart(t *testing.T) {
-	n, produceOver := 12000, 8*time.Second
+	n, produceOver := 9000, 6*time.Second
 	restarts := []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM}
 	if chaos() {
 		n, produceOver = 120000, 60*time.Second

@@ -93,9 +93,9 @@ type hostileServer struct {
 	id    string
 }
 
-func startHostile(t *testing.T) *hostileServer {
+func startHostile(t *testing.T, sd *seeded) *hostileServer {
 	t.Helper()
-	store, now, id := seed(t)
+	store, now, id := sd.store, sd.now, sd.id
 	cs := &counting{Analytics: store}
 	logs := &syncBuffer{}
 	srv := dashboard.New(cs, dashboard.Config{
@@ -142,14 +142,14 @@ func clip(s string) string {
 	return s
 }
 
-// TestHostileParameters sends every hostile value in every parameter of
+// testHostileParameters sends every hostile value in every parameter of
 // every route, and every malformed query string, to the dashboard over the
 // real analytics store: each page and API route answers 400 naming the
 // parameter (never 500, never a ClickHouse error), the store is not called
 // at all (nothing reaches SQL unvalidated), and nothing is logged as a
 // failure. The data is intact afterwards.
-func TestHostileParameters(t *testing.T) {
-	h := startHostile(t)
+func testHostileParameters(t *testing.T, sd *seeded) {
+	h := startHostile(t, sd)
 	type route struct{ method, pattern, path string }
 	var routes []route
 	for _, r := range h.e.Routes() {
@@ -221,12 +221,12 @@ func TestHostileParameters(t *testing.T) {
 	assertDataIntact(t, h)
 }
 
-// TestHostileIncidentIDs asks for incidents with odd ids on the API and the
+// testHostileIncidentIDs asks for incidents with odd ids on the API and the
 // page: 404 (unknown) or 400 (malformed), never 500 or a ClickHouse error.
 // The well-formed ones do reach the real store, which must bind them as
 // values (an id with a quote would break string-built SQL).
-func TestHostileIncidentIDs(t *testing.T) {
-	h := startHostile(t)
+func testHostileIncidentIDs(t *testing.T, sd *seeded) {
+	h := startHostile(t, sd)
 	ids := []string{
 		url.PathEscape(`' OR 1=1 --`),
 		url.PathEscape(`inc-1'; DROP TABLE incident_events; --`),
@@ -241,7 +241,10 @@ func TestHostileIncidentIDs(t *testing.T) {
 	}
 	before := h.store.calls.Load()
 	for _, prefix := range []string{"/api/v1/incidents/", "/incidents/"} {
-		for _, id := range ids {
+		for i, id := range ids {
+			if prefix == "/incidents/" && i%3 != 0 {
+				continue // the page asks the same store query: a third of them is enough
+			}
 			status, _, body := h.get(t, http.MethodGet, prefix+id)
 			if leak := clickhouseLeak(body); leak != "" {
 				t.Errorf("%s%s: answer contains %q: %s", prefix, clip(id), leak, clip(body))
@@ -258,7 +261,7 @@ func TestHostileIncidentIDs(t *testing.T) {
 			t.Errorf("%s%s: status %d after the hostile ids: %s", prefix, h.id, status, clip(body))
 		}
 	}
-	t.Logf("%d hostile ids on 2 routes: %d reached the real store, none failed", len(ids), h.store.calls.Load()-before)
+	t.Logf("%d hostile ids on the API, a third of them on the page: %d reached the real store, none failed", len(ids), h.store.calls.Load()-before)
 	assertNoFailureLogged(t, h)
 	assertDataIntact(t, h)
 }

@@ -19,6 +19,17 @@ import (
 
 func chaos() bool { return os.Getenv("TRUSTLENS_CHAOS") != "" }
 
+// TestLoadAndHostile seeds one database with the conformance example and
+// runs, over the real analytics store: every parameter of every route
+// fuzzed, hostile incident ids, then 200 concurrent clients.
+func TestLoadAndHostile(t *testing.T) {
+	store, now, id := seed(t)
+	sd := &seeded{store: store, now: now, id: id}
+	t.Run("HostileParameters", func(t *testing.T) { testHostileParameters(t, sd) })
+	t.Run("HostileIncidentIDs", func(t *testing.T) { testHostileIncidentIDs(t, sd) })
+	t.Run("Load200Clients", func(t *testing.T) { testLoad200Clients(t, sd) })
+}
+
 // loadTargets are the pages and API answers the clients ask for, over the
 // conformance example's range.
 func loadTargets(id string) []string {
@@ -51,7 +62,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return d[i]
 }
 
-// TestLoad200Clients runs 200 concurrent clients over loopback against the
+// testLoad200Clients runs 200 concurrent clients over loopback against the
 // dashboard on the real analytics store (conformance data) for 5 s (30 s
 // under TRUSTLENS_CHAOS), each sending at most a bounded number of
 // requests. The server promises: no connection error, no answer but 200 or
@@ -59,13 +70,13 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // requests piling up), none slower than its queue wait plus request
 // timeout, and it serves normally right after. The figures (rate, shed
 // share, p50/p99) are printed.
-func TestLoad200Clients(t *testing.T) {
+func testLoad200Clients(t *testing.T, sd *seeded) {
 	const clients = 200
 	dur, perClient := 5*time.Second, 40
 	if chaos() {
 		dur, perClient = 30*time.Second, 1000
 	}
-	store, now, id := seed(t)
+	store, now, id := sd.store, sd.now, sd.id
 	logs := &syncBuffer{}
 	cfg := dashboard.Config{
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),

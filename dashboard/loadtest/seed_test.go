@@ -91,6 +91,13 @@ func seed(t *testing.T) (*analytics.Store, time.Time, string) {
 		analytics.WithMaxExecutionTime(10*time.Second)), now, incident
 }
 
+// seeded is the store over the conformance example, shared by the tests.
+type seeded struct {
+	store *analytics.Store
+	now   time.Time
+	id    string
+}
+
 // counting wraps the real store and counts the calls that query figures
 // (everything but Policy and Ping), to prove that a rejected parameter
 // never reached SQL.
