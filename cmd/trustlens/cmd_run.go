@@ -64,7 +64,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	srv := w.handler(ctx, conn, policy, log, reg, in.Ready)
+	srv := w.handler(ctx, conn, *ch.maxConns, policy, log, reg, in.Ready)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -64,9 +64,12 @@ func (w webSettings) policy() (trustlens.Policy, error) {
 	return p, nil
 }
 
-// handler builds the dashboard on conn. With --max-staleness it also runs
-// the analytics snapshot refresher until ctx ends.
-func (w webSettings) handler(ctx context.Context, conn driver.Conn, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) *dashboard.Server {
+// handler builds the dashboard on conn, whose pool holds maxConns
+// connections: the dashboard admits as many requests at once and queues or
+// sheds the rest (503 + Retry-After) rather than letting them time out
+// waiting for a connection. With --max-staleness it also runs the analytics
+// snapshot refresher until ctx ends.
+func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) *dashboard.Server {
 	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout), analytics.WithClock(w.now()),
 		analytics.WithMaxStaleness(*w.maxStaleness), analytics.WithLogger(log))
 	if *w.maxStaleness > 0 {
@@ -80,6 +83,7 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, policy trust
 		Ready:          ready,
 		RequestTimeout: *w.queryTimeout + 5*time.Second,
 		Now:            w.now(),
+		MaxConcurrent:  maxConns,
 	})
 }
 
@@ -118,7 +122,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer conn.Close()
-	srv := w.handler(ctx, conn, policy, log, newRegistry(), nil)
+	srv := w.handler(ctx, conn, *ch.maxConns, policy, log, newRegistry(), nil)
 	fmt.Fprintf(e.stdout, "trustlens dashboard: %s\n", dashboardURL(ln))
 	return serveHTTP(ctx, ln, srv.Handler(), log)
 }
