@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trustlens/trustlens/internal/chtest"
+	"github.com/trustlens/trustlens/internal/conformance"
 )
 
 // TestEndToEndConformance publishes the conformance example through the
@@ -22,14 +22,8 @@ import (
 // run` store it in the real ClickHouse, and checks the API's answers field by
 // field against the figures the spec gives (clock fixed at the manifest's now).
 func TestEndToEndConformance(t *testing.T) {
-	dir := chtest.ConformanceDir(t)
-	var manifest struct {
-		Now         string            `json:"now"`
-		ValidEvents map[string]uint64 `json:"valid_events"`
-		Files       map[string]string `json:"files"`
-		Range       struct{ From, To string }
-	}
-	readJSON(t, filepath.Join(dir, "manifest.json"), &manifest)
+	manifest := conformance.Open(t)
+	dir := manifest.Dir
 	var expected struct {
 		Summary       map[string]any            `json:"summary"`
 		Incidents     map[string]map[string]any `json:"incidents"`
@@ -37,7 +31,7 @@ func TestEndToEndConformance(t *testing.T) {
 		Compensation  map[string]any            `json:"compensation"`
 		Churn         map[string]any            `json:"churn"`
 	}
-	readJSON(t, filepath.Join(dir, "expected.json"), &expected)
+	manifest.Expected(t, &expected)
 
 	conn, db := chtest.NewDatabase(t)
 	httpAddr, kafkaAddr := freeAddr(t), freeAddr(t)
@@ -48,7 +42,7 @@ func TestEndToEndConformance(t *testing.T) {
 		"TRUSTLENS_EMBEDDED_KAFKA_ADDR":   kafkaAddr,
 		"TRUSTLENS_INGEST_GROUP":          "g-" + db,
 		"TRUSTLENS_INGEST_FLUSH_INTERVAL": "200ms",
-		"TRUSTLENS_CLOCK":                 manifest.Now,
+		"TRUSTLENS_CLOCK":                 manifest.Now.Format(time.RFC3339),
 		"TRUSTLENS_LOG_LEVEL":             "warn",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -177,17 +171,6 @@ func TestEndToEndConformance(t *testing.T) {
 		}
 		compareFields(t, "churn", want, got)
 	})
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
 }
 
 func getJSON(t *testing.T, url string, v any) {

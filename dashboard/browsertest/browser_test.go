@@ -1,7 +1,6 @@
 package browsertest_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,8 +25,8 @@ import (
 	"github.com/trustlens/trustlens"
 	"github.com/trustlens/trustlens/analytics"
 	"github.com/trustlens/trustlens/dashboard"
-	"github.com/trustlens/trustlens/ingest"
 	"github.com/trustlens/trustlens/internal/chtest"
+	"github.com/trustlens/trustlens/internal/conformance"
 )
 
 // The conformance example's range; every incident of it is inside.
@@ -54,48 +53,9 @@ func chromium(t *testing.T) string {
 func seed(t *testing.T) (*analytics.Store, time.Time) {
 	t.Helper()
 	conn, db := chtest.NewDatabase(t)
-	dir := chtest.ConformanceDir(t)
-	var manifest struct {
-		Now   time.Time         `json:"now"`
-		Files map[string]string `json:"files"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &manifest); err != nil {
-		t.Fatalf("manifest.json: %v", err)
-	}
-	var rows []ingest.Row
-	for topic, file := range manifest.Files {
-		s, ok := trustlens.StreamOfTopic("trustlens.", topic)
-		if !ok {
-			t.Fatalf("manifest: unknown topic %q", topic)
-		}
-		f, err := os.Open(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		var off int64
-		for sc.Scan() {
-			ev, err := trustlens.Decode(s, sc.Bytes(), manifest.Now)
-			if err != nil {
-				t.Fatalf("%s line %d: %v", file, off+1, err)
-			}
-			rows = append(rows, ingest.Row{Event: ev, Position: ingest.Position{Topic: topic, Offset: off}})
-			off++
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := (&ingest.Writer{Conn: conn, DB: db}).Insert(context.Background(), rows); err != nil {
-		t.Fatalf("insert conformance events: %v", err)
-	}
-	now := manifest.Now
+	ex := conformance.Open(t)
+	ex.Insert(t, conn, db)
+	now := ex.Now
 	return analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now })), now
 }
 

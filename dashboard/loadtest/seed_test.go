@@ -1,11 +1,7 @@
 package loadtest_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +14,7 @@ import (
 	"github.com/trustlens/trustlens/dashboard"
 	"github.com/trustlens/trustlens/ingest"
 	"github.com/trustlens/trustlens/internal/chtest"
+	"github.com/trustlens/trustlens/internal/conformance"
 )
 
 // seed loads the conformance example into a fresh database and returns the
@@ -25,46 +22,13 @@ import (
 func seed(t *testing.T) (*analytics.Store, time.Time, string) {
 	t.Helper()
 	admin, db := chtest.NewDatabase(t)
-	dir := chtest.ConformanceDir(t)
-	var manifest struct {
-		Now   time.Time         `json:"now"`
-		Files map[string]string `json:"files"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &manifest); err != nil {
-		t.Fatalf("manifest.json: %v", err)
-	}
-	var rows []ingest.Row
+	ex := conformance.Open(t)
+	rows := ex.Rows(t)
 	incident := ""
-	for topic, file := range manifest.Files {
-		s, ok := trustlens.StreamOfTopic("trustlens.", topic)
-		if !ok {
-			t.Fatalf("manifest: unknown topic %q", topic)
-		}
-		f, err := os.Open(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		var off int64
-		for sc.Scan() {
-			ev, err := trustlens.Decode(s, sc.Bytes(), manifest.Now)
-			if err != nil {
-				t.Fatalf("%s line %d: %v", file, off+1, err)
-			}
-			if incident == "" && ev.Type == trustlens.TypeIncidentDetected {
-				incident = ev.IncidentID
-			}
-			rows = append(rows, ingest.Row{Event: ev, Position: ingest.Position{Topic: topic, Offset: off}})
-			off++
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
+	for _, r := range rows {
+		if r.Type == trustlens.TypeIncidentDetected {
+			incident = r.IncidentID
+			break
 		}
 	}
 	if err := (&ingest.Writer{Conn: admin, DB: db}).Insert(context.Background(), rows); err != nil {
@@ -86,7 +50,7 @@ func seed(t *testing.T) (*analytics.Store, time.Time, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	now := manifest.Now
+	now := ex.Now
 	return analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }),
 		analytics.WithMaxExecutionTime(10*time.Second)), now, incident
 }
