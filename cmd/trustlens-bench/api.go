@@ -35,6 +35,7 @@ type apiResult struct {
 	loadSeconds                 float64
 	readySeconds                float64
 	maxStaleness                time.Duration
+	distinct                    bool
 	streamed                    int64
 	routes                      []routeResult
 }
@@ -42,6 +43,9 @@ type apiResult struct {
 func (r apiResult) print(w io.Writer) {
 	fmt.Fprintf(w, "\n2. Dashboard latency: %d customer events, %d communications, %d incidents (loaded in %.1f s), while ingest streams (%d events during the run); serve --max-staleness %s (first snapshot ready %.1f s after start)\n\n",
 		r.customers, r.comms, r.incidents, r.loadSeconds, r.streamed, r.maxStaleness, r.readySeconds)
+	if r.distinct {
+		fmt.Fprintf(w, "Every request unique (--api-distinct): no answer is shared.\n\n")
+	}
 	fmt.Fprintf(w, "| route | requests | errors | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|\n")
 	worst := time.Duration(0)
 	for _, rr := range r.routes {
@@ -174,6 +178,7 @@ func benchAPI(ctx context.Context, c config) (apiResult, error) {
 	base := "http://" + httpAddr
 	tReady := time.Now()
 	res.maxStaleness = c.apiMaxStaleness
+	res.distinct = c.apiDistinct
 	// with --max-staleness, /readyz waits for the first analytics snapshot
 	if err := waitUntil(ctx, 10*time.Minute, func() (bool, error) {
 		resp, err := http.Get(base + "/readyz")
@@ -204,14 +209,36 @@ func benchAPI(ctx context.Context, c config) (apiResult, error) {
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.apiConcurrency}}
 	for _, r := range routes {
-		res.routes = append(res.routes, measureRoute(ctx, client, base, r, c.apiRequests, c.apiConcurrency))
+		res.routes = append(res.routes, measureRoute(ctx, client, base, r, c.apiRequests, c.apiConcurrency, c.apiDistinct))
 	}
 	stopStream()
 	wg.Wait()
 	return res, nil
 }
 
-func measureRoute(ctx context.Context, client *http.Client, base, route string, n, conc int) routeResult {
+// distinctURL makes request i of route unique, so that no two requests
+// share an answer (analytics shares the answer of identical requests in
+// the same second): list routes and pages get their own range end, the
+// incident routes their own incident.
+func distinctURL(route string, i int) string {
+	if strings.Contains(route, "/incidents/inc-") {
+		head, id, _ := strings.Cut(route, "/incidents/inc-")
+		var n int
+		fmt.Sscanf(id, "%d", &n)
+		return fmt.Sprintf("%s/incidents/inc-%d", head, n-i)
+	}
+	if strings.HasSuffix(route, "/cadence/overdue") {
+		return route // no parameters: shared within a second by design
+	}
+	sep := "?"
+	if strings.Contains(route, "?") {
+		sep = "&"
+	}
+	to := time.Now().UTC().Add(-time.Duration(i) * time.Minute).Format(time.RFC3339)
+	return route + sep + "to=" + to
+}
+
+func measureRoute(ctx context.Context, client *http.Client, base, route string, n, conc int, distinct bool) routeResult {
 	rr := routeResult{route: route, n: n}
 	// warm up once (first query plans, caches)
 	if resp, err := client.Get(base + route); err == nil {
@@ -220,15 +247,15 @@ func measureRoute(ctx context.Context, client *http.Client, base, route string, 
 	}
 	lat := make([]time.Duration, 0, n)
 	var mu sync.Mutex
-	jobs := make(chan struct{})
+	jobs := make(chan string)
 	var wg sync.WaitGroup
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range jobs {
+			for u := range jobs {
 				t := time.Now()
-				resp, err := client.Get(base + route)
+				resp, err := client.Get(base + u)
 				ok := err == nil
 				if ok {
 					_, _ = io.Copy(io.Discard, resp.Body)
@@ -246,7 +273,11 @@ func measureRoute(ctx context.Context, client *http.Client, base, route string, 
 		}()
 	}
 	for i := 0; i < n && ctx.Err() == nil; i++ {
-		jobs <- struct{}{}
+		u := route
+		if distinct {
+			u = distinctURL(route, i+1)
+		}
+		jobs <- u
 	}
 	close(jobs)
 	wg.Wait()

@@ -212,12 +212,12 @@ func runKafkaEngine(ctx context.Context, c config, admin driver.Conn, brokerAddr
 	queue := fmt.Sprintf(`CREATE TABLE %s.kafka_queue (
     event_id String, type String, occurred_at String, customer_id String, incident_id String,
     segment String, plan String, mrr Nullable(Float64), compensation_type String, amount Nullable(Float64),
-    currency String, csat Nullable(UInt8), sentiment Nullable(Float64), comment String
+    currency String, channel String, csat Nullable(UInt8), sentiment Nullable(Float64), comment String, reason String
 ) ENGINE = Kafka SETTINGS kafka_broker_list = '%s', kafka_topic_list = '%s',
     kafka_group_name = 'bench-kafka-engine', kafka_format = 'JSONEachRow', kafka_num_consumers = %d`, db, brokerAddr, topic, c.partitions)
 	mv := fmt.Sprintf(`CREATE MATERIALIZED VIEW %[1]s.kafka_mv TO %[1]s.customer_events AS
 SELECT event_id, type, parseDateTimeBestEffort(occurred_at) AS occurred_at, customer_id, incident_id,
-       segment, plan, mrr, compensation_type, amount, currency, csat, sentiment, comment,
+       segment, plan, mrr, compensation_type, amount, currency, channel, csat, sentiment, comment, reason,
        '{}' AS extra, now() AS ingested_at, '%[2]s' AS kafka_topic, toInt32(0) AS kafka_partition, toInt64(0) AS kafka_offset
 FROM %[1]s.kafka_queue`, db, topic)
 	// drop the Kafka table before the broker goes away: an 18.16 server

@@ -47,6 +47,7 @@ type config struct {
 	apiRequests     int
 	apiConcurrency  int
 	apiMaxStaleness time.Duration
+	apiDistinct     bool
 	log             *slog.Logger
 }
 
@@ -64,6 +65,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.apiIncidents, "api-incidents", 100_000, "incidents of the API dataset")
 	fs.IntVar(&c.apiRequests, "api-requests", 200, "requests per route")
 	fs.IntVar(&c.apiConcurrency, "api-concurrency", 4, "concurrent clients")
+	fs.BoolVar(&c.apiDistinct, "api-distinct", false, "make every request unique (its own range end or incident), so none shares another's answer")
 	fs.DurationVar(&c.apiMaxStaleness, "api-max-staleness", 2*time.Minute, "trustlens serve --max-staleness (0: every answer exact)")
 	if err := fs.Parse(args); err != nil {
 		return err
