@@ -88,15 +88,18 @@ func (s *Store) incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 		return page, fmt.Errorf("analytics: incidents: count: %w", err)
 	}
 
-	q := "SELECT " + incidentColumns + " FROM (" + b.snapFigures(snap, sc) + ")\nORDER BY detected_at DESC, incident_id"
+	// the page is cut from the snapshot rows (same order: detected_at is
+	// det), so that the clock is applied to the listed incidents only
+	cut := "ORDER BY det DESC, incident_id"
 	if f.Limit > 0 {
-		q += "\nLIMIT " + strconv.Itoa(f.Limit)
+		cut += "\nLIMIT " + strconv.Itoa(f.Limit)
 		if f.Offset > 0 {
-			q += " OFFSET " + strconv.Itoa(f.Offset)
+			cut += " OFFSET " + strconv.Itoa(f.Offset)
 		}
 	} else if f.Offset > 0 {
-		q += "\nLIMIT " + strconv.FormatInt(page.Total, 10) + " OFFSET " + strconv.Itoa(f.Offset)
+		cut += "\nLIMIT " + strconv.FormatInt(page.Total, 10) + " OFFSET " + strconv.Itoa(f.Offset)
 	}
+	q := "SELECT " + incidentColumns + " FROM (" + b.finish("SELECT "+preColumns+" FROM "+snap.incidents+" WHERE "+snapScope(sc)+"\n"+cut) + ")\nORDER BY detected_at DESC, incident_id"
 	rows, err = s.query(ctx, q, args...)
 	if err != nil {
 		return page, fmt.Errorf("analytics: incidents: %w", err)
