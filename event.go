@@ -257,23 +257,35 @@ var typeRules = map[string]map[string]fieldRule{
 	},
 }
 
-// typeSpec is the rules of one type with its non-common field names in a
-// fixed order (for stable errors).
+// typeSpec is the rules of one type with its non-common fields in a fixed
+// order (for stable errors).
 type typeSpec struct {
-	rules map[string]fieldRule
-	names []string
+	rules              map[string]fieldRule
+	fields             []namedRule
+	incident, customer fieldRule // the rules of the common incident_id and customer_id
+}
+
+type namedRule struct {
+	name string
+	rule fieldRule
 }
 
 var typeSpecs = func() map[string]*typeSpec {
 	out := map[string]*typeSpec{}
 	for typ, rules := range typeRules {
-		sp := &typeSpec{rules: rules}
-		for f := range rules {
+		sp := &typeSpec{rules: rules, incident: ruleID, customer: ruleID}
+		if r, ok := rules["incident_id"]; ok {
+			sp.incident = r
+		}
+		if r, ok := rules["customer_id"]; ok {
+			sp.customer = r
+		}
+		for f, r := range rules {
 			if f != "incident_id" && f != "customer_id" {
-				sp.names = append(sp.names, f)
+				sp.fields = append(sp.fields, namedRule{f, r})
 			}
 		}
-		sort.Strings(sp.names)
+		sort.Slice(sp.fields, func(i, j int) bool { return sp.fields[i].name < sp.fields[j].name })
 		out[typ] = sp
 	}
 	return out
@@ -368,25 +380,16 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 
 	// incident_id and customer_id are common fields: checked everywhere,
 	// required where the type says so.
-	for _, f := range []string{"incident_id", "customer_id"} {
-		r, ok := spec.rules[f]
-		if !ok {
-			r = ruleID
-		}
-		v, err := readString(fields, f, r)
-		if err != nil {
-			return ev, err
-		}
-		if f == "incident_id" {
-			ev.IncidentID = v
-		} else {
-			ev.CustomerID = v
-		}
+	if ev.IncidentID, err = readString(fields, "incident_id", spec.incident); err != nil {
+		return ev, err
+	}
+	if ev.CustomerID, err = readString(fields, "customer_id", spec.customer); err != nil {
+		return ev, err
 	}
 
 	// the other fields of this type, in a fixed order for stable errors
-	for _, f := range spec.names {
-		if err := ev.set(fields, f, spec.rules[f]); err != nil {
+	for _, f := range spec.fields {
+		if err := ev.set(fields, f.name, f.rule); err != nil {
 			return ev, err
 		}
 	}
@@ -402,34 +405,30 @@ func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
 		return ev, invalid("csat", "a feedback event needs csat or sentiment (neither was given)")
 	}
 
-	ev.Extra, err = extraFields(fields, spec.rules)
+	ev.Extra, err = extraFields(fields)
 	if err != nil {
 		return ev, err
 	}
 	return ev, nil
 }
 
-func isCommonField(k string) bool {
-	switch k {
-	case "event_id", "type", "occurred_at", "incident_id", "customer_id":
-		return true
-	}
-	return false
-}
-
-func extraFields(fields *jsonFields, rules map[string]fieldRule) (string, error) {
-	var extra []jsonField
-	for _, f := range fields.list {
-		if isCommonField(f.key) {
-			continue
+// extraFields are the members Decode did not look up (every common field
+// and every field of the type's rules is looked up before).
+func extraFields(fields *jsonFields) (string, error) {
+	unknown := 0
+	for i := range fields.list {
+		if !fields.list[i].known {
+			unknown++
 		}
-		if _, ok := rules[f.key]; ok {
-			continue
-		}
-		extra = append(extra, f)
 	}
-	if len(extra) == 0 {
+	if unknown == 0 {
 		return "{}", nil
+	}
+	extra := make([]jsonField, 0, unknown)
+	for _, f := range fields.list {
+		if !f.known {
+			extra = append(extra, f)
+		}
 	}
 	// sorted by name; of repeated names the last wins (as in encoding/json)
 	sort.SliceStable(extra, func(i, j int) bool { return extra[i].key < extra[j].key })
@@ -446,6 +445,11 @@ func extraFields(fields *jsonFields, rules map[string]fieldRule) (string, error)
 		}
 		writeJSONString(&buf, f.key)
 		buf.WriteByte(':')
+		if f.kind != '{' && f.kind != '[' {
+			// a scalar has no insignificant space: kept as it is
+			buf.WriteString(fields.raw(f))
+			continue
+		}
 		if err := json.Compact(&buf, []byte(fields.raw(f))); err != nil {
 			return "", invalid("", "unknown field %q cannot be kept: %s", clip(f.key), jsonErr(err))
 		}
@@ -456,6 +460,16 @@ func extraFields(fields *jsonFields, rules map[string]fieldRule) (string, error)
 
 // writeJSONString writes s as a JSON string without HTML escaping.
 func writeJSONString(buf *bytes.Buffer, s string) {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		plain = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\'
+	}
+	if plain { // printable ASCII needs no escape
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)           // a string always encodes

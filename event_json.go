@@ -19,6 +19,7 @@ type jsonField struct {
 	start, end int    // the value's bytes in jsonFields.src
 	kind       byte   // '{', '[', '"', 'n' (null), 't', 'f', '0' (number)
 	esc        bool   // a string value with backslash escapes
+	known      bool   // looked up by Decode (so not an unknown field)
 }
 
 // jsonFields is a parsed top-level object.
@@ -155,7 +156,7 @@ func (s *jsonScanner) object(f *jsonFields) error {
 		if f != nil {
 			key := s.data[ks+1 : ke-1]
 			if kesc {
-				if err := json.Unmarshal([]byte(s.data[ks:ke]), &key); err != nil {
+				if key, err = unescapeKey(s.data[ks:ke]); err != nil {
 					return &jsonSyntaxError{fmt.Sprintf("member name at byte %d: %v", ks, err)}
 				}
 			}
@@ -176,6 +177,14 @@ func (s *jsonScanner) object(f *jsonFields) error {
 			return s.fail("expected ',' or '}', got")
 		}
 	}
+}
+
+// unescapeKey decodes a quoted member name with escapes (a function of its
+// own so that the common unescaped path does not allocate).
+func unescapeKey(quoted string) (string, error) {
+	var key string
+	err := json.Unmarshal([]byte(quoted), &key)
+	return key, err
 }
 
 func (s *jsonScanner) array() error {
@@ -210,11 +219,29 @@ func (s *jsonScanner) array() error {
 	}
 }
 
+// plainChar marks the bytes that a string holds as they are: not '"',
+// '\\' or a control character.
+var plainChar = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str scans a string at s.pos (on the opening quote).
 func (s *jsonScanner) str() (esc bool, err error) {
 	s.pos++
 	for s.pos < len(s.data) {
-		c := s.data[s.pos]
+		// the plain run first, without the switch
+		p, data := s.pos, s.data
+		for p < len(data) && plainChar[data[p]] {
+			p++
+		}
+		s.pos = p
+		if p >= len(data) {
+			break
+		}
+		c := data[p]
 		switch {
 		case c == '"':
 			s.pos++
@@ -300,17 +327,21 @@ func (s *jsonScanner) literal(lit string) error {
 }
 
 // get finds member name (the last one wins, as in encoding/json); a null
-// value counts as absent.
+// value counts as absent. Every member of that name is marked known.
 func (f *jsonFields) get(name string) (jsonField, bool) {
+	found := -1
 	for i := len(f.list) - 1; i >= 0; i-- {
 		if f.list[i].key == name {
-			if f.list[i].kind == 'n' {
-				return jsonField{}, false
+			f.list[i].known = true
+			if found < 0 {
+				found = i
 			}
-			return f.list[i], true
 		}
 	}
-	return jsonField{}, false
+	if found < 0 || f.list[found].kind == 'n' {
+		return jsonField{}, false
+	}
+	return f.list[found], true
 }
 
 // raw is the text of a value.

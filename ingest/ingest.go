@@ -3,8 +3,8 @@
 //
 // The pipeline has three stages joined by bounded channels:
 //
-//	fetch (FetchMessage, flush on size or age)
-//	  → decode (trustlens.Decode, in parallel)
+//	fetch (franz-go PollRecords, flush on size or age)
+//	  → decode (trustlens.Decode in parallel, straight into table columns)
 //	  → store (insert rows and errors, dead-letter the bad messages, then commit)
 //
 // Offsets are committed only after every message of a batch is stored: the
@@ -14,22 +14,32 @@
 // batches. A crash between insert and commit re-inserts rows on
 // redelivery; the tables are ReplacingMergeTree and every query counts an
 // event_id once, so nothing is double-counted.
+//
+// The consumer is franz-go's kgo (segmentio/kafka-go's Reader cost about
+// 1.2 µs per event and several seconds to join the group; kgo fetches every
+// partition at once and costs a fraction of that). Offsets are "marked"
+// once stored and committed right after; kgo ignores marks of partitions
+// this member no longer owns, and before a partition is revoked in a
+// rebalance, the batches already fetched are given a bounded time to be
+// stored and committed, so that the next owner starts after them.
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/trustlens/trustlens"
 )
@@ -65,8 +75,10 @@ type Config struct {
 	// Consumer-group timing (defaults 10 s, 10 s, 1 s). A dead member's
 	// partitions move to the others after about SessionTimeout.
 	SessionTimeout, RebalanceTimeout, HeartbeatInterval time.Duration
-	// MaxFetchBytes is the most bytes one fetch of one partition returns
-	// (default 4 MiB).
+	// MaxFetchBytes is the most (compressed) bytes one fetch of all
+	// partitions returns, a quarter of it at most from each (default
+	// 1 MiB, about 25 000 small events). A larger single message is still
+	// fetched, alone. The client holds one fetch ahead of the pipeline.
 	MaxFetchBytes int
 }
 
@@ -81,6 +93,8 @@ type Ingester struct {
 
 	mu        sync.Mutex
 	insertErr error // the last failure of a ClickHouse write, nil after a success
+
+	flow flow
 }
 
 // New checks cfg and prepares an Ingester; Run starts it.
@@ -134,7 +148,7 @@ func New(cfg Config) (*Ingester, error) {
 		cfg.HeartbeatInterval = time.Second
 	}
 	if cfg.MaxFetchBytes <= 0 {
-		cfg.MaxFetchBytes = 4 << 20
+		cfg.MaxFetchBytes = 1 << 20
 	}
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
@@ -147,6 +161,7 @@ func New(cfg Config) (*Ingester, error) {
 		m:      m,
 		writer: &Writer{Conn: cfg.Conn, Now: cfg.Now},
 	}
+	in.flow.cond = sync.NewCond(&in.flow.mu)
 	for _, s := range trustlens.Streams {
 		in.topics = append(in.topics, cfg.TopicPrefix+string(s))
 	}
@@ -174,23 +189,128 @@ func (in *Ingester) setInsertErr(err error) {
 	in.mu.Unlock()
 }
 
-// fetched is a batch of messages as fetched.
+// flow tracks the batches in the pipeline, so that a rebalance can wait
+// until what was fetched from a partition is stored before the partition
+// moves to another member.
+type flow struct {
+	mu         sync.Mutex
+	cond       *sync.Cond
+	fetching   bool               // the fetch stage runs
+	flushReq   bool               // a revocation asks the fetch stage to send what it holds
+	pollCancel context.CancelFunc // cancels the poll in progress
+	sent, done int64              // batches sent by the fetch stage / finished by the store stage
+}
+
+// startPoll registers the cancel of a poll about to start; false when a
+// flush was requested instead.
+func (f *flow) startPoll(cancel context.CancelFunc) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.flushReq {
+		return false
+	}
+	f.pollCancel = cancel
+	return true
+}
+
+func (f *flow) endPoll() {
+	f.mu.Lock()
+	f.pollCancel = nil
+	f.mu.Unlock()
+}
+
+func (f *flow) flushRequested() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.flushReq
+}
+
+// batchSent counts a batch handed to the pipeline (n events; 0 = none
+// handed, only a flush answered).
+func (f *flow) batchSent(n int) {
+	f.mu.Lock()
+	if n > 0 {
+		f.sent++
+	}
+	f.flushReq = false
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+func (f *flow) batchDone() {
+	f.mu.Lock()
+	f.done++
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+func (f *flow) setFetching(v bool) {
+	f.mu.Lock()
+	f.fetching = v
+	if !v {
+		f.flushReq = false
+	}
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+// drain asks the fetch stage to send what it holds and waits until every
+// batch sent so far is finished, or d passed. It reports whether it did
+// not time out.
+func (f *flow) drain(d time.Duration) bool {
+	var expired atomic.Bool
+	t := time.AfterFunc(d, func() {
+		expired.Store(true)
+		f.mu.Lock()
+		f.cond.Broadcast()
+		f.mu.Unlock()
+	})
+	defer t.Stop()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fetching {
+		f.flushReq = true
+		if f.pollCancel != nil {
+			f.pollCancel()
+		}
+		for f.flushReq && f.fetching && !expired.Load() {
+			f.cond.Wait()
+		}
+	}
+	target := f.sent
+	for f.done < target && !expired.Load() {
+		f.cond.Wait()
+	}
+	return f.done >= target
+}
+
+// fetched is a batch of records as fetched.
 type fetched struct {
-	msgs  []kafka.Message
-	fetch time.Duration // from the first message to the last
+	recs  []*kgo.Record
+	fetch time.Duration // from the first record to the last
 }
 
 // decoded is a batch ready to store.
 type decoded struct {
-	rows  [3][]Row // valid events by stream (the order of trustlens.Streams)
+	cols  [3][]*tableColumns // valid events by stream (the order of trustlens.Streams), one part per decode worker
 	valid int
 	bad   []badMsg
-	// last is the last message of every partition in the batch: what to commit.
-	last     []kafka.Message
+	// last is the offset to commit for every partition in the batch
+	// (copied: holding a record would hold its whole fetch).
+	last     map[string]map[int32]kgo.EpochOffset
 	consumed map[string]int // per topic
 	size     int
 	fetch    time.Duration
 	decode   time.Duration
+}
+
+func (d *decoded) release() {
+	for k := range d.cols {
+		for _, c := range d.cols[k] {
+			c.release()
+		}
+		d.cols[k] = nil
+	}
 }
 
 type badMsg struct {
@@ -199,30 +319,82 @@ type badMsg struct {
 	field string // metric label: a field name, "json" or "type"
 }
 
+// kgoLogger passes franz-go's warnings and errors to slog (its info
+// messages are debug here).
+type kgoLogger struct{ log *slog.Logger }
+
+func (l kgoLogger) Level() kgo.LogLevel {
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		return kgo.LogLevelInfo
+	}
+	return kgo.LogLevelWarn
+}
+
+func (l kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	lv := slog.LevelDebug
+	switch level {
+	case kgo.LogLevelError, kgo.LogLevelWarn:
+		lv = slog.LevelWarn
+	}
+	l.log.Log(context.Background(), lv, msg, keyvals...)
+}
+
+func (in *Ingester) newClient() (*kgo.Client, error) {
+	maxBytes := int32(min(in.cfg.MaxFetchBytes, 1<<30))
+	return kgo.NewClient(
+		kgo.SeedBrokers(in.cfg.Brokers...),
+		kgo.ConsumerGroup(in.cfg.GroupID),
+		kgo.ConsumeTopics(in.topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// only offsets marked after a batch is stored are ever committed
+		kgo.AutoCommitMarks(),
+		kgo.AutoCommitInterval(5*time.Second),
+		kgo.OnPartitionsRevoked(in.onRevoked),
+		kgo.OnPartitionsLost(in.onLost),
+		kgo.SessionTimeout(in.cfg.SessionTimeout),
+		kgo.RebalanceTimeout(in.cfg.RebalanceTimeout),
+		kgo.HeartbeatInterval(in.cfg.HeartbeatInterval),
+		kgo.FetchMaxBytes(maxBytes),
+		kgo.FetchMaxPartitionBytes(max(maxBytes/4, 1)),
+		kgo.FetchMaxWait(250*time.Millisecond),
+		kgo.RetryBackoffFn(func(tries int) time.Duration {
+			return min(100*time.Millisecond<<min(tries, 5), 2*time.Second)
+		}),
+		kgo.WithLogger(kgoLogger{in.log.With(slog.String("source", "franz-go"))}),
+	)
+}
+
+// onRevoked runs when partitions move to another member: what was fetched
+// is stored and committed first (within half the rebalance timeout).
+func (in *Ingester) onRevoked(ctx context.Context, cl *kgo.Client, revoked map[string][]int32) {
+	if len(revoked) == 0 {
+		return
+	}
+	if !in.flow.drain(in.cfg.RebalanceTimeout / 2) {
+		in.log.Warn("partitions revoked before the fetched events were stored; the next owner reads them again", slog.Any("partitions", revoked))
+	}
+	cctx, cancel := context.WithTimeout(ctx, in.cfg.RebalanceTimeout/2)
+	defer cancel()
+	if err := cl.CommitMarkedOffsets(cctx); err != nil {
+		in.log.Warn("commit before a rebalance failed; some events will be delivered again", slog.Any("err", err))
+	}
+}
+
+// onLost runs when the group dropped this member: its partitions are
+// already someone else's, so nothing is committed.
+func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	if len(lost) > 0 {
+		in.log.Warn("partitions lost (the group moved on without this member); uncommitted events will be delivered again", slog.Any("partitions", lost))
+	}
+}
+
 // Run consumes until ctx is cancelled, then flushes and commits what it
 // holds and closes within ShutdownTimeout. It returns nil on a clean stop.
 func (in *Ingester) Run(ctx context.Context) error {
-	errLog := in.log.With(slog.String("source", "kafka-go"))
-	reader := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:           in.cfg.Brokers,
-		GroupID:           in.cfg.GroupID,
-		GroupTopics:       in.topics,
-		MinBytes:          1,
-		MaxBytes:          in.cfg.MaxFetchBytes,
-		MaxWait:           250 * time.Millisecond,
-		QueueCapacity:     1024,
-		StartOffset:       kafka.FirstOffset,
-		SessionTimeout:    in.cfg.SessionTimeout,
-		RebalanceTimeout:  in.cfg.RebalanceTimeout,
-		HeartbeatInterval: in.cfg.HeartbeatInterval,
-		JoinGroupBackoff:  time.Second,
-		ReadBackoffMin:    100 * time.Millisecond,
-		ReadBackoffMax:    2 * time.Second,
-		CommitInterval:    0, // synchronous commits
-		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) {
-			errLog.Warn(fmt.Sprintf(msg, args...))
-		}),
-	})
+	cl, err := in.newClient()
+	if err != nil {
+		return fmt.Errorf("ingest: Kafka client: %w", err)
+	}
 	dlq := &kafka.Writer{
 		Addr:                   kafka.TCP(in.cfg.Brokers...),
 		Topic:                  in.dlq,
@@ -256,10 +428,12 @@ func (in *Ingester) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	var fetchErr error
+	in.flow.setFetching(true)
 	go func() {
 		defer wg.Done()
 		defer close(fetchedC)
-		fetchErr = in.fetch(ctx, reader, fetchedC)
+		defer in.flow.setFetching(false)
+		fetchErr = in.fetch(ctx, cl, fetchedC)
 	}()
 	go func() {
 		defer wg.Done()
@@ -276,19 +450,21 @@ func (in *Ingester) Run(ctx context.Context) error {
 	for b := range decodedC {
 		if storeErr != nil {
 			lost += b.size // drained after a failed shutdown flush: redelivered later
-			continue
-		}
-		if err := in.store(storeCtx, reader, dlq, b); err != nil {
+		} else if err := in.store(storeCtx, cl, dlq, b); err != nil {
 			storeErr = err
 			lost += b.size
 		}
+		b.release()
+		in.flow.batchDone()
 	}
 	wg.Wait()
 
 	stopStore()
-	closeErr := errors.Join(reader.Close(), dlq.Close())
-	if closeErr != nil {
-		in.log.Warn("closing Kafka clients", slog.Any("err", closeErr))
+	// Close leaves the group; onRevoked commits what is marked and not
+	// yet committed.
+	cl.Close()
+	if err := dlq.Close(); err != nil {
+		in.log.Warn("closing the dead-letter writer", slog.Any("err", err))
 	}
 	switch {
 	case fetchErr != nil:
@@ -300,156 +476,182 @@ func (in *Ingester) Run(ctx context.Context) error {
 	return nil
 }
 
-// fetch reads messages into batches until ctx ends. A batch is sent when it
-// has BatchSize messages or FlushInterval after its first message.
-func (in *Ingester) fetch(ctx context.Context, r *kafka.Reader, out chan<- fetched) error {
+// fetch polls records into batches until ctx ends. A batch is sent when it
+// has BatchSize records, FlushInterval after its first record, or when a
+// rebalance asks for it.
+func (in *Ingester) fetch(ctx context.Context, cl *kgo.Client, out chan<- fetched) error {
 	lag := newLagTracker(in.m)
-	backoff := 100 * time.Millisecond
+	var lastErr string
 	for {
 		var (
-			b      fetched
-			bctx   context.Context
-			cancel context.CancelFunc = func() {}
-			first  time.Time
+			b        fetched
+			first    time.Time
+			deadline time.Time
 		)
-		b.msgs = make([]kafka.Message, 0, min(in.cfg.BatchSize, 8192))
-		bctx = ctx
-		for len(b.msgs) < in.cfg.BatchSize {
-			m, err := r.FetchMessage(bctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					cancel()
-					if len(b.msgs) > 0 {
-						lag.observe(b.msgs)
-						out <- b
-					}
-					return nil
-				}
-				if bctx.Err() != nil { // the batch is old enough
-					break
-				}
-				if errors.Is(err, io.EOF) {
-					cancel()
-					return fmt.Errorf("fetch: reader closed: %w", err)
-				}
-				// kafka-go reports broker and group trouble here and heals
-				// by itself: wait a little and go on.
-				in.log.Warn("fetch failed; retrying", slog.Any("err", err), slog.Duration("retry_in", backoff))
-				if !sleep(ctx, backoff) {
-					continue // shutdown: handled by the next FetchMessage
-				}
-				backoff = min(2*backoff, 2*time.Second)
-				continue
+		b.recs = make([]*kgo.Record, 0, min(in.cfg.BatchSize, 8192))
+		for len(b.recs) < in.cfg.BatchSize {
+			var (
+				pctx   context.Context
+				cancel context.CancelFunc
+			)
+			if deadline.IsZero() {
+				pctx, cancel = context.WithCancel(ctx)
+			} else {
+				pctx, cancel = context.WithDeadline(ctx, deadline)
 			}
-			backoff = 100 * time.Millisecond
-			if len(b.msgs) == 0 {
-				bctx, cancel = context.WithTimeout(ctx, in.cfg.FlushInterval)
+			if !in.flow.startPoll(cancel) {
+				cancel()
+				break
+			}
+			fs := cl.PollRecords(pctx, in.cfg.BatchSize-len(b.recs))
+			in.flow.endPoll()
+			cancel()
+			if fs.IsClientClosed() {
+				return errors.New("fetch: Kafka client closed")
+			}
+			fs.EachError(func(topic string, partition int32, err error) {
+				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+					return
+				}
+				// kgo retries broker and group trouble by itself; say
+				// so once per distinct error.
+				if msg := err.Error(); msg != lastErr {
+					lastErr = msg
+					in.log.Warn("fetch failed; retrying", slog.String("topic", topic), slog.Int("partition", int(partition)), slog.Any("err", err))
+				}
+			})
+			fs.EachPartition(func(p kgo.FetchTopicPartition) {
+				if len(p.Records) == 0 {
+					return
+				}
+				lag.observe(p.Topic, int(p.Partition), p.HighWatermark, p.Records[len(p.Records)-1].Offset)
+				b.recs = append(b.recs, p.Records...)
+			})
+			if len(b.recs) > 0 && first.IsZero() {
 				first = time.Now()
+				deadline = first.Add(in.cfg.FlushInterval)
+				lastErr = ""
 			}
-			b.msgs = append(b.msgs, m)
+			if ctx.Err() != nil {
+				if len(b.recs) > 0 {
+					lag.publish()
+					b.fetch = time.Since(first)
+					out <- b // still flushed on shutdown
+				}
+				return nil
+			}
+			if (!deadline.IsZero() && !time.Now().Before(deadline)) || in.flow.flushRequested() {
+				break
+			}
 		}
-		cancel()
+		if len(b.recs) == 0 {
+			in.flow.batchSent(0)
+			continue
+		}
 		b.fetch = time.Since(first)
-		lag.observe(b.msgs)
+		lag.publish()
 		select {
 		case out <- b:
 		case <-ctx.Done():
 			out <- b // still flushed on shutdown
+			in.flow.batchSent(len(b.recs))
 			return nil
 		}
+		in.flow.batchSent(len(b.recs))
 	}
 }
 
-// decode validates a batch in parallel. Each valid event is decoded
-// straight into its slot of its table's rows (no copying of rows later).
+// decode validates a batch in parallel. Each worker decodes a run of the
+// batch straight into table columns of its own.
 func (in *Ingester) decode(b fetched) decoded {
 	start := time.Now()
 	now := in.cfg.Now()
-	n := len(b.msgs)
+	n := len(b.recs)
 	d := decoded{size: n, consumed: map[string]int{}, fetch: b.fetch}
 
-	// pass 1: the stream of every message and its slot in that stream's rows
-	streamOf := make([]int8, n) // index into trustlens.Streams, -1 = not an event topic
-	slot := make([]int32, n)
-	var counts [3]int32
-	lastIdx := map[topicPartition]int{}
-	for i := range b.msgs {
-		m := &b.msgs[i]
-		d.consumed[m.Topic]++
-		lastIdx[topicPartition{m.Topic, m.Partition}] = i
-		streamOf[i] = -1
-		if s, ok := trustlens.StreamOfTopic(in.cfg.TopicPrefix, m.Topic); ok {
-			k := streamIndex(s)
-			streamOf[i], slot[i] = int8(k), counts[k]
-			counts[k]++
+	d.last = map[string]map[int32]kgo.EpochOffset{}
+	for _, r := range b.recs {
+		d.consumed[r.Topic]++
+		parts := d.last[r.Topic]
+		if parts == nil {
+			parts = map[int32]kgo.EpochOffset{}
+			d.last[r.Topic] = parts
+		}
+		if at := (kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset + 1}); parts[r.Partition].Less(at) {
+			parts[r.Partition] = at
 		}
 	}
-	for k := range d.rows {
-		d.rows[k] = make([]Row, counts[k])
-	}
 
-	// pass 2: decode in parallel
-	res := make([]error, n)
 	workers := in.cfg.DecodeWorkers
 	if n < 1000 {
 		workers = 1
 	}
 	chunk := (n + workers - 1) / workers
+	type part struct {
+		cols [3]*tableColumns
+		bad  []badMsg
+	}
+	parts := make([]part, (n+chunk-1)/max(chunk, 1))
 	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
+	for w := range parts {
+		lo, hi := w*chunk, min((w+1)*chunk, n)
 		wg.Add(1)
-		go func(lo, hi int) {
+		go func(p *part, recs []*kgo.Record) {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				m := &b.msgs[i]
-				k := streamOf[i]
+			var (
+				streamTopic [3]string // the topic of each stream, once seen
+				ev          trustlens.Event
+			)
+			for _, r := range recs {
+				k := -1
+				for j := range streamTopic {
+					if streamTopic[j] == r.Topic {
+						k = j
+						break
+					}
+				}
 				if k < 0 {
-					res[i] = &trustlens.ValidationError{Reason: fmt.Sprintf("topic %q is not an event topic", m.Topic)}
-					continue
+					if s, ok := trustlens.StreamOfTopic(in.cfg.TopicPrefix, r.Topic); ok {
+						k = streamIndex(s)
+						streamTopic[k] = r.Topic
+					}
 				}
-				r := &d.rows[k][slot[i]]
-				ev, err := trustlens.Decode(trustlens.Streams[k], m.Value, now)
+				var err error
+				if k < 0 {
+					err = &trustlens.ValidationError{Reason: fmt.Sprintf("topic %q is not an event topic", r.Topic)}
+				} else {
+					ev, err = trustlens.Decode(trustlens.Streams[k], r.Value, now)
+				}
 				if err != nil {
-					res[i] = err
+					p.bad = append(p.bad, badMsg{
+						BadMessage: BadMessage{
+							Position: Position{Topic: r.Topic, Partition: int(r.Partition), Offset: r.Offset},
+							Reason:   err.Error(),
+							Raw:      bytes.Clone(r.Value),
+						},
+						key:   bytes.Clone(r.Key),
+						field: reasonLabel(err),
+					})
 					continue
 				}
-				r.Event = ev
-				r.Position = Position{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+				c := p.cols[k]
+				if c == nil {
+					c = getColumns(trustlens.Streams[k])
+					p.cols[k] = c
+				}
+				c.add(&ev, r.Topic, int(r.Partition), r.Offset)
 			}
-		}(lo, hi)
+		}(&parts[w], b.recs[lo:hi])
 	}
 	wg.Wait()
-
-	// pass 3: set the bad messages aside and close the holes they left
-	var kept [3]int32
-	for i := range b.msgs {
-		k := streamOf[i]
-		if res[i] == nil {
-			if kept[k] != slot[i] {
-				d.rows[k][kept[k]] = d.rows[k][slot[i]]
+	for _, p := range parts {
+		for k, c := range p.cols {
+			if c != nil {
+				d.cols[k] = append(d.cols[k], c)
+				d.valid += c.len()
 			}
-			kept[k]++
-			continue
 		}
-		m := &b.msgs[i]
-		d.bad = append(d.bad, badMsg{
-			BadMessage: BadMessage{
-				Position: Position{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
-				Reason:   res[i].Error(),
-				Raw:      m.Value,
-			},
-			key:   m.Key,
-			field: reasonLabel(res[i]),
-		})
-	}
-	for k := range d.rows {
-		clear(d.rows[k][kept[k]:])
-		d.rows[k] = d.rows[k][:kept[k]]
-		d.valid += int(kept[k])
-	}
-	for _, i := range lastIdx {
-		d.last = append(d.last, b.msgs[i])
+		d.bad = append(d.bad, p.bad...)
 	}
 	d.decode = time.Since(start)
 	return d
@@ -491,7 +693,7 @@ func reasonLabel(err error) string {
 
 // store writes a batch and commits it, retrying each step until it
 // succeeds or ctx ends. Steps already done are not repeated.
-func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Writer, b decoded) error {
+func (in *Ingester) store(ctx context.Context, cl *kgo.Client, dlq *kafka.Writer, b decoded) error {
 	start := time.Now()
 	// The three tables and ingest_errors are written in parallel, each
 	// retried on its own; a step that succeeded is not repeated.
@@ -500,7 +702,7 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 		mu   sync.Mutex
 		errs []error
 	)
-	step := func(what string, rows int, op func(context.Context) error) {
+	step := func(what string, op func(context.Context) error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -513,15 +715,19 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 		}()
 	}
 	for k, s := range trustlens.Streams {
-		rows := b.rows[k]
-		if len(rows) == 0 {
+		parts := b.cols[k]
+		rows := 0
+		for _, p := range parts {
+			rows += p.len()
+		}
+		if rows == 0 {
 			continue
 		}
-		step("insert "+s.Table(), len(rows), func(ctx context.Context) error {
-			if err := in.writer.insertStream(ctx, s, rows); err != nil {
+		step("insert "+s.Table(), func(ctx context.Context) error {
+			if err := in.writer.insertColumns(ctx, s, parts); err != nil {
 				return err
 			}
-			in.m.inserted.WithLabelValues(s.Table()).Add(float64(len(rows)))
+			in.m.inserted.WithLabelValues(s.Table()).Add(float64(rows))
 			return nil
 		})
 	}
@@ -530,7 +736,7 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 		for i := range b.bad {
 			bad[i] = b.bad[i].BadMessage
 		}
-		step("insert ingest_errors", len(bad), func(ctx context.Context) error {
+		step("insert ingest_errors", func(ctx context.Context) error {
 			if err := in.writer.InsertErrors(ctx, bad); err != nil {
 				return err
 			}
@@ -557,11 +763,13 @@ func (in *Ingester) store(ctx context.Context, r *kafka.Reader, dlq *kafka.Write
 		}
 	}
 	if len(b.last) > 0 {
+		// Marks of partitions this member no longer owns are ignored.
+		cl.MarkCommitOffsets(b.last)
 		// A failed commit only means redelivery (deduplicated), so it is
 		// retried a few times and then left to the next batch's commit.
 		cctx, cancel := context.WithTimeout(ctx, 3*in.cfg.SessionTimeout)
 		err := in.retry(cctx, "commit", false, func(ctx context.Context) error {
-			return r.CommitMessages(ctx, b.last...)
+			return cl.CommitMarkedOffsets(ctx)
 		})
 		cancel()
 		if err != nil {

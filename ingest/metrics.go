@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/segmentio/kafka-go"
 )
 
 // metrics are the Prometheus series of the ingest pipeline.
@@ -83,9 +82,8 @@ func register[T prometheus.Collector](reg prometheus.Registerer, c T, err error)
 
 // lagTracker keeps the lag of each partition seen lately (from the high
 // watermark the broker sends with each fetch) and publishes the sum per
-// topic. kafka-go's Reader.Stats().Lag is one number for the whole group
-// reader, so it cannot be split by topic. A partition not fetched from for
-// lagExpiry (moved to another group member) is forgotten.
+// topic. A partition not fetched from for lagExpiry (moved to another group
+// member) is forgotten.
 type lagTracker struct {
 	m      *metrics
 	parts  map[topicPartition]lagEntry
@@ -103,15 +101,17 @@ func newLagTracker(m *metrics) *lagTracker {
 	return &lagTracker{m: m, parts: map[topicPartition]lagEntry{}, topics: map[string]bool{}}
 }
 
-// observe records the last message of each partition in msgs.
-func (l *lagTracker) observe(msgs []kafka.Message) {
-	now := time.Now()
-	for i := range msgs {
-		m := &msgs[i]
-		if m.HighWaterMark > 0 {
-			l.parts[topicPartition{m.Topic, m.Partition}] = lagEntry{lag: max(m.HighWaterMark-m.Offset-1, 0), seen: now}
-		}
+// observe records the high watermark of a partition as of its last fetched
+// record; publish makes it visible.
+func (l *lagTracker) observe(topic string, partition int, highWatermark, lastOffset int64) {
+	if highWatermark > 0 {
+		l.parts[topicPartition{topic, partition}] = lagEntry{lag: max(highWatermark-lastOffset-1, 0), seen: time.Now()}
 	}
+}
+
+// publish sets the lag gauge of every topic.
+func (l *lagTracker) publish() {
+	now := time.Now()
 	sums := map[string]int64{}
 	for tp, e := range l.parts {
 		if now.Sub(e.seen) > lagExpiry {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -48,6 +49,16 @@ const (
 	errorCols         = "ingested_at, kafka_topic, kafka_partition, kafka_offset, reason, raw"
 )
 
+func columnList(s trustlens.Stream) string {
+	switch s {
+	case trustlens.Incidents:
+		return incidentCols
+	case trustlens.Communications:
+		return communicationCols
+	}
+	return customerCols
+}
+
 func (w *Writer) table(name string) string {
 	if w.DB == "" {
 		return name
@@ -62,49 +73,62 @@ func (w *Writer) now() time.Time {
 	return time.Now().UTC().Truncate(time.Second)
 }
 
-func strs(v []string) []string {
-	if v == nil {
-		return []string{}
-	}
-	return v
-}
-
 // Insert writes rows, one batch per table. It returns only when
 // ClickHouse has acknowledged every batch. rows may mix streams.
 func (w *Writer) Insert(ctx context.Context, rows []Row) error {
-	by := map[trustlens.Stream][]Row{}
-	for _, r := range rows {
-		s := r.Event.Stream()
-		by[s] = append(by[s], r)
+	var cols [3]*tableColumns
+	defer func() {
+		for _, c := range cols {
+			c.release()
+		}
+	}()
+	for i := range rows {
+		r := &rows[i]
+		k := streamIndex(r.Event.Stream())
+		if k < 0 {
+			return fmt.Errorf("insert: event %q has type %q of no stream", r.EventID, r.Type)
+		}
+		if cols[k] == nil {
+			cols[k] = getColumns(trustlens.Streams[k])
+		}
+		cols[k].add(&r.Event, r.Topic, r.Partition, r.Offset)
 	}
-	for _, s := range trustlens.Streams {
-		if len(by[s]) == 0 {
+	for k, s := range trustlens.Streams {
+		if cols[k] == nil {
 			continue
 		}
-		if err := w.insertStream(ctx, s, by[s]); err != nil {
+		if err := w.insertColumns(ctx, s, []*tableColumns{cols[k]}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *Writer) insertStream(ctx context.Context, s trustlens.Stream, rows []Row) error {
-	cols := map[trustlens.Stream]string{
-		trustlens.Incidents:         incidentCols,
-		trustlens.Communications:    communicationCols,
-		trustlens.CustomerResponses: customerCols,
-	}[s]
+// insertColumns writes the rows of parts (all of stream s) in one batch.
+func (w *Writer) insertColumns(ctx context.Context, s trustlens.Stream, parts []*tableColumns) error {
 	table := s.Table()
-	b, err := w.Conn.PrepareBatch(ctx, "INSERT INTO "+w.table(table)+" ("+cols+")")
+	n := 0
+	for _, p := range parts {
+		n += p.len()
+	}
+	if n == 0 {
+		return nil
+	}
+	b, err := w.Conn.PrepareBatch(ctx, "INSERT INTO "+w.table(table)+" ("+columnList(s)+")")
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", table, err)
 	}
 	// Whole columns are appended at once: far cheaper than row by row.
-	columns := columnsOf(s, rows, w.now())
-	for i, c := range columns {
-		if err := b.Column(i).Append(c); err != nil {
-			_ = b.Abort()
-			return fmt.Errorf("insert %s: column %d: %w", table, i, err)
+	now := w.now()
+	for _, p := range parts {
+		if p.len() == 0 {
+			continue
+		}
+		for i, c := range p.columns(now) {
+			if err := b.Column(i).Append(c); err != nil {
+				_ = b.Abort()
+				return fmt.Errorf("insert %s: column %d: %w", table, i, err)
+			}
 		}
 	}
 	if err := b.Send(); err != nil {
@@ -113,84 +137,162 @@ func (w *Writer) insertStream(ctx context.Context, s trustlens.Stream, rows []Ro
 	return nil
 }
 
-// columnsOf turns rows into the columns of the table of s, in the order of
-// its column list.
-func columnsOf(s trustlens.Stream, rows []Row, now time.Time) []any {
-	n := len(rows)
-	str := func(f func(e *Row) string) []string {
-		out := make([]string, n)
-		for i := range rows {
-			out[i] = f(&rows[i])
-		}
-		return out
+// tableColumns are the columns of one event table being built row by row
+// (decoded events are appended straight into them, no Row in between).
+// Only the columns of its stream are used.
+type tableColumns struct {
+	stream trustlens.Stream
+
+	eventID, typ, incident, customer, extra, topic []string
+	occurred                                       []time.Time
+	partition                                      []int32
+	offset                                         []int64
+
+	// incident_events (segment and mrr also customer_events)
+	severity, title, source, status, segment []string
+	services, regions                        [][]string
+	mrr                                      []*float64
+
+	// communication_events (channel also customer_events)
+	channel, kind, audience, body                  []string
+	recipients                                     []*uint64
+	apology, responsibility, rootCause, prevention []uint8
+	nextUpdate                                     []*time.Time
+
+	// customer_events
+	plan, compensation, currency, comment, reason []string
+	amount, sentiment                             []*float64
+	csat                                          []*uint8
+
+	ingested []time.Time // scratch: the ingested_at column
+}
+
+// columnPools recycle tableColumns (and their capacity) between batches,
+// one pool per stream.
+var columnPools [3]sync.Pool
+
+func getColumns(s trustlens.Stream) *tableColumns {
+	k := streamIndex(s)
+	if c, ok := columnPools[k].Get().(*tableColumns); ok {
+		return c
 	}
-	f64 := func(f func(e *Row) *float64) []*float64 {
-		out := make([]*float64, n)
-		for i := range rows {
-			out[i] = f(&rows[i])
-		}
-		return out
+	return &tableColumns{stream: s}
+}
+
+// release empties c and returns it to its pool (nil is ignored).
+func (c *tableColumns) release() {
+	if c == nil {
+		return
 	}
-	u8 := func(f func(e *Row) bool) []uint8 {
-		out := make([]uint8, n)
-		for i := range rows {
-			out[i] = boolByte(f(&rows[i]))
-		}
-		return out
+	c.reset()
+	columnPools[streamIndex(c.stream)].Put(c)
+}
+
+func (c *tableColumns) len() int { return len(c.eventID) }
+
+// maxPooledRows bounds what a pooled tableColumns keeps: a larger one
+// gives its memory back.
+const maxPooledRows = 1 << 17
+
+func clr[T any](s []T) []T {
+	if cap(s) > maxPooledRows {
+		return nil
 	}
-	occurred := make([]time.Time, n)
-	ingested := make([]time.Time, n)
-	parts := make([]int32, n)
-	offsets := make([]int64, n)
-	for i := range rows {
-		occurred[i] = rows[i].OccurredAt
-		ingested[i] = now
-		parts[i] = int32(rows[i].Partition)
-		offsets[i] = rows[i].Offset
-	}
-	eventID := str(func(r *Row) string { return r.EventID })
-	typ := str(func(r *Row) string { return r.Type })
-	incident := str(func(r *Row) string { return r.IncidentID })
-	customer := str(func(r *Row) string { return r.CustomerID })
-	extra := str(func(r *Row) string { return r.Extra })
-	topic := str(func(r *Row) string { return r.Topic })
-	switch s {
+	clear(s)
+	return s[:0]
+}
+
+// reset empties every column, dropping the references to the events'
+// strings so that they can be collected.
+func (c *tableColumns) reset() {
+	c.eventID, c.typ, c.incident, c.customer, c.extra, c.topic = clr(c.eventID), clr(c.typ), clr(c.incident), clr(c.customer), clr(c.extra), clr(c.topic)
+	c.occurred, c.partition, c.offset = clr(c.occurred), clr(c.partition), clr(c.offset)
+	c.severity, c.title, c.source, c.status, c.segment = clr(c.severity), clr(c.title), clr(c.source), clr(c.status), clr(c.segment)
+	c.services, c.regions, c.mrr = clr(c.services), clr(c.regions), clr(c.mrr)
+	c.channel, c.kind, c.audience, c.body = clr(c.channel), clr(c.kind), clr(c.audience), clr(c.body)
+	c.recipients, c.apology, c.responsibility, c.rootCause, c.prevention, c.nextUpdate = clr(c.recipients), clr(c.apology), clr(c.responsibility), clr(c.rootCause), clr(c.prevention), clr(c.nextUpdate)
+	c.plan, c.compensation, c.currency, c.comment, c.reason = clr(c.plan), clr(c.compensation), clr(c.currency), clr(c.comment), clr(c.reason)
+	c.amount, c.sentiment, c.csat = clr(c.amount), clr(c.sentiment), clr(c.csat)
+	c.ingested = clr(c.ingested)
+}
+
+// add appends one event of c's stream.
+func (c *tableColumns) add(e *trustlens.Event, topic string, partition int, offset int64) {
+	c.eventID = append(c.eventID, e.EventID)
+	c.typ = append(c.typ, e.Type)
+	c.occurred = append(c.occurred, e.OccurredAt)
+	c.incident = append(c.incident, e.IncidentID)
+	c.customer = append(c.customer, e.CustomerID)
+	c.extra = append(c.extra, e.Extra)
+	c.topic = append(c.topic, topic)
+	c.partition = append(c.partition, int32(partition))
+	c.offset = append(c.offset, offset)
+	switch c.stream {
 	case trustlens.Incidents:
-		services := make([][]string, n)
-		regions := make([][]string, n)
-		for i := range rows {
-			services[i], regions[i] = strs(rows[i].Services), strs(rows[i].Regions)
-		}
-		return []any{eventID, typ, occurred, incident, customer,
-			str(func(r *Row) string { return r.Severity }), str(func(r *Row) string { return r.Title }),
-			services, regions, str(func(r *Row) string { return r.Source }), str(func(r *Row) string { return r.Status }),
-			str(func(r *Row) string { return r.Segment }), f64(func(r *Row) *float64 { return r.MRR }),
-			extra, ingested, topic, parts, offsets}
+		c.severity = append(c.severity, e.Severity)
+		c.title = append(c.title, e.Title)
+		c.services = append(c.services, strs(e.Services))
+		c.regions = append(c.regions, strs(e.Regions))
+		c.source = append(c.source, e.Source)
+		c.status = append(c.status, e.Status)
+		c.segment = append(c.segment, e.Segment)
+		c.mrr = append(c.mrr, e.MRR)
 	case trustlens.Communications:
-		recipients := make([]*uint64, n)
-		next := make([]*time.Time, n)
-		for i := range rows {
-			recipients[i], next[i] = rows[i].Recipients, rows[i].NextUpdateAt
-		}
-		return []any{eventID, typ, occurred, incident, customer,
-			str(func(r *Row) string { return r.Channel }), str(func(r *Row) string { return r.Kind }),
-			str(func(r *Row) string { return r.Audience }), recipients,
-			u8(func(r *Row) bool { return r.Apology }), u8(func(r *Row) bool { return r.TakesResponsibility }),
-			u8(func(r *Row) bool { return r.RootCause }), u8(func(r *Row) bool { return r.PreventionSteps }),
-			next, str(func(r *Row) string { return r.Body }), extra, ingested, topic, parts, offsets}
+		c.channel = append(c.channel, e.Channel)
+		c.kind = append(c.kind, e.Kind)
+		c.audience = append(c.audience, e.Audience)
+		c.recipients = append(c.recipients, e.Recipients)
+		c.apology = append(c.apology, boolByte(e.Apology))
+		c.responsibility = append(c.responsibility, boolByte(e.TakesResponsibility))
+		c.rootCause = append(c.rootCause, boolByte(e.RootCause))
+		c.prevention = append(c.prevention, boolByte(e.PreventionSteps))
+		c.nextUpdate = append(c.nextUpdate, e.NextUpdateAt)
+		c.body = append(c.body, e.Body)
 	default:
-		csat := make([]*uint8, n)
-		for i := range rows {
-			csat[i] = rows[i].CSAT
-		}
-		return []any{eventID, typ, occurred, customer, incident,
-			str(func(r *Row) string { return r.Segment }), str(func(r *Row) string { return r.Plan }),
-			f64(func(r *Row) *float64 { return r.MRR }), str(func(r *Row) string { return r.CompensationType }),
-			f64(func(r *Row) *float64 { return r.Amount }), str(func(r *Row) string { return r.Currency }),
-			str(func(r *Row) string { return r.Channel }), csat, f64(func(r *Row) *float64 { return r.Sentiment }),
-			str(func(r *Row) string { return r.Comment }), str(func(r *Row) string { return r.Reason }),
-			extra, ingested, topic, parts, offsets}
+		c.segment = append(c.segment, e.Segment)
+		c.plan = append(c.plan, e.Plan)
+		c.mrr = append(c.mrr, e.MRR)
+		c.compensation = append(c.compensation, e.CompensationType)
+		c.amount = append(c.amount, e.Amount)
+		c.currency = append(c.currency, e.Currency)
+		c.channel = append(c.channel, e.Channel)
+		c.csat = append(c.csat, e.CSAT)
+		c.sentiment = append(c.sentiment, e.Sentiment)
+		c.comment = append(c.comment, e.Comment)
+		c.reason = append(c.reason, e.Reason)
 	}
+}
+
+// columns are c's columns in the order of its table's column list, with
+// now as ingested_at.
+func (c *tableColumns) columns(now time.Time) []any {
+	c.ingested = c.ingested[:0]
+	for range c.len() {
+		c.ingested = append(c.ingested, now)
+	}
+	switch c.stream {
+	case trustlens.Incidents:
+		return []any{c.eventID, c.typ, c.occurred, c.incident, c.customer,
+			c.severity, c.title, c.services, c.regions, c.source, c.status,
+			c.segment, c.mrr, c.extra, c.ingested, c.topic, c.partition, c.offset}
+	case trustlens.Communications:
+		return []any{c.eventID, c.typ, c.occurred, c.incident, c.customer,
+			c.channel, c.kind, c.audience, c.recipients,
+			c.apology, c.responsibility, c.rootCause, c.prevention,
+			c.nextUpdate, c.body, c.extra, c.ingested, c.topic, c.partition, c.offset}
+	default:
+		return []any{c.eventID, c.typ, c.occurred, c.customer, c.incident,
+			c.segment, c.plan, c.mrr, c.compensation, c.amount, c.currency,
+			c.channel, c.csat, c.sentiment, c.comment, c.reason,
+			c.extra, c.ingested, c.topic, c.partition, c.offset}
+	}
+}
+
+func strs(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
 }
 
 // InsertErrors writes rejected messages to ingest_errors.
