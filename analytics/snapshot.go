@@ -131,8 +131,8 @@ func (s *Store) Refresh(ctx context.Context) error {
 // RunRefresher checks every interval whether events were stored and, if
 // so, builds a new snapshot, until ctx ends. After a build it rests at
 // least as long as the build took, so that building never takes more than
-// half the time (builds also run at a lower ClickHouse priority than
-// answers). It then drops the snapshot tables this Store built and
+// half the time (builds also run on one thread and at a lower ClickHouse
+// priority than answers). It then drops the snapshot tables this Store built and
 // returns nil.
 func (s *Store) RunRefresher(ctx context.Context, every time.Duration) error {
 	defer s.Close()
@@ -215,7 +215,7 @@ func (s *Store) build(ctx context.Context, stale bool) (*snapshot, error) {
 		"CREATE TABLE " + snap.pairs + " ENGINE = MergeTree ORDER BY (incident_id, customer_id) AS\n" + b.pairs(scope{}),
 	}
 	for _, q := range stmts {
-		if err := s.conn.Exec(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(refreshSeconds)+", priority = 10"); err != nil {
+		if err := s.conn.Exec(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(refreshSeconds)+", priority = 10, max_threads = 1"); err != nil {
 			s.dropTables(context.Background(), snap.incidents, snap.pairs)
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}

@@ -119,8 +119,10 @@ func (s *Store) builderCtx(ctx context.Context) builder {
 }
 
 // query runs q with the execution time limit; args are clickhouse.Named.
+// Answers run at ClickHouse priority 1, so that a snapshot build (priority
+// 10) pauses while they run (priority 0 would not take part).
 func (s *Store) query(ctx context.Context, q string, args ...any) (driver.Rows, error) {
-	return s.conn.Query(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(s.maxExecutionSeconds), args...)
+	return s.conn.Query(ctx, q+"\nSETTINGS max_execution_time = "+strconv.Itoa(s.maxExecutionSeconds)+", priority = 1", args...)
 }
 
 // scopeOf turns a filter into a scope and its bound parameters.
