@@ -67,8 +67,13 @@ type aggRow map[string]float64
 
 // aggregate runs aggCols over the figure set of sc, grouped by the String
 // expression group ("" for one row). It returns the rows by group key.
-func (s *Store) aggregate(ctx context.Context, b builder, snap *snapshot, sc scope, args []any, group string) (map[string]aggRow, []string, error) {
-	cols := aggCols()
+func (s *Store) aggregate(ctx context.Context, b builder, snap *snapshot, sc scope, args []any, group string, keep func(name string) bool) (map[string]aggRow, []string, error) {
+	var cols []aggCol
+	for _, c := range aggCols() {
+		if keep == nil || keep(c.name) {
+			cols = append(cols, c)
+		}
+	}
 	sel := make([]string, 0, len(cols)+1)
 	key := "''"
 	if group != "" {
@@ -185,7 +190,7 @@ func (s *Store) summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 	sc.status = ""
-	rows, _, err := s.aggregate(ctx, b, snap, sc, args, "")
+	rows, _, err := s.aggregate(ctx, b, snap, sc, args, "", nil)
 	if err != nil {
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
@@ -240,7 +245,15 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 	sc.status = ""
-	bySev, _, err := s.aggregate(ctx, b, snap, sc, args, "severity")
+	// only the churn sums (the others are 0 in the rows)
+	churnOnly := func(name string) bool {
+		switch name {
+		case "churn_n", "churn_pending", "aa", "ca", "ab", "cb":
+			return true
+		}
+		return strings.HasPrefix(name, "d_")
+	}
+	bySev, _, err := s.aggregate(ctx, b, snap, sc, args, "severity", churnOnly)
 	if err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
@@ -406,7 +419,7 @@ func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.
 	b := s.builderCtx(ctx)
 	sc, args := scopeOf(f)
 	sc.status = ""
-	rows, keys, err := s.aggregate(ctx, b, snap, sc, args, group)
+	rows, keys, err := s.aggregate(ctx, b, snap, sc, args, group, nil)
 	if err != nil {
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}
