@@ -327,20 +327,36 @@ var (
 // occurred_at (at most 24 h ahead). The error is a *ValidationError naming
 // the field and the offending value.
 func Decode(s Stream, raw []byte, now time.Time) (Event, error) {
-	var ev Event
 	if len(raw) > MaxMessageBytes {
-		return ev, invalid("", "message is %d bytes, more than the limit of %d", len(raw), MaxMessageBytes)
+		return Event{}, invalid("", "message is %d bytes, more than the limit of %d", len(raw), MaxMessageBytes)
 	}
 	if !utf8.Valid(raw) {
-		return ev, invalid("", "message is not valid UTF-8")
+		return Event{}, invalid("", "message is not valid UTF-8")
 	}
+	return decode(s, string(raw), now)
+}
+
+// DecodeString is Decode for a message held in a string: the strings of
+// the event are parts of raw (no copy), so they keep raw's memory alive.
+func DecodeString(s Stream, raw string, now time.Time) (Event, error) {
+	if len(raw) > MaxMessageBytes {
+		return Event{}, invalid("", "message is %d bytes, more than the limit of %d", len(raw), MaxMessageBytes)
+	}
+	if !utf8.ValidString(raw) {
+		return Event{}, invalid("", "message is not valid UTF-8")
+	}
+	return decode(s, raw, now)
+}
+
+func decode(s Stream, raw string, now time.Time) (Event, error) {
+	var ev Event
 	fields := fieldsPool.Get().(*jsonFields)
 	defer func() {
 		clear(fields.list)
 		fields.src = ""
 		fieldsPool.Put(fields)
 	}()
-	kind, err := parseJSONObject(string(raw), fields)
+	kind, err := parseJSONObject(raw, fields)
 	if err != nil {
 		return ev, invalid("", "not valid JSON: %v", err)
 	}

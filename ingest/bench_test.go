@@ -204,3 +204,38 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWriterInsert measures ClickHouse alone: batches of
+// TRUSTLENS_BENCH_BATCH decoded customer events (trustlens-bench's shapes)
+// inserted with Writer.Insert, one after the other:
+//
+//	go test -run '^$' -bench 'BenchmarkWriterInsert' -benchtime 1x ./ingest/
+func BenchmarkWriterInsert(b *testing.B) {
+	n, batch := benchEvents(), benchBatch()
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	ps := benchPayloads()[:4]
+	rows := make([]ingest.Row, batch)
+	for i := range rows {
+		ev, err := trustlens.Decode(ps[i%4].stream, ps[i%4].raw, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ev.EventID = fmt.Sprintf("bench-%09d", i)
+		rows[i] = ingest.Row{Event: ev, Position: ingest.Position{Topic: "bench.customer-responses", Partition: i % 4, Offset: int64(i)}}
+	}
+	for i := 0; i < b.N; i++ {
+		conn, _ := chtest.NewDatabase(b)
+		w := &ingest.Writer{Conn: conn}
+		b.ResetTimer()
+		start := time.Now()
+		for done := 0; done < n; done += batch {
+			if err := w.Insert(context.Background(), rows); err != nil {
+				b.Fatal(err)
+			}
+		}
+		took := time.Since(start)
+		b.StopTimer()
+		b.ReportMetric(float64(n)/took.Seconds(), "rows/s")
+		b.Logf("%d rows in batches of %d: %s, %.0f rows/s", n, batch, took.Round(time.Millisecond), float64(n)/took.Seconds())
+	}
+}

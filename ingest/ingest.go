@@ -31,10 +31,12 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,8 +54,17 @@ type Config struct {
 	// Conn is connected to the target database; tables are unqualified.
 	Conn driver.Conn
 
-	BatchSize     int           // events per insert (default 20000)
+	BatchSize     int           // events per fetched batch, sent to ClickHouse as one block (default 20000)
 	FlushInterval time.Duration // flush a batch at least this often (default 1 s)
+	// MaxInsertBytes bounds one INSERT statement: the batches are streamed
+	// into it as blocks as they come, and it ends (acknowledged by
+	// ClickHouse, then committed) once it holds this many bytes of events
+	// or FlushInterval after it began (default 16 MiB). Few large
+	// statements make few parts, which ClickHouse 18.16 writes several
+	// times faster than many small ones. The events are held (as
+	// received, for a retry) until the statement is acknowledged; one
+	// statement ends while the next one is streamed into.
+	MaxInsertBytes int
 
 	Logger     *slog.Logger          // default: discard
 	Registerer prometheus.Registerer // metrics; nil = none
@@ -114,6 +125,9 @@ func New(cfg Config) (*Ingester, error) {
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = time.Second
 	}
+	if cfg.MaxInsertBytes <= 0 {
+		cfg.MaxInsertBytes = 16 << 20
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -162,6 +176,7 @@ func New(cfg Config) (*Ingester, error) {
 		writer: &Writer{Conn: cfg.Conn, Now: cfg.Now},
 	}
 	in.flow.cond = sync.NewCond(&in.flow.mu)
+	in.flow.storeWake = make(chan struct{}, 1)
 	for _, s := range trustlens.Streams {
 		in.topics = append(in.topics, cfg.TopicPrefix+string(s))
 	}
@@ -199,6 +214,15 @@ type flow struct {
 	flushReq   bool               // a revocation asks the fetch stage to send what it holds
 	pollCancel context.CancelFunc // cancels the poll in progress
 	sent, done int64              // batches sent by the fetch stage / finished by the store stage
+	draining   int                // drains waiting: the store stage ends its statements at once
+	storeWake  chan struct{}      // tells an idle store stage that a drain waits
+}
+
+// finishWanted reports whether a drain waits for the store stage.
+func (f *flow) finishWanted() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.draining > 0
 }
 
 // startPoll registers the cancel of a poll about to start; false when a
@@ -237,9 +261,9 @@ func (f *flow) batchSent(n int) {
 	f.mu.Unlock()
 }
 
-func (f *flow) batchDone() {
+func (f *flow) batchDone(n int) {
 	f.mu.Lock()
-	f.done++
+	f.done += int64(n)
 	f.cond.Broadcast()
 	f.mu.Unlock()
 }
@@ -278,6 +302,12 @@ func (f *flow) drain(d time.Duration) bool {
 		}
 	}
 	target := f.sent
+	f.draining++
+	defer func() { f.draining-- }()
+	select {
+	case f.storeWake <- struct{}{}:
+	default:
+	}
 	for f.done < target && !expired.Load() {
 		f.cond.Wait()
 	}
@@ -302,8 +332,55 @@ type decoded struct {
 	size     int
 	fetch    time.Duration
 	decode   time.Duration
+	// the valid events as received, to decode again for a retry
+	raws     []rawPart
+	rawBytes int
+	now      time.Time // the clock of the first decode
 }
 
+// rawPart holds valid events as received: event i is
+// data[ends[i-1]:ends[i]] from stream[i], partition[i], offset[i].
+type rawPart struct {
+	data      []byte
+	ends      []int32
+	stream    []int8
+	partition []int32
+	offset    []int64
+}
+
+// grow makes room for n events of size bytes in all.
+func (r *rawPart) grow(n, size int) {
+	r.data = slices.Grow(r.data, size)
+	r.ends = slices.Grow(r.ends, n)
+	r.stream = slices.Grow(r.stream, n)
+	r.partition = slices.Grow(r.partition, n)
+	r.offset = slices.Grow(r.offset, n)
+}
+
+// copy appends the value of rec to data, as a string that stays valid:
+// data only grows, and a reallocation leaves the old bytes as they are.
+func (r *rawPart) copy(rec *kgo.Record) string {
+	from := len(r.data)
+	r.data = append(r.data, rec.Value...)
+	if len(rec.Value) == 0 {
+		return ""
+	}
+	return unsafe.String(&r.data[from], len(rec.Value))
+}
+
+// keep records the event just copied as valid; drop forgets it.
+func (r *rawPart) keep(k int, rec *kgo.Record) {
+	r.ends = append(r.ends, int32(len(r.data)))
+	r.stream = append(r.stream, int8(k))
+	r.partition = append(r.partition, rec.Partition)
+	r.offset = append(r.offset, rec.Offset)
+}
+
+func (r *rawPart) drop(rec *kgo.Record) {
+	r.data = r.data[:len(r.data)-len(rec.Value)]
+}
+
+// release gives the columns back to their pools (the raw events stay).
 func (d *decoded) release() {
 	for k := range d.cols {
 		for _, c := range d.cols[k] {
@@ -443,19 +520,11 @@ func (in *Ingester) Run(ctx context.Context) error {
 		}
 	}()
 
-	var (
-		storeErr error
-		lost     int
-	)
-	for b := range decodedC {
-		if storeErr != nil {
-			lost += b.size // drained after a failed shutdown flush: redelivered later
-		} else if err := in.store(storeCtx, cl, dlq, b); err != nil {
-			storeErr = err
-			lost += b.size
-		}
+	lost, storeErr := in.storeLoop(storeCtx, cl, dlq, decodedC)
+	for b := range decodedC { // drained after a failed shutdown flush: redelivered later
+		lost += b.size
 		b.release()
-		in.flow.batchDone()
+		in.flow.batchDone(1)
 	}
 	wg.Wait()
 
@@ -590,6 +659,7 @@ func (in *Ingester) decode(b fetched) decoded {
 	type part struct {
 		cols [3]*tableColumns
 		bad  []badMsg
+		raw  rawPart
 	}
 	parts := make([]part, (n+chunk-1)/max(chunk, 1))
 	var wg sync.WaitGroup
@@ -602,6 +672,15 @@ func (in *Ingester) decode(b fetched) decoded {
 				streamTopic [3]string // the topic of each stream, once seen
 				ev          trustlens.Event
 			)
+			// The events are copied into one buffer, kept until they are
+			// acknowledged, and decoded from there without a copy each.
+			size := 0
+			for _, r := range recs {
+				if len(r.Value) <= trustlens.MaxMessageBytes {
+					size += len(r.Value)
+				}
+			}
+			p.raw.grow(len(recs), size)
 			for _, r := range recs {
 				k := -1
 				for j := range streamTopic {
@@ -617,12 +696,20 @@ func (in *Ingester) decode(b fetched) decoded {
 					}
 				}
 				var err error
-				if k < 0 {
+				copied := false
+				switch {
+				case k < 0:
 					err = &trustlens.ValidationError{Reason: fmt.Sprintf("topic %q is not an event topic", r.Topic)}
-				} else {
+				case len(r.Value) > trustlens.MaxMessageBytes:
 					ev, err = trustlens.Decode(trustlens.Streams[k], r.Value, now)
+				default:
+					copied = true
+					ev, err = trustlens.DecodeString(trustlens.Streams[k], p.raw.copy(r), now)
 				}
 				if err != nil {
+					if copied {
+						p.raw.drop(r) // no string of it is kept
+					}
 					p.bad = append(p.bad, badMsg{
 						BadMessage: BadMessage{
 							Position: Position{Topic: r.Topic, Partition: int(r.Partition), Offset: r.Offset},
@@ -640,6 +727,7 @@ func (in *Ingester) decode(b fetched) decoded {
 					p.cols[k] = c
 				}
 				c.add(&ev, r.Topic, int(r.Partition), r.Offset)
+				p.raw.keep(k, r)
 			}
 		}(&parts[w], b.recs[lo:hi])
 	}
@@ -652,9 +740,42 @@ func (in *Ingester) decode(b fetched) decoded {
 			}
 		}
 		d.bad = append(d.bad, p.bad...)
+		if len(p.raw.ends) > 0 {
+			d.raws = append(d.raws, p.raw)
+			d.rawBytes += len(p.raw.data)
+		}
 	}
+	d.now = now
 	d.decode = time.Since(start)
 	return d
+}
+
+// redecode decodes the valid events of d again (they decode the same with
+// the same clock) into new columns.
+func (in *Ingester) redecode(d *decoded) {
+	d.release()
+	var ev trustlens.Event
+	for _, r := range d.raws {
+		from := int32(0)
+		for i, end := range r.ends {
+			k := int(r.stream[i])
+			var err error
+			raw := ""
+			if end > from {
+				raw = unsafe.String(&r.data[from], int(end-from))
+			}
+			ev, err = trustlens.DecodeString(trustlens.Streams[k], raw, d.now)
+			from = end
+			if err != nil { // cannot happen: it was valid before
+				in.log.Error("event no longer valid on retry; skipped", slog.Any("err", err))
+				continue
+			}
+			if len(d.cols[k]) == 0 {
+				d.cols[k] = append(d.cols[k], getColumns(trustlens.Streams[k]))
+			}
+			d.cols[k][0].add(&ev, in.topics[k], int(r.partition[i]), r.offset[i])
+		}
+	}
 }
 
 func streamIndex(s trustlens.Stream) int {
@@ -691,64 +812,159 @@ func reasonLabel(err error) string {
 	return "json"
 }
 
-// store writes a batch and commits it, retrying each step until it
-// succeeds or ctx ends. Steps already done are not repeated.
-func (in *Ingester) store(ctx context.Context, cl *kgo.Client, dlq *kafka.Writer, b decoded) error {
-	start := time.Now()
-	// The three tables and ingest_errors are written in parallel, each
-	// retried on its own; a step that succeeded is not repeated.
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	step := func(what string, op func(context.Context) error) {
-		wg.Add(1)
+// statement is what the open INSERT statements hold: batches streamed to
+// ClickHouse but not yet acknowledged, kept (as received) for a retry.
+type statement struct {
+	batches []*decoded
+	inserts [3]driver.Batch // per table; nil = none open
+	bytes   int
+	started time.Time
+	done    chan struct{} // closed once ended (err says how)
+	err     error
+}
+
+func (st *statement) abort() {
+	for k, b := range st.inserts {
+		if b != nil {
+			_ = b.Abort()
+			st.inserts[k] = nil
+		}
+	}
+}
+
+func (st *statement) size() int {
+	n := 0
+	for _, b := range st.batches {
+		n += b.size
+	}
+	return n
+}
+
+// storeLoop stores the batches until decodedC closes or ctx ends. It
+// returns how many events it gave up (ctx ended first) and why.
+//
+// One statement is open and streamed into while the one before it ends
+// (ClickHouse writes its parts meanwhile) and is committed; commits keep
+// their order.
+func (in *Ingester) storeLoop(ctx context.Context, cl *kgo.Client, dlq *kafka.Writer, decodedC <-chan decoded) (int, error) {
+	st := &statement{}
+	var ending []*statement // statements being ended, oldest first
+	defer func() {
+		for _, e := range ending {
+			<-e.done
+		}
+		st.abort()
+	}()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	fail := func(err error) (int, error) {
+		n := 0
+		for _, e := range ending {
+			<-e.done
+			if e.err != nil {
+				n += e.size()
+				in.flow.batchDone(len(e.batches))
+			}
+		}
+		ending = nil
+		n += st.size()
+		for _, b := range st.batches {
+			b.release()
+		}
+		in.flow.batchDone(len(st.batches))
+		st.batches = nil
+		return n, err
+	}
+	// end starts ending st; at most maxEnding end at once.
+	end := func() error {
+		if len(ending) >= maxEnding {
+			e := ending[0]
+			<-e.done
+			if e.err != nil {
+				return e.err
+			}
+			ending = ending[1:]
+		}
+		var prev *statement
+		if len(ending) > 0 {
+			prev = ending[len(ending)-1]
+		}
+		e := st
+		st = &statement{}
+		e.done = make(chan struct{})
+		ending = append(ending, e)
 		go func() {
-			defer wg.Done()
-			if err := in.retry(ctx, what, true, op); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-				return
-			}
+			defer close(e.done)
+			e.err = in.finish(ctx, cl, e, prev)
 		}()
+		return nil
 	}
-	for k, s := range trustlens.Streams {
-		parts := b.cols[k]
-		rows := 0
-		for _, p := range parts {
-			rows += p.len()
-		}
-		if rows == 0 {
-			continue
-		}
-		step("insert "+s.Table(), func(ctx context.Context) error {
-			if err := in.writer.insertColumns(ctx, s, parts); err != nil {
-				return err
+	// wait waits for every statement being ended.
+	wait := func() error {
+		for len(ending) > 0 {
+			e := ending[0]
+			<-e.done
+			if e.err != nil {
+				return e.err
 			}
-			in.m.inserted.WithLabelValues(s.Table()).Add(float64(rows))
-			return nil
-		})
+			ending = ending[1:]
+		}
+		return nil
 	}
+	for {
+		var due <-chan time.Time
+		if len(st.batches) > 0 {
+			due = timer.C
+		}
+		finish := false
+		select {
+		case b, ok := <-decodedC:
+			if !ok {
+				if err := end(); err != nil {
+					return fail(err)
+				}
+				if err := wait(); err != nil {
+					return fail(err)
+				}
+				return 0, nil
+			}
+			if err := in.add(ctx, dlq, st, &b); err != nil {
+				return fail(err)
+			}
+			if len(st.batches) == 1 {
+				timer.Reset(in.cfg.FlushInterval)
+			}
+			finish = st.bytes >= in.cfg.MaxInsertBytes || in.flow.finishWanted()
+		case <-due:
+			finish = true
+		case <-in.flow.storeWake:
+			finish = true
+		}
+		if finish && len(st.batches) > 0 {
+			timer.Stop()
+			if err := end(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+}
+
+// add stores the bad messages of b (ingest_errors and the dead-letter
+// topic) and streams its valid events into the open statements.
+func (in *Ingester) add(ctx context.Context, dlq *kafka.Writer, st *statement, b *decoded) error {
 	if len(b.bad) > 0 {
 		bad := make([]BadMessage, len(b.bad))
 		for i := range b.bad {
 			bad[i] = b.bad[i].BadMessage
 		}
-		step("insert ingest_errors", func(ctx context.Context) error {
-			if err := in.writer.InsertErrors(ctx, bad); err != nil {
-				return err
-			}
-			in.m.inserted.WithLabelValues("ingest_errors").Add(float64(len(bad)))
-			return nil
+		err := in.retry(ctx, "insert ingest_errors", true, func(ctx context.Context) error {
+			return in.writer.InsertErrors(ctx, bad)
 		})
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	if len(b.bad) > 0 {
+		if err != nil {
+			return err
+		}
+		in.m.inserted.WithLabelValues("ingest_errors").Add(float64(len(bad)))
 		if err := in.deadLetter(ctx, dlq, b.bad); err != nil {
 			return err
 		}
@@ -762,28 +978,201 @@ func (in *Ingester) store(ctx context.Context, cl *kgo.Client, dlq *kafka.Writer
 				slog.Int64("offset", m.Offset), slog.String("reason", m.Reason))
 		}
 	}
-	if len(b.last) > 0 {
-		// Marks of partitions this member no longer owns are ignored.
-		cl.MarkCommitOffsets(b.last)
-		// A failed commit only means redelivery (deduplicated), so it is
-		// retried a few times and then left to the next batch's commit.
-		cctx, cancel := context.WithTimeout(ctx, 3*in.cfg.SessionTimeout)
-		err := in.retry(cctx, "commit", false, func(ctx context.Context) error {
-			return cl.CommitMarkedOffsets(ctx)
-		})
-		cancel()
-		if err != nil {
-			in.log.Warn("commit failed; the batch will be delivered again", slog.Any("err", err))
+	if len(st.batches) == 0 {
+		st.started = time.Now()
+	}
+	st.batches = append(st.batches, b)
+	st.bytes += b.rawBytes
+	err := in.stream(ctx, st, b)
+	b.release()
+	if err == nil {
+		return nil
+	}
+	return in.recover(ctx, st, err)
+}
+
+// stream appends the columns of b to the open statements (opening them
+// as needed) and sends them as one block per table.
+func (in *Ingester) stream(ctx context.Context, st *statement, b *decoded) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for k, s := range trustlens.Streams {
+		if len(b.cols[k]) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := func() error {
+				if st.inserts[k] == nil {
+					ins, err := in.writer.openInsert(ctx, s)
+					if err != nil {
+						return err
+					}
+					st.inserts[k] = ins
+				}
+				return in.writer.appendColumns(st.inserts[k], s, b.cols[k])
+			}()
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	in.setInsertErr(nil)
+	return nil
+}
+
+// recover retries after a failed insert: the open statements are
+// abandoned (what reached ClickHouse of them is deduplicated later) and
+// every held batch is decoded and streamed again, with capped exponential
+// backoff, until that succeeds or ctx ends.
+func (in *Ingester) recover(ctx context.Context, st *statement, err error) error {
+	delay := in.cfg.RetryMin
+	for attempt := 1; ; attempt++ {
+		in.m.clickhouseErrors.Inc()
+		in.setInsertErr(err)
+		st.abort()
+		if ctx.Err() != nil {
+			return fmt.Errorf("insert: %w", err)
+		}
+		in.log.Error("insert failed; retrying", slog.Any("err", err),
+			slog.Int("attempt", attempt), slog.Duration("retry_in", delay), slog.Int("events", st.size()))
+		if !sleep(ctx, delay) {
+			return fmt.Errorf("insert: %w", err)
+		}
+		delay = min(2*delay, in.cfg.RetryMax)
+		err = nil
+		for _, b := range st.batches {
+			in.redecode(b)
+			err = in.stream(ctx, st, b)
+			b.release()
+			if err != nil {
+				break
+			}
+		}
+		if err == nil {
+			in.log.Info("insert succeeded after retrying", slog.Int("attempts", attempt+1))
+			return nil
 		}
 	}
-	for topic, n := range b.consumed {
+}
+
+// maxEnding is how many statements end at once: ClickHouse writes the
+// parts of each in a thread of its own.
+const maxEnding = 2
+
+// finish ends the open statements (ClickHouse acknowledges every event in
+// them) and then, once prev (if any) is committed, commits the offsets of
+// their batches.
+func (in *Ingester) finish(ctx context.Context, cl *kgo.Client, st *statement, prev *statement) error {
+	if len(st.batches) == 0 {
+		return nil
+	}
+	start := time.Now()
+	for {
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			errs []error
+		)
+		for k, ins := range st.inserts {
+			if ins == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := ins.Send(); err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("insert %s: %w", trustlens.Streams[k].Table(), err))
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if len(errs) == 0 {
+			break
+		}
+		if err := in.recover(ctx, st, errors.Join(errs...)); err != nil {
+			return err
+		}
+	}
+	st.inserts = [3]driver.Batch{}
+	in.setInsertErr(nil)
+	if prev != nil { // commits keep their order
+		<-prev.done
+		if prev.err != nil {
+			return prev.err
+		}
+	}
+
+	// what to commit: the furthest offset of every partition
+	last := map[string]map[int32]kgo.EpochOffset{}
+	consumed := map[string]int{}
+	var rows [3]int
+	valid, events := 0, 0
+	for _, b := range st.batches {
+		for topic, parts := range b.last {
+			to := last[topic]
+			if to == nil {
+				to = map[int32]kgo.EpochOffset{}
+				last[topic] = to
+			}
+			for p, at := range parts {
+				if to[p].Less(at) {
+					to[p] = at
+				}
+			}
+		}
+		for topic, n := range b.consumed {
+			consumed[topic] += n
+		}
+		for _, r := range b.raws {
+			for _, k := range r.stream {
+				rows[k]++
+			}
+		}
+		valid += b.valid
+		events += b.size
+	}
+	// Marks of partitions this member no longer owns are ignored.
+	cl.MarkCommitOffsets(last)
+	// A failed commit only means redelivery (deduplicated), so it is
+	// retried a few times and then left to the next statement's commit.
+	cctx, cancel := context.WithTimeout(ctx, 3*in.cfg.SessionTimeout)
+	err := in.retry(cctx, "commit", false, func(ctx context.Context) error {
+		return cl.CommitMarkedOffsets(ctx)
+	})
+	cancel()
+	if err != nil {
+		in.log.Warn("commit failed; the events will be delivered again", slog.Any("err", err))
+	}
+	for k, s := range trustlens.Streams {
+		if rows[k] > 0 {
+			in.m.inserted.WithLabelValues(s.Table()).Add(float64(rows[k]))
+		}
+	}
+	for topic, n := range consumed {
 		in.m.consumed.WithLabelValues(topic).Add(float64(n))
 	}
-	in.m.batchSize.Observe(float64(b.size))
-	in.m.batchSeconds.Observe(time.Since(start).Seconds())
-	in.log.Debug("batch stored", slog.Int("events", b.size), slog.Int("rows", b.valid),
-		slog.Int("bad", len(b.bad)), slog.Duration("fetch", b.fetch), slog.Duration("decode", b.decode),
-		slog.Duration("store", time.Since(start)))
+	for _, b := range st.batches {
+		in.m.batchSize.Observe(float64(b.size))
+	}
+	in.m.batchSeconds.Observe(time.Since(st.started).Seconds())
+	in.log.Debug("statement stored", slog.Int("batches", len(st.batches)), slog.Int("events", events),
+		slog.Int("rows", valid), slog.Int("bytes", st.bytes), slog.Duration("open", time.Since(st.started)),
+		slog.Duration("send", time.Since(start)))
+	in.flow.batchDone(len(st.batches))
+	st.batches, st.bytes = nil, 0
 	return nil
 }
 

@@ -323,3 +323,33 @@ func boolByte(v bool) uint8 {
 	}
 	return 0
 }
+
+// openInsert starts an INSERT statement into the table of s; its rows are
+// sent with appendColumns, and it ends with Send.
+func (w *Writer) openInsert(ctx context.Context, s trustlens.Stream) (driver.Batch, error) {
+	b, err := w.Conn.PrepareBatch(ctx, "INSERT INTO "+w.table(s.Table())+" ("+columnList(s)+")")
+	if err != nil {
+		return nil, fmt.Errorf("insert %s: %w", s.Table(), err)
+	}
+	return b, nil
+}
+
+// appendColumns appends parts to the open statement b and sends them to
+// ClickHouse as one block (the statement stays open).
+func (w *Writer) appendColumns(b driver.Batch, s trustlens.Stream, parts []*tableColumns) error {
+	now := w.now()
+	for _, p := range parts {
+		if p.len() == 0 {
+			continue
+		}
+		for i, c := range p.columns(now) {
+			if err := b.Column(i).Append(c); err != nil {
+				return fmt.Errorf("insert %s: column %d: %w", s.Table(), i, err)
+			}
+		}
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("insert %s: %w", s.Table(), err)
+	}
+	return nil
+}

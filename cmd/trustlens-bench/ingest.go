@@ -28,6 +28,8 @@ type ingestResult struct {
 	kafkaEngineSeconds    float64
 	peakRSSBytes          int64
 	trustlensRate, engine float64
+	trustlensCPU          float64 // CPU seconds of the ingest process
+	loadBefore, loadAfter string  // /proc/loadavg around the comparison
 }
 
 func (r ingestResult) print(w io.Writer) {
@@ -37,6 +39,42 @@ func (r ingestResult) print(w io.Writer) {
 	fmt.Fprintf(w, "| ClickHouse Kafka engine + materialized view | %.2f | %.0f |\n", r.kafkaEngineSeconds, r.engine)
 	fmt.Fprintf(w, "\nratio trustlens / Kafka engine: %.2f (target ≥ 2.0)\n", r.trustlensRate/r.engine)
 	fmt.Fprintf(w, "trustlens ingest peak RSS: %.1f MiB (target ≤ 150 MiB)\n", float64(r.peakRSSBytes)/(1<<20))
+	if r.trustlensCPU > 0 {
+		fmt.Fprintf(w, "trustlens ingest CPU: %.2f s (%.2f µs per event, start-up included)\n", r.trustlensCPU, r.trustlensCPU/float64(r.events)*1e6)
+	}
+	if r.loadBefore != "" {
+		fmt.Fprintf(w, "load average before: %s; after: %s (2 cores; figures are noisy above ~1.5)\n", r.loadBefore, r.loadAfter)
+	}
+}
+
+// loadAvg is the 1, 5 and 15 minute load average ("" if unknown).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// cpuSeconds is the user and system CPU time of a process so far (0 if
+// unknown).
+func cpuSeconds(pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // clock ticks
 }
 
 // benchEvent is a customer event of about 200 bytes, valid under SPEC §1.
@@ -136,11 +174,12 @@ func benchIngest(ctx context.Context, c config) (ingestResult, error) {
 	}
 
 	// trustlens ingest, as a real process
-	secs, rss, err := runIngestProcess(ctx, c, b.Addr(), prefix, admin)
+	res.loadBefore = loadAvg()
+	secs, rss, cpu, err := runIngestProcess(ctx, c, b.Addr(), prefix, admin)
 	if err != nil {
 		return res, err
 	}
-	res.trustlensSeconds, res.peakRSSBytes = secs, rss
+	res.trustlensSeconds, res.peakRSSBytes, res.trustlensCPU = secs, rss, cpu
 	res.trustlensRate = float64(c.events) / secs
 
 	// ClickHouse's own Kafka engine, same topic, same broker
@@ -150,13 +189,14 @@ func benchIngest(ctx context.Context, c config) (ingestResult, error) {
 	}
 	res.kafkaEngineSeconds = secs
 	res.engine = float64(c.events) / secs
+	res.loadAfter = loadAvg()
 	for _, db := range []string{"bench_trustlens", "bench_kafka_engine"} {
 		_ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
 	}
 	return res, nil
 }
 
-func runIngestProcess(ctx context.Context, c config, brokerAddr, prefix string, admin driver.Conn) (float64, int64, error) {
+func runIngestProcess(ctx context.Context, c config, brokerAddr, prefix string, admin driver.Conn) (float64, int64, float64, error) {
 	cmd := exec.CommandContext(ctx, c.bin, "ingest")
 	cmd.Env = append(os.Environ(),
 		"TRUSTLENS_KAFKA_BROKERS="+brokerAddr,
@@ -171,23 +211,31 @@ func runIngestProcess(ctx context.Context, c config, brokerAddr, prefix string, 
 	c.log.Info("measuring trustlens ingest")
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	var peak int64
+	var (
+		peak  int64
+		first time.Duration
+	)
 	err := waitUntil(ctx, 10*time.Minute, func() (bool, error) {
 		if rss := vmHWM(cmd.Process.Pid); rss > peak {
 			peak = rss
 		}
 		n, err := countRows(ctx, admin, "bench_trustlens.customer_events")
+		if n > 0 && first == 0 {
+			first = time.Since(start)
+		}
 		return n >= uint64(c.events), err
 	})
+	c.log.Info("trustlens ingest done", "first_rows_after_s", first.Seconds(), "all_after_s", time.Since(start).Seconds())
 	secs := time.Since(start).Seconds()
 	if rss := vmHWM(cmd.Process.Pid); rss > peak {
 		peak = rss
 	}
+	cpu := cpuSeconds(cmd.Process.Pid)
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
-	return secs, peak, err
+	return secs, peak, cpu, err
 }
 
 // vmHWM reads a process's peak resident set size from /proc.
@@ -236,9 +284,14 @@ FROM %[1]s.kafka_queue`, db, topic)
 	if err := admin.Exec(ctx, mv); err != nil {
 		return 0, fmt.Errorf("create materialized view: %w", err)
 	}
+	var first time.Duration
 	err := waitUntil(ctx, 10*time.Minute, func() (bool, error) {
 		n, err := countRows(ctx, admin, db+".customer_events")
+		if n > 0 && first == 0 {
+			first = time.Since(start)
+		}
 		return n >= uint64(c.events), err
 	})
+	c.log.Info("Kafka engine done", "first_rows_after_s", first.Seconds(), "all_after_s", time.Since(start).Seconds())
 	return time.Since(start).Seconds(), err
 }

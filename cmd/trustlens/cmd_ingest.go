@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -17,6 +19,7 @@ import (
 type ingestSettings struct {
 	group     *string
 	batchSize *int
+	insertMiB *int
 	flush     *time.Duration
 	session   *time.Duration
 }
@@ -24,7 +27,8 @@ type ingestSettings struct {
 func (s *settings) ingest() ingestSettings {
 	return ingestSettings{
 		group:     s.String("group-id", "TRUSTLENS_INGEST_GROUP", "trustlens-ingest", "Kafka consumer group of the ingest processes"),
-		batchSize: s.Int("batch-size", "TRUSTLENS_INGEST_BATCH_SIZE", 20000, 1, 1000000, "events per ClickHouse insert (flush on size)"),
+		batchSize: s.Int("batch-size", "TRUSTLENS_INGEST_BATCH_SIZE", 10000, 1, 1000000, "events per fetched batch, sent to ClickHouse as one block (flush on size)"),
+		insertMiB: s.Int("max-insert-mib", "TRUSTLENS_INGEST_MAX_INSERT_MIB", 16, 1, 1024, "MiB of events per INSERT statement: batches are streamed into one statement, which ends (and its offsets are committed) at this size or the flush interval"),
 		flush:     s.Duration("flush-interval", "TRUSTLENS_INGEST_FLUSH_INTERVAL", time.Second, 10*time.Millisecond, time.Minute, "flush a batch at least this often (flush on age)"),
 		session:   s.Duration("session-timeout", "TRUSTLENS_INGEST_SESSION_TIMEOUT", 10*time.Second, 6*time.Second, 5*time.Minute, "consumer-group session timeout: a dead ingest process's partitions move to the others after about this long"),
 	}
@@ -37,6 +41,7 @@ func (is ingestSettings) config(k kafkaSettings, conn driver.Conn, log *slog.Log
 		GroupID:          *is.group,
 		Conn:             conn,
 		BatchSize:        *is.batchSize,
+		MaxInsertBytes:   *is.insertMiB << 20,
 		FlushInterval:    *is.flush,
 		SessionTimeout:   *is.session,
 		RebalanceTimeout: *is.session,
@@ -58,6 +63,22 @@ func cmdIngest(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	log := logs.logger(e.stderr)
+	// TRUSTLENS_INGEST_CPUPROFILE names a file for a CPU profile of the
+	// whole run (for performance work; written on a clean stop).
+	if path := e.getenv("TRUSTLENS_INGEST_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("TRUSTLENS_INGEST_CPUPROFILE: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("TRUSTLENS_INGEST_CPUPROFILE: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	if *memLimit > 0 && e.getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(*memLimit) << 20)
 	}
