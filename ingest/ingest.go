@@ -59,11 +59,12 @@ type Config struct {
 	// MaxInsertBytes bounds one INSERT statement: the batches are streamed
 	// into it as blocks as they come, and it ends (acknowledged by
 	// ClickHouse, then committed) once it holds this many bytes of events
-	// or FlushInterval after it began (default 16 MiB). Few large
+	// or FlushInterval after it began (default 32 MiB). Few large
 	// statements make few parts, which ClickHouse 18.16 writes several
 	// times faster than many small ones. The events are held (as
 	// received, for a retry) until the statement is acknowledged; one
-	// statement ends while the next one is streamed into.
+	// statement ends while the next one is streamed into. A statement
+	// ends early when the consumer has caught up with every partition.
 	MaxInsertBytes int
 
 	Logger     *slog.Logger          // default: discard
@@ -126,7 +127,7 @@ func New(cfg Config) (*Ingester, error) {
 		cfg.FlushInterval = time.Second
 	}
 	if cfg.MaxInsertBytes <= 0 {
-		cfg.MaxInsertBytes = 16 << 20
+		cfg.MaxInsertBytes = 32 << 20
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -316,8 +317,9 @@ func (f *flow) drain(d time.Duration) bool {
 
 // fetched is a batch of records as fetched.
 type fetched struct {
-	recs  []*kgo.Record
-	fetch time.Duration // from the first record to the last
+	recs     []*kgo.Record
+	fetch    time.Duration // from the first record to the last
+	caughtUp bool          // nothing more to read for now: store it soon
 }
 
 // decoded is a batch ready to store.
@@ -332,6 +334,7 @@ type decoded struct {
 	size     int
 	fetch    time.Duration
 	decode   time.Duration
+	caughtUp bool
 	// the valid events as received, to decode again for a retry
 	raws     []rawPart
 	rawBytes int
@@ -612,6 +615,10 @@ func (in *Ingester) fetch(ctx context.Context, cl *kgo.Client, out chan<- fetche
 			if (!deadline.IsZero() && !time.Now().Before(deadline)) || in.flow.flushRequested() {
 				break
 			}
+			if len(b.recs) > 0 && lag.caughtUp() {
+				b.caughtUp = true // the end of every partition: no use waiting
+				break
+			}
 		}
 		if len(b.recs) == 0 {
 			in.flow.batchSent(0)
@@ -636,7 +643,7 @@ func (in *Ingester) decode(b fetched) decoded {
 	start := time.Now()
 	now := in.cfg.Now()
 	n := len(b.recs)
-	d := decoded{size: n, consumed: map[string]int{}, fetch: b.fetch}
+	d := decoded{size: n, consumed: map[string]int{}, fetch: b.fetch, caughtUp: b.caughtUp}
 
 	d.last = map[string]map[int32]kgo.EpochOffset{}
 	for _, r := range b.recs {
@@ -935,7 +942,11 @@ func (in *Ingester) storeLoop(ctx context.Context, cl *kgo.Client, dlq *kafka.Wr
 			if len(st.batches) == 1 {
 				timer.Reset(in.cfg.FlushInterval)
 			}
-			finish = st.bytes >= in.cfg.MaxInsertBytes || in.flow.finishWanted()
+			// A statement also ends early once the fetch stage has
+			// caught up, if it is not too young (a slow stream still
+			// gets at most two statements a second).
+			finish = st.bytes >= in.cfg.MaxInsertBytes || in.flow.finishWanted() ||
+				(b.caughtUp && time.Since(st.started) >= in.cfg.FlushInterval/2)
 		case <-due:
 			finish = true
 		case <-in.flow.storeWake:
@@ -1066,9 +1077,9 @@ func (in *Ingester) recover(ctx context.Context, st *statement, err error) error
 	}
 }
 
-// maxEnding is how many statements end at once: ClickHouse writes the
-// parts of each in a thread of its own.
-const maxEnding = 2
+// maxEnding is how many statements end at once, besides the open one
+// (more cost memory and were not faster).
+const maxEnding = 1
 
 // finish ends the open statements (ClickHouse acknowledges every event in
 // them) and then, once prev (if any) is committed, commits the offsets of

@@ -109,6 +109,16 @@ func (l *lagTracker) observe(topic string, partition int, highWatermark, lastOff
 	}
 }
 
+// caughtUp reports whether every partition seen is read to its end.
+func (l *lagTracker) caughtUp() bool {
+	for _, e := range l.parts {
+		if e.lag > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // publish sets the lag gauge of every topic.
 func (l *lagTracker) publish() {
 	now := time.Now()

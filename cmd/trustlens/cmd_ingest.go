@@ -28,7 +28,7 @@ func (s *settings) ingest() ingestSettings {
 	return ingestSettings{
 		group:     s.String("group-id", "TRUSTLENS_INGEST_GROUP", "trustlens-ingest", "Kafka consumer group of the ingest processes"),
 		batchSize: s.Int("batch-size", "TRUSTLENS_INGEST_BATCH_SIZE", 10000, 1, 1000000, "events per fetched batch, sent to ClickHouse as one block (flush on size)"),
-		insertMiB: s.Int("max-insert-mib", "TRUSTLENS_INGEST_MAX_INSERT_MIB", 16, 1, 1024, "MiB of events per INSERT statement: batches are streamed into one statement, which ends (and its offsets are committed) at this size or the flush interval"),
+		insertMiB: s.Int("max-insert-mib", "TRUSTLENS_INGEST_MAX_INSERT_MIB", 32, 1, 1024, "MiB of events per INSERT statement: batches are streamed into one statement, which ends (and its offsets are committed) at this size or the flush interval"),
 		flush:     s.Duration("flush-interval", "TRUSTLENS_INGEST_FLUSH_INTERVAL", time.Second, 10*time.Millisecond, time.Minute, "flush a batch at least this often (flush on age)"),
 		session:   s.Duration("session-timeout", "TRUSTLENS_INGEST_SESSION_TIMEOUT", 10*time.Second, 6*time.Second, 5*time.Minute, "consumer-group session timeout: a dead ingest process's partitions move to the others after about this long"),
 	}
@@ -85,8 +85,22 @@ func cmdIngest(ctx context.Context, args []string, e env) error {
 	if *k.brokers == "" {
 		return fmt.Errorf("--kafka-brokers / TRUSTLENS_KAFKA_BROKERS: required for ingest (use 'trustlens run' for the embedded broker, or point it at 'trustlens broker' on %s)", *k.embeddedAddr)
 	}
-	if err := ch.migrate(ctx, log, 60*time.Second); err != nil {
-		return err
+	// A connection lost while migrating (ClickHouse restarting) is
+	// retried, as a restart of the process would, within a minute.
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		err := ch.migrate(ctx, log, max(time.Until(deadline), time.Second))
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		log.Warn("applying migrations failed; retrying", slog.Any("err", err))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
 	}
 	conn, err := ch.open(ctx, log, 60*time.Second)
 	if err != nil {
