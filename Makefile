@@ -31,7 +31,7 @@ test: clickhouse-start assets
 ## test-cluster: the cluster tests on a real two-replica ClickHouse cluster with ZooKeeper (scripts/cluster.sh)
 test-cluster: clickhouse-start assets
 	scripts/cluster.sh up
-	TRUSTLENS_CLUSTER_ADDRS=127.0.0.1:19001,127.0.0.1:19002 $(GO) test -count=1 -timeout 15m -run 'Cluster' ./... ; status=$$?; scripts/cluster.sh down; exit $$status
+	TRUSTLENS_CLUSTER_ADDRS=127.0.0.1:19001,127.0.0.1:19002 $(GO) test -p 1 -count=1 -timeout 15m -run 'Cluster' ./... ; status=$$?; scripts/cluster.sh down; exit $$status
 
 cluster-up:
 	scripts/cluster.sh up
