@@ -2,7 +2,6 @@ package ingest_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
@@ -251,34 +250,7 @@ func (s *stream) check(t testing.TB, conn driver.Conn, p *proc) {
 		}
 		return true, ""
 	})
-	ctx := context.Background()
-	var errs uint64
-	if err := conn.QueryRow(ctx, "SELECT toUInt64(count()) FROM ingest_errors").Scan(&errs); err != nil {
-		t.Fatal(err)
-	}
-	if errs != 0 {
-		t.Errorf("%d rows in ingest_errors, want 0", errs)
-	}
-	sums := []struct {
-		name, query string
-		want        float64
-	}{
-		{"mrr", "SELECT toFloat64(sum(v)) FROM (SELECT event_id, any(ifNull(mrr, 0)) AS v FROM incident_events GROUP BY event_id)", s.mrrSum},
-		{"recipients", "SELECT toFloat64(sum(v)) FROM (SELECT event_id, any(ifNull(recipients, 0)) AS v FROM communication_events GROUP BY event_id)", s.recipientsSum},
-		{"amount", "SELECT toFloat64(sum(v)) FROM (SELECT event_id, any(ifNull(amount, 0)) AS v FROM customer_events GROUP BY event_id)", s.amountSum},
-	}
-	for _, q := range sums {
-		var got float64
-		if err := conn.QueryRow(ctx, q.query).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got != q.want {
-			t.Errorf("sum of %s over distinct events = %v, want %v", q.name, got, q.want)
-		}
-	}
-	var rows uint64
-	_ = conn.QueryRow(ctx, "SELECT toUInt64((SELECT count() FROM incident_events) + (SELECT count() FROM communication_events) + (SELECT count() FROM customer_events))").Scan(&rows)
-	t.Logf("%d distinct events stored in %d rows (redelivered copies not yet merged away)", s.n, rows)
+	checkDistinct(t, conn, s)
 }
 
 // clickhouseRestartable says whether this test may stop and start the
