@@ -59,11 +59,21 @@ clean:
 	-scripts/clickhouse.sh stop
 	rm -rf bin .local testdata/output
 
-## chaos: the long fault suite (TRUSTLENS_CHAOS=1), alone: repeated kill -9 of ingest, the local
-## ClickHouse stopped, SIGSTOPped past the client timeouts and restarted, the broker killed and
-## restarted under retrying producers, 30 s of 200 clients; prints recovery times and p99
+## chaos: the long fault suite (TRUSTLENS_CHAOS=1), alone: repeated kill -9 of ingest, ClickHouse
+## stopped, SIGSTOPped past the client timeouts and restarted, the broker killed and restarted
+## under retrying producers, 30 s of 200 clients; prints recovery times and p99.
+## It runs against a private ClickHouse on CHAOS_CLICKHOUSE_ADDR (default: TRUSTLENS_CLICKHOUSE_ADDR
+## unless that is the shared :9000, else 127.0.0.1:9100, data in
+## .local/clickhouse-9100), started here and stopped at the end if this target started it, so
+## the server on 127.0.0.1:9000 that other tests use is never stopped or frozen.
 .PHONY: chaos
-chaos: clickhouse-start assets
+CHAOS_CLICKHOUSE_ADDR ?= $(if $(filter %:9000,$(TRUSTLENS_CLICKHOUSE_ADDR)),127.0.0.1:9100,$(TRUSTLENS_CLICKHOUSE_ADDR))
+chaos: assets
+	@case "$(CHAOS_CLICKHOUSE_ADDR)" in *:9000|*,*) echo "chaos: refusing to stop and freeze the shared ClickHouse ($(CHAOS_CLICKHOUSE_ADDR)); set CHAOS_CLICKHOUSE_ADDR to one free address" >&2; exit 1;; esac
+	export TRUSTLENS_CLICKHOUSE_ADDR=$(CHAOS_CLICKHOUSE_ADDR); \
+	started=; scripts/clickhouse.sh status >/dev/null 2>&1 || started=1; \
+	scripts/clickhouse.sh start || exit 1; \
 	TRUSTLENS_CHAOS=1 $(GO) test -count=1 -p 1 -timeout 45m -v \
 		-run 'Fault|Chaos|IngestCrashes|IngestTwoProcesses|IngestClickHouseOutage|Load|Hostile|Secrets' \
-		./ingest/ ./dashboard/ ./dashboard/loadtest/ ./cmd/trustlens/
+		./ingest/ ./dashboard/ ./dashboard/loadtest/ ./cmd/trustlens/; status=$$?; \
+	if [ -n "$$started" ]; then scripts/clickhouse.sh stop; fi; exit $$status

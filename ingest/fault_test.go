@@ -16,7 +16,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -645,20 +644,22 @@ func TestFaultHostileMessages(t *testing.T) {
 
 // ---- chaos only (TRUSTLENS_CHAOS=1, make chaos) ----
 
-// clickhousePID is the pid of the local server started by
-// scripts/clickhouse.sh, or the test is skipped.
+// clickhousePID is the pid of the server on TRUSTLENS_CLICKHOUSE_ADDR that
+// scripts/clickhouse.sh started (the script derives its data directory and
+// pid file from the address), or the test is skipped.
 func clickhousePID(t testing.TB) int {
 	t.Helper()
-	if _, ok := clickhouseRestartable(t); !ok {
+	script, ok := clickhouseRestartable(t)
+	if !ok {
 		t.Skip("the local ClickHouse was not started by scripts/clickhouse.sh: not stopping it")
 	}
-	b, err := os.ReadFile(filepath.Join(moduleRoot(t), ".local", "clickhouse", "clickhouse.pid"))
+	out, err := exec.Command(script, "pid").Output()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s pid: %v", script, err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
 	if err != nil {
-		t.Fatalf("clickhouse.pid: %v", err)
+		t.Fatalf("%s pid: %q: %v", script, out, err)
 	}
 	return pid
 }

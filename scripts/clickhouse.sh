@@ -6,17 +6,28 @@
 #                                  start one as a plain background process
 #   scripts/clickhouse.sh stop     stop the server this script started (and only that one)
 #   scripts/clickhouse.sh status   say whether a server answers, and whose it is
+#   scripts/clickhouse.sh pid      print the pid of the server this script started
 #
-# Data, logs and the generated config live under .local/clickhouse (git-ignored).
+# Data, logs and the generated config live under .local/clickhouse (git-ignored),
+# or .local/clickhouse-<port> for a server on a port other than 9000.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir="${TRUSTLENS_CLICKHOUSE_DIR:-$root/.local/clickhouse}"
 addr="${TRUSTLENS_CLICKHOUSE_ADDR:-127.0.0.1:9000}"
 addr="${addr%%,*}"            # first of a comma-separated list
 host="${addr%:*}"
 port="${addr##*:}"
-http_port="${TRUSTLENS_CLICKHOUSE_HTTP_PORT:-8123}"
+# The server on the default port 9000 keeps .local/clickhouse and HTTP port
+# 8123; a server on any other port (a private one, e.g. for `make chaos`) gets
+# its own directory .local/clickhouse-<port> and HTTP port <port>-877, so that
+# starting, stopping or freezing it never touches the default one.
+if [ "$port" = 9000 ]; then
+  dir="${TRUSTLENS_CLICKHOUSE_DIR:-$root/.local/clickhouse}"
+  http_port="${TRUSTLENS_CLICKHOUSE_HTTP_PORT:-8123}"
+else
+  dir="${TRUSTLENS_CLICKHOUSE_DIR:-$root/.local/clickhouse-$port}"
+  http_port="${TRUSTLENS_CLICKHOUSE_HTTP_PORT:-$((port - 877))}"
+fi
 pidfile="$dir/clickhouse.pid"
 
 answers() {
@@ -24,7 +35,15 @@ answers() {
   clickhouse-client --host "$host" --port "$port" --query "SELECT 1" >/dev/null 2>&1
 }
 
-ours() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# ours: the pid file names a live clickhouse-server running this directory's config
+ours() {
+  [ -f "$pidfile" ] || return 1
+  local pid
+  pid=$(cat "$pidfile")
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config-file=$dir/config.xml"
+}
+
 
 install_clickhouse() {
   command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 && return 0
@@ -173,5 +192,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  pid) ours && cat "$pidfile" || { echo "clickhouse: no server started by this script runs on $host:$port" >&2; exit 1; } ;;
+  *) echo "usage: $0 start|stop|status|pid" >&2; exit 2 ;;
 esac
