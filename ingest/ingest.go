@@ -11,7 +11,9 @@
 // valid ones in their tables, the bad ones in ingest_errors AND the
 // dead-letter topic. A failure retries the same batch with capped
 // exponential backoff while the fetch stage stops after a bounded number of
-// batches. A crash between insert and commit re-inserts rows on
+// batches. A retry sends the same blocks byte for byte (ingested_at is
+// stamped once per batch), through any healthy address of the list, so a
+// Replicated table deduplicates what the failed attempt stored. A crash between insert and commit re-inserts rows on
 // redelivery; the tables are ReplacingMergeTree and every query counts an
 // event_id once, so nothing is double-counted.
 //
@@ -338,7 +340,10 @@ type decoded struct {
 	// the valid events as received, to decode again for a retry
 	raws     []rawPart
 	rawBytes int
-	now      time.Time // the clock of the first decode
+	// now is the clock of the first decode: validation and ingested_at use
+	// it on every attempt, so that a retried batch is the same rows in the
+	// same order with the same values as the first attempt (see redecode).
+	now time.Time
 }
 
 // rawPart holds valid events as received: event i is
@@ -758,7 +763,11 @@ func (in *Ingester) decode(b fetched) decoded {
 }
 
 // redecode decodes the valid events of d again (they decode the same with
-// the same clock) into new columns.
+// the same clock) into new columns. The events keep their order: the
+// parts of the first decode were in the order of d.raws, and a stream's
+// rows are sent as one block either way, so every table gets the same
+// block as on the first attempt, byte for byte — which is what lets
+// replicated tables drop a retried block instead of storing it twice.
 func (in *Ingester) redecode(d *decoded) {
 	d.release()
 	var ev trustlens.Event
@@ -970,7 +979,7 @@ func (in *Ingester) add(ctx context.Context, dlq *kafka.Writer, st *statement, b
 			bad[i] = b.bad[i].BadMessage
 		}
 		err := in.retry(ctx, "insert ingest_errors", true, func(ctx context.Context) error {
-			return in.writer.InsertErrors(ctx, bad)
+			return in.writer.insertErrors(ctx, b.now, bad)
 		})
 		if err != nil {
 			return err
@@ -1025,7 +1034,7 @@ func (in *Ingester) stream(ctx context.Context, st *statement, b *decoded) error
 					}
 					st.inserts[k] = ins
 				}
-				return in.writer.appendColumns(st.inserts[k], s, b.cols[k])
+				return in.writer.appendColumns(st.inserts[k], s, b.cols[k], b.now)
 			}()
 			if err != nil {
 				mu.Lock()
@@ -1043,9 +1052,14 @@ func (in *Ingester) stream(ctx context.Context, st *statement, b *decoded) error
 }
 
 // recover retries after a failed insert: the open statements are
-// abandoned (what reached ClickHouse of them is deduplicated later) and
-// every held batch is decoded and streamed again, with capped exponential
-// backoff, until that succeeds or ctx ends.
+// abandoned and every held batch is decoded and streamed again, in the
+// same order, with capped exponential backoff, until that succeeds or ctx
+// ends. The connection may now go to another address of the list. What
+// ClickHouse stored of the failed attempt (a statement whose
+// acknowledgement was lost, or the blocks it had squashed and written) is
+// the same blocks as the retry's: a Replicated table's insert
+// deduplication drops them; a plain ReplacingMergeTree collapses them at
+// merge time and queries count each event once.
 func (in *Ingester) recover(ctx context.Context, st *statement, err error) error {
 	delay := in.cfg.RetryMin
 	for attempt := 1; ; attempt++ {

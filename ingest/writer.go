@@ -76,63 +76,84 @@ func (w *Writer) now() time.Time {
 // Insert writes rows, one batch per table. It returns only when
 // ClickHouse has acknowledged every batch. rows may mix streams.
 func (w *Writer) Insert(ctx context.Context, rows []Row) error {
-	var cols [3]*tableColumns
-	defer func() {
-		for _, c := range cols {
-			c.release()
-		}
-	}()
+	b, err := w.NewBatch(rows)
+	if err != nil {
+		return err
+	}
+	defer b.Release()
+	return w.Send(ctx, b)
+}
+
+// Batch is rows formed once into the columns of their tables, with
+// ingested_at stamped when it is formed. Every Send of a Batch sends the
+// same rows in the same order with the same values: the same blocks, byte
+// for byte. A batch sent again after its acknowledgement was lost — to the
+// same server or to another replica — is therefore dropped by
+// ReplicatedMergeTree's insert deduplication instead of being stored twice.
+// Keep a Batch until Send succeeds, then Release it.
+type Batch struct {
+	IngestedAt time.Time // UTC, whole seconds
+	cols       [3]*tableColumns
+}
+
+// NewBatch forms rows (they may mix streams) into a Batch stamped with the
+// writer's clock.
+func (w *Writer) NewBatch(rows []Row) (*Batch, error) {
+	b := &Batch{IngestedAt: w.now()}
 	for i := range rows {
 		r := &rows[i]
 		k := streamIndex(r.Event.Stream())
 		if k < 0 {
-			return fmt.Errorf("insert: event %q has type %q of no stream", r.EventID, r.Type)
+			b.Release()
+			return nil, fmt.Errorf("insert: event %q has type %q of no stream", r.EventID, r.Type)
 		}
-		if cols[k] == nil {
-			cols[k] = getColumns(trustlens.Streams[k])
+		if b.cols[k] == nil {
+			b.cols[k] = getColumns(trustlens.Streams[k])
 		}
-		cols[k].add(&r.Event, r.Topic, r.Partition, r.Offset)
+		b.cols[k].add(&r.Event, r.Topic, r.Partition, r.Offset)
 	}
-	for k, s := range trustlens.Streams {
-		if cols[k] == nil {
-			continue
-		}
-		if err := w.insertColumns(ctx, s, []*tableColumns{cols[k]}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return b, nil
 }
 
-// insertColumns writes the rows of parts (all of stream s) in one batch.
-func (w *Writer) insertColumns(ctx context.Context, s trustlens.Stream, parts []*tableColumns) error {
-	table := s.Table()
+// Len is the number of rows of b.
+func (b *Batch) Len() int {
 	n := 0
-	for _, p := range parts {
-		n += p.len()
+	for _, c := range b.cols {
+		if c != nil {
+			n += c.len()
+		}
 	}
-	if n == 0 {
-		return nil
+	return n
+}
+
+// Release gives b's memory back; b must not be used afterwards.
+func (b *Batch) Release() {
+	for k, c := range b.cols {
+		c.release()
+		b.cols[k] = nil
 	}
-	b, err := w.Conn.PrepareBatch(ctx, "INSERT INTO "+w.table(table)+" ("+columnList(s)+")")
-	if err != nil {
-		return fmt.Errorf("insert %s: %w", table, err)
-	}
-	// Whole columns are appended at once: far cheaper than row by row.
-	now := w.now()
-	for _, p := range parts {
-		if p.len() == 0 {
+}
+
+// Send writes b, one INSERT statement of one block per table, and returns
+// once ClickHouse has acknowledged them all. After an error, Send b again
+// (not a batch formed anew): what already reached a replicated table is
+// then deduplicated.
+func (w *Writer) Send(ctx context.Context, b *Batch) error {
+	for k, s := range trustlens.Streams {
+		if b.cols[k] == nil || b.cols[k].len() == 0 {
 			continue
 		}
-		for i, c := range p.columns(now) {
-			if err := b.Column(i).Append(c); err != nil {
-				_ = b.Abort()
-				return fmt.Errorf("insert %s: column %d: %w", table, i, err)
-			}
+		ins, err := w.openInsert(ctx, s)
+		if err != nil {
+			return err
 		}
-	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("insert %s: %w", table, err)
+		if err := w.appendColumns(ins, s, []*tableColumns{b.cols[k]}, b.IngestedAt); err != nil {
+			_ = ins.Abort()
+			return err
+		}
+		if err := ins.Send(); err != nil {
+			return fmt.Errorf("insert %s: %w", s.Table(), err)
+		}
 	}
 	return nil
 }
@@ -264,11 +285,11 @@ func (c *tableColumns) add(e *trustlens.Event, topic string, partition int, offs
 }
 
 // columns are c's columns in the order of its table's column list, with
-// now as ingested_at.
-func (c *tableColumns) columns(now time.Time) []any {
+// at as ingested_at.
+func (c *tableColumns) columns(at time.Time) []any {
 	c.ingested = c.ingested[:0]
 	for range c.len() {
-		c.ingested = append(c.ingested, now)
+		c.ingested = append(c.ingested, at)
 	}
 	switch c.stream {
 	case trustlens.Incidents:
@@ -295,8 +316,14 @@ func strs(v []string) []string {
 	return v
 }
 
-// InsertErrors writes rejected messages to ingest_errors.
+// InsertErrors writes rejected messages to ingest_errors, stamped now.
 func (w *Writer) InsertErrors(ctx context.Context, bad []BadMessage) error {
+	return w.insertErrors(ctx, w.now(), bad)
+}
+
+// insertErrors writes rejected messages to ingest_errors with ingested_at
+// at: the same messages and at send the same block again.
+func (w *Writer) insertErrors(ctx context.Context, at time.Time, bad []BadMessage) error {
 	if len(bad) == 0 {
 		return nil
 	}
@@ -304,9 +331,9 @@ func (w *Writer) InsertErrors(ctx context.Context, bad []BadMessage) error {
 	if err != nil {
 		return fmt.Errorf("insert ingest_errors: %w", err)
 	}
-	now := w.now()
+	at = at.UTC().Truncate(time.Second)
 	for _, m := range bad {
-		if err := b.Append(now, m.Topic, int32(m.Partition), m.Offset, m.Reason, string(m.Raw)); err != nil {
+		if err := b.Append(at, m.Topic, int32(m.Partition), m.Offset, m.Reason, string(m.Raw)); err != nil {
 			_ = b.Abort()
 			return fmt.Errorf("insert ingest_errors: %w", err)
 		}
@@ -335,14 +362,16 @@ func (w *Writer) openInsert(ctx context.Context, s trustlens.Stream) (driver.Bat
 }
 
 // appendColumns appends parts to the open statement b and sends them to
-// ClickHouse as one block (the statement stays open).
-func (w *Writer) appendColumns(b driver.Batch, s trustlens.Stream, parts []*tableColumns) error {
-	now := w.now()
+// ClickHouse as one block (the statement stays open), with ingested_at at:
+// the batch's stamp, the same on every attempt, so that a retried block is
+// identical to the first and replicated tables deduplicate it.
+func (w *Writer) appendColumns(b driver.Batch, s trustlens.Stream, parts []*tableColumns, at time.Time) error {
+	at = at.UTC().Truncate(time.Second)
 	for _, p := range parts {
 		if p.len() == 0 {
 			continue
 		}
-		for i, c := range p.columns(now) {
+		for i, c := range p.columns(at) {
 			if err := b.Column(i).Append(c); err != nil {
 				return fmt.Errorf("insert %s: column %d: %w", s.Table(), i, err)
 			}
