@@ -91,11 +91,55 @@ func TestApplyTwice(t *testing.T) {
 			t.Errorf("table %s missing; have %s", want, got)
 		}
 	}
+	for _, n := range names {
+		if strings.HasSuffix(n, "_all") { // Distributed tables are for cluster mode only
+			t.Errorf("a single server got table %s", n)
+		}
+	}
 	var n uint64
 	if err := conn.QueryRow(ctx, "SELECT count() FROM schema_migrations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if int(n) != len(all) {
 		t.Errorf("schema_migrations has %d rows, want %d", n, len(all))
+	}
+}
+
+// TestSingleNodeRenderingUnchanged renders every migration for a single
+// server: nothing of cluster mode (ON CLUSTER, Replicated engines,
+// Distributed tables) appears, and 0005 (the Distributed tables) renders
+// to no statement at all; in cluster mode it creates the three _all tables.
+func TestSingleNodeRenderingUnchanged(t *testing.T) {
+	all, err := migrations.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		single, err := m.Statements(migrations.Params{DB: "d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range single {
+			for _, bad := range []string{"ON CLUSTER", "Replicated", "Distributed", "_all"} {
+				if strings.Contains(s, bad) {
+					t.Errorf("%s renders %q for a single server:\n%s", m.Name, bad, s)
+				}
+			}
+		}
+		if m.Version != 5 {
+			continue
+		}
+		cluster, err := m.Statements(migrations.Params{DB: "d", Cluster: "c"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			"CREATE TABLE IF NOT EXISTS d.incident_events_all ON CLUSTER c AS d.incident_events\nENGINE = Distributed(c, d, incident_events, cityHash64(incident_id))",
+			"CREATE TABLE IF NOT EXISTS d.communication_events_all ON CLUSTER c AS d.communication_events\nENGINE = Distributed(c, d, communication_events, cityHash64(incident_id))",
+			"CREATE TABLE IF NOT EXISTS d.customer_events_all ON CLUSTER c AS d.customer_events\nENGINE = Distributed(c, d, customer_events, cityHash64(customer_id))",
+		}
+		if len(single) != 0 || strings.Join(cluster, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: single server %q, cluster %q; want none and %q", m.Name, single, cluster, want)
+		}
 	}
 }
