@@ -3,59 +3,14 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/trustlens/trustlens"
 )
-
-// incidentColumns are the figureSet columns scanned by scanIncident.
-var incidentColumns = func() string {
-	cols := []string{"incident_id", "title", "severity", "status", "detected_at", "resolved_at",
-		"tta_seconds", "max_silence_seconds", "updates", "channels", "affected",
-		"compensation_offered", "compensation_redeemed", "followed_up",
-		"active_affected", "churned_affected", "active_baseline", "churned_baseline",
-		"trust_score", "promises_made", "promises_kept", "promises_broken", "gaps"}
-	for _, h := range trustlens.Habits {
-		cols = append(cols, "habit_"+h)
-	}
-	return strings.Join(cols, ", ")
-}()
-
-func scanIncident(rows driver.Rows) (trustlens.Incident, []int64, error) {
-	var (
-		inc    trustlens.Incident
-		gaps   []int64
-		habits = make([]string, len(trustlens.Habits))
-	)
-	dest := []any{&inc.IncidentID, &inc.Title, &inc.Severity, &inc.Status, &inc.DetectedAt, &inc.ResolvedAt,
-		&inc.TTASeconds, &inc.MaxSilenceSeconds, &inc.Updates, &inc.Channels, &inc.Affected,
-		&inc.CompensationOffered, &inc.CompensationRedeemed, &inc.FollowedUp,
-		&inc.ActiveAffected, &inc.ChurnedAffected, &inc.ActiveBaseline, &inc.ChurnedBaseline,
-		&inc.TrustScore, &inc.PromisesMade, &inc.PromisesKept, &inc.PromisesBroken, &gaps}
-	for i := range habits {
-		dest = append(dest, &habits[i])
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return inc, nil, err
-	}
-	inc.DetectedAt = inc.DetectedAt.UTC()
-	if inc.ResolvedAt != nil {
-		t := inc.ResolvedAt.UTC()
-		inc.ResolvedAt = &t
-	}
-	if inc.Channels == nil {
-		inc.Channels = []string{}
-	}
-	inc.Habits = make(map[string]string, len(habits))
-	for i, h := range trustlens.Habits {
-		inc.Habits[h] = habits[i]
-	}
-	return inc, gaps, nil
-}
 
 // incidents lists the complete incidents detected in [f.From, f.To) with
 // their figures, newest first (detected_at descending, then incident_id),
@@ -70,50 +25,28 @@ func (s *Store) incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 	if err != nil {
 		return page, fmt.Errorf("analytics: incidents: %w", err)
 	}
-	b := s.builderCtx(ctx)
-	sc, args := scopeOf(f)
-
-	rows, err := s.query(ctx, "SELECT toInt64(count()) FROM "+snap.incidents+" WHERE "+snapScope(sc), args...)
-	if err != nil {
-		return page, fmt.Errorf("analytics: incidents: count: %w", err)
-	}
-	for rows.Next() {
-		if err := rows.Scan(&page.Total); err != nil {
-			rows.Close()
-			return page, fmt.Errorf("analytics: incidents: count: %w", err)
+	rows := snap.selectRows(f)
+	page.Total = int64(len(rows))
+	// newest first: detected_at descending, then incident_id (the rows
+	// are sorted by det, incident_id)
+	sorted := make([]*preRow, 0, len(rows))
+	for end := len(rows); end > 0; {
+		start := end - 1
+		for start > 0 && rows[start-1].det == rows[end-1].det {
+			start--
 		}
+		sorted = append(sorted, rows[start:end]...)
+		end = start
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("analytics: incidents: count: %w", err)
-	}
-
-	// the page is cut from the snapshot rows (same order: detected_at is
-	// det), so that the clock is applied to the listed incidents only
-	cut := "ORDER BY det DESC, incident_id"
+	from := min(f.Offset, len(sorted))
+	to := len(sorted)
 	if f.Limit > 0 {
-		cut += "\nLIMIT " + strconv.Itoa(f.Limit)
-		if f.Offset > 0 {
-			cut += " OFFSET " + strconv.Itoa(f.Offset)
-		}
-	} else if f.Offset > 0 {
-		cut += "\nLIMIT " + strconv.FormatInt(page.Total, 10) + " OFFSET " + strconv.Itoa(f.Offset)
+		to = min(from+f.Limit, len(sorted))
 	}
-	q := "SELECT " + incidentColumns + " FROM (" + b.finish("SELECT "+preColumns+" FROM "+snap.incidents+" WHERE "+snapScope(sc)+"\n"+cut) + ")\nORDER BY detected_at DESC, incident_id"
-	rows, err = s.query(ctx, q, args...)
-	if err != nil {
-		return page, fmt.Errorf("analytics: incidents: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		inc, _, err := scanIncident(rows)
-		if err != nil {
-			return page, fmt.Errorf("analytics: incidents: %w", err)
-		}
+	now := s.nowOf(ctx)
+	for _, r := range sorted[from:to] {
+		inc, _ := incidentAt(&s.policy, r, now)
 		page.Incidents = append(page.Incidents, inc)
-	}
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("analytics: incidents: %w", err)
 	}
 	return page, nil
 }
@@ -127,31 +60,13 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 	if err != nil {
 		return d, fmt.Errorf("analytics: incident %q: %w", id, err)
 	}
-	b := s.builderCtx(ctx)
-	arg := clickhouse.Named("id", id)
-	rows, err := s.query(ctx, "SELECT "+incidentColumns+" FROM ("+b.snapFigures(snap, scope{byID: true})+")", arg)
-	if err != nil {
-		return d, fmt.Errorf("analytics: incident %q: %w", id, err)
-	}
-	found := false
-	for rows.Next() {
-		inc, gaps, err := scanIncident(rows)
-		if err != nil {
-			rows.Close()
-			return d, fmt.Errorf("analytics: incident %q: %w", id, err)
-		}
-		d.Incident, d.Gaps, found = inc, gaps, true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return d, fmt.Errorf("analytics: incident %q: %w", id, err)
-	}
-	if !found {
+	r := snap.byID[id]
+	if r == nil {
 		return d, fmt.Errorf("analytics: incident %q: %w", id, trustlens.ErrNotFound)
 	}
-	if d.Gaps == nil {
-		d.Gaps = []int64{}
-	}
+	d.Incident, d.Gaps = incidentAt(&s.policy, r, s.nowOf(ctx))
+	b := s.builderCtx(ctx)
+	arg := clickhouse.Named("id", id)
 	d.Timeline, err = s.timeline(ctx, b, arg)
 	if err != nil {
 		return d, fmt.Errorf("analytics: incident %q: timeline: %w", id, err)
@@ -261,27 +176,32 @@ func (s *Store) overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analytics: overdue: %w", err)
 	}
-	b := s.builderCtx(ctx)
-	q := `SELECT incident_id, title, severity, detected_at, last_update_at, silence_seconds, cadence_target_seconds
-FROM (` + b.snapFigures(snap, scope{status: "open"}) + `)
-WHERE overdue = 1
-ORDER BY silence_seconds DESC, incident_id`
-	rows, err := s.query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("analytics: overdue: %w", err)
-	}
-	defer rows.Close()
+	now := s.nowOf(ctx)
 	out := []trustlens.Overdue{}
-	for rows.Next() {
-		var o trustlens.Overdue
-		if err := rows.Scan(&o.IncidentID, &o.Title, &o.Severity, &o.DetectedAt, &o.LastUpdateAt, &o.SilenceSeconds, &o.TargetSeconds); err != nil {
-			return nil, fmt.Errorf("analytics: overdue: %w", err)
+	for _, r := range snap.rows {
+		if r.isRes {
+			continue
 		}
-		o.DetectedAt, o.LastUpdateAt = o.DetectedAt.UTC(), o.LastUpdateAt.UTC()
-		out = append(out, o)
+		f := figuresAt(&s.policy, r, now)
+		if !f.overdue {
+			continue
+		}
+		out = append(out, trustlens.Overdue{
+			IncidentID:     r.id,
+			Title:          r.title,
+			Severity:       r.sev,
+			DetectedAt:     time.Unix(r.det, 0).UTC(),
+			LastUpdateAt:   time.Unix(r.lastN, 0).UTC(),
+			SilenceSeconds: f.silence,
+			TargetSeconds:  f.cadence,
+		})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("analytics: overdue: %w", err)
-	}
+	// longest silence first
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SilenceSeconds != out[j].SilenceSeconds {
+			return out[i].SilenceSeconds > out[j].SilenceSeconds
+		}
+		return out[i].IncidentID < out[j].IncidentID
+	})
 	return out, nil
 }

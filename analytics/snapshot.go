@@ -50,6 +50,8 @@ type snapshot struct {
 	incidents   string // table with the joinedColumns
 	pairs       string // table with the pairs columns
 	incomplete  int64
+	rows        []*preRow          // the incidents table in memory, sorted by det, incident_id (memory.go)
+	byID        map[string]*preRow // rows by incident_id
 	fingerprint string
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint
 }
@@ -240,6 +242,10 @@ func (s *Store) build(ctx context.Context, stale bool) (*snapshot, error) {
 		s.dropTables(context.Background(), snap.incidents, snap.pairs)
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
+	if err := s.load(ctx, snap); err != nil {
+		s.dropTables(context.Background(), snap.incidents, snap.pairs)
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
 	s.snap.Store(snap)
 	s.log.Info("analytics: snapshot built", slog.String("table", gen), slog.Duration("took", time.Since(t0)))
 	// keep this snapshot and the previous one (answers may still read it)
@@ -303,34 +309,4 @@ func (s *Store) Close() error {
 	s.snap.Store(nil)
 	s.retire(0)
 	return nil
-}
-
-// snapScope is the condition of scope sc on the snapshot's incident rows
-// (the HAVING of base).
-func snapScope(sc scope) string {
-	conds := []string{"incident_id != ''"}
-	if sc.byID {
-		conds = append(conds, "incident_id = @id")
-	}
-	if sc.bySev {
-		conds = append(conds, "sev = @sev")
-	}
-	if sc.from != 0 {
-		conds = append(conds, "det >= "+num(sc.from))
-	}
-	if sc.to != 0 {
-		conds = append(conds, "det < "+num(sc.to))
-	}
-	switch sc.status {
-	case "open":
-		conds = append(conds, "is_res = 0")
-	case "resolved":
-		conds = append(conds, "is_res = 1")
-	}
-	return strings.Join(conds, " AND ")
-}
-
-// snapFigures is figureSet(sc, true) read from a snapshot.
-func (b builder) snapFigures(snap *snapshot, sc scope) string {
-	return b.finish("SELECT " + preColumns + " FROM " + snap.incidents + " WHERE " + snapScope(sc))
 }

@@ -172,3 +172,11 @@ func ratio(num, den float64) *float64 {
 
 // cents rounds an amount to the cent.
 func cents(v float64) float64 { return math.Round(v*100) / 100 }
+
+// nowOf is the clock of an answer: pinned in ctx (cache.go), if any.
+func (s *Store) nowOf(ctx context.Context) int64 {
+	if p, ok := ctx.Value(pinKey{}).(pin); ok {
+		return p.now
+	}
+	return s.now().UTC().Unix()
+}

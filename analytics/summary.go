@@ -10,109 +10,8 @@ import (
 	"github.com/trustlens/trustlens"
 )
 
-// aggCol is one aggregate over the figure set, always read as Float64.
-type aggCol struct{ name, expr string }
-
-// aggCols are the sums and counts behind Summary, Churn and Trend.
-func aggCols() []aggCol {
-	cols := []aggCol{
-		{"incidents", "count()"},
-		{"open", "countIf(status = 'open')"},
-		{"resolved", "countIf(status = 'resolved')"},
-		{"tta_n", "countIf(isNotNull(tta_seconds))"},
-		{"tta_p50", "quantileExactIf(0.5)(assumeNotNull(tta_seconds), isNotNull(tta_seconds))"},
-		{"tta_p90", "quantileExactIf(0.9)(assumeNotNull(tta_seconds), isNotNull(tta_seconds))"},
-		{"ack_met", "countIf(habit_act_swiftly = 'met')"},
-		{"cad_met", "countIf(habit_communicate_proactively = 'met')"},
-		{"cad_missed", "countIf(habit_communicate_proactively = 'missed')"},
-		{"sil_p50", "quantileExactIf(0.5)(max_silence_seconds, status = 'resolved')"},
-		{"multi", "countIf(length(channels) >= 2)"},
-		{"resp", "countIf(responsibility = 1)"},
-		{"apol", "countIf(apology = 1)"},
-		{"pm_met", "countIf(habit_learn = 'met')"},
-		{"pm_missed", "countIf(habit_learn = 'missed')"},
-		{"off_c", "sum(compensation_offered)"},
-		{"red_c", "sum(compensation_redeemed)"},
-		{"off_amt", "round(sum(compensation_offered_amount), 2)"},
-		{"red_amt", "round(sum(compensation_redeemed_amount), 2)"},
-		{"fu_num", "sumIf(followed_up, status = 'resolved')"},
-		{"fu_den", "sumIf(affected, status = 'resolved')"},
-		{"churn_n", "countIf(churn_pending = 0)"},
-		{"churn_pending", "countIf(churn_pending = 1)"},
-		{"aa", "sumIf(assumeNotNull(active_affected), churn_pending = 0)"},
-		{"ca", "sumIf(assumeNotNull(churned_affected), churn_pending = 0)"},
-		{"ab", "sumIf(assumeNotNull(active_baseline), churn_pending = 0)"},
-		{"cb", "sumIf(assumeNotNull(churned_baseline), churn_pending = 0)"},
-		{"ts_sum", "sumIf(assumeNotNull(trust_score), isNotNull(trust_score))"},
-		{"ts_n", "countIf(isNotNull(trust_score))"},
-		{"kept", "sum(promises_kept)"},
-		{"broken", "sum(promises_broken)"},
-	}
-	for _, h := range trustlens.Habits {
-		for _, v := range []string{trustlens.Met, trustlens.Missed} {
-			cond := "churn_pending = 0 AND habit_" + h + " = '" + v + "'"
-			p := "d_" + h + "_" + v
-			cols = append(cols,
-				aggCol{p + "_n", "countIf(" + cond + ")"},
-				aggCol{p + "_aa", "sumIf(assumeNotNull(active_affected), " + cond + ")"},
-				aggCol{p + "_ca", "sumIf(assumeNotNull(churned_affected), " + cond + ")"},
-			)
-		}
-	}
-	return cols
-}
-
-// aggRow is one row of aggregates, by aggCol name.
+// aggRow is one row of aggregates, by name (acc.row in memory.go).
 type aggRow map[string]float64
-
-// aggregate runs aggCols over the figure set of sc, grouped by the String
-// expression group ("" for one row). It returns the rows by group key.
-func (s *Store) aggregate(ctx context.Context, b builder, snap *snapshot, sc scope, args []any, group string, keep func(name string) bool) (map[string]aggRow, []string, error) {
-	var cols []aggCol
-	for _, c := range aggCols() {
-		if keep == nil || keep(c.name) {
-			cols = append(cols, c)
-		}
-	}
-	sel := make([]string, 0, len(cols)+1)
-	key := "''"
-	if group != "" {
-		key = group
-	}
-	sel = append(sel, "toString("+key+") AS g_key")
-	for _, c := range cols {
-		sel = append(sel, "toFloat64("+c.expr+") AS a_"+c.name)
-	}
-	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM (" + b.snapFigures(snap, sc) + ")"
-	if group != "" {
-		q += "\nGROUP BY g_key\nORDER BY g_key"
-	}
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	out := map[string]aggRow{}
-	var keys []string
-	for rows.Next() {
-		var k string
-		vals := make([]float64, len(cols))
-		dest := []any{&k}
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, err
-		}
-		r := make(aggRow, len(cols))
-		for i, c := range cols {
-			r[c.name] = vals[i]
-		}
-		out[k] = r
-		keys = append(keys, k)
-	}
-	return out, keys, rows.Err()
-}
 
 func median(n, v float64) *int64 {
 	if n == 0 {
@@ -187,14 +86,12 @@ func (s *Store) summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 	if err != nil {
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
-	b := s.builderCtx(ctx)
-	sc, args := scopeOf(f)
-	sc.status = ""
-	rows, _, err := s.aggregate(ctx, b, snap, sc, args, "", nil)
-	if err != nil {
-		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
+	f.Status = ""
+	a := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), nil)[""]
+	if a == nil {
+		a = &acc{}
 	}
-	return s.summaryOf(rows[""], snap.incomplete), nil
+	return s.summaryOf(a.row(), snap.incomplete), nil
 }
 
 // incomplete counts the incident ids seen on the incidents or
@@ -242,20 +139,10 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	if err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
-	b := s.builderCtx(ctx)
-	sc, args := scopeOf(f)
-	sc.status = ""
-	// only the churn sums (the others are 0 in the rows)
-	churnOnly := func(name string) bool {
-		switch name {
-		case "churn_n", "churn_pending", "aa", "ca", "ab", "cb":
-			return true
-		}
-		return strings.HasPrefix(name, "d_")
-	}
-	bySev, _, err := s.aggregate(ctx, b, snap, sc, args, "severity", churnOnly)
-	if err != nil {
-		return out, fmt.Errorf("analytics: churn: %w", err)
+	f.Status = ""
+	bySev := map[string]aggRow{}
+	for k, a := range s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) string { return r.sev }) {
+		bySev[k] = a.row()
 	}
 	// every figure of churn is a sum, so the pooled row is the sum of the
 	// severities' rows.
@@ -304,72 +191,63 @@ func (s *Store) compensation(ctx context.Context, f trustlens.Filter) (trustlens
 	if err != nil {
 		return out, fmt.Errorf("analytics: compensation: %w", err)
 	}
-	b := s.builderCtx(ctx)
-	sc, args := scopeOf(f)
-	sc.status = ""
-	parts := []struct {
-		key  string
-		redC string // condition for a redeemed pair
-		offC string // offered-customer condition
-		amt  string // offered amount of the pair
-	}{{"", "n_off > 0 AND n_red > 0", "n_off > 0", "off_amt"}}
+	f.Status = ""
+	type tally struct {
+		off, red       int64
+		offAmt, redAmt float64
+		days           []float64
+	}
+	total := &tally{}
+	byType := map[string]*tally{}
 	for _, t := range trustlens.CompensationTypes {
-		parts = append(parts, struct{ key, redC, offC, amt string }{
-			t,
-			"n_off > 0 AND n_red > 0 AND off_type = '" + t + "'",
-			"has(off_types, '" + t + "')",
-			"arraySum(arrayFilter((a_, t_) -> t_ = '" + t + "', off_amts, off_types))",
-		})
+		byType[t] = &tally{}
 	}
-	var sel []string
-	for i, p := range parts {
-		n := fmt.Sprintf("c%d_", i)
-		sel = append(sel,
-			"toFloat64(countIf("+p.offC+")) AS "+n+"off",
-			"toFloat64(countIf("+p.redC+")) AS "+n+"red",
-			"toFloat64(round(sum("+p.amt+"), 2)) AS "+n+"off_amt",
-			"toFloat64(round(sumIf(red_amt, "+p.redC+"), 2)) AS "+n+"red_amt",
-			"toFloat64(quantileExactIf(0.5)((red_first - off_first) / 86400, "+p.redC+")) AS "+n+"med",
-		)
-	}
-	// the pairs of the incidents in scope, as pairs(sc) selects them
-	q := "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM " + snap.pairs + "\nWHERE " + b.inScope(sc)
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return out, fmt.Errorf("analytics: compensation: %w", err)
-	}
-	defer rows.Close()
-	vals := make([]float64, len(sel))
-	dest := make([]any, len(sel))
-	for i := range vals {
-		dest[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return out, fmt.Errorf("analytics: compensation: %w", err)
+	for _, r := range snap.selectRows(f) {
+		for i := range r.pairs {
+			p := &r.pairs[i]
+			total.off++
+			total.offAmt += p.offAmt
+			if p.redeemed {
+				total.red++
+				total.redAmt += p.redAmt
+				total.days = append(total.days, p.days)
+			}
+			for t, ty := range byType {
+				offered := false
+				for k, pt := range p.types {
+					if pt == t {
+						offered = true
+						ty.offAmt += p.amts[k]
+					}
+				}
+				if offered {
+					ty.off++
+				}
+				if p.redeemed && p.offType == t {
+					ty.red++
+					ty.redAmt += p.redAmt
+					ty.days = append(ty.days, p.days)
+				}
+			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("analytics: compensation: %w", err)
-	}
-	for i, p := range parts {
-		v := vals[i*5 : i*5+5]
+	figs := func(t *tally) trustlens.CompensationFigures {
 		fig := trustlens.CompensationFigures{
-			OfferedCustomers:  int64(v[0]),
-			RedeemedCustomers: int64(v[1]),
-			OfferedAmount:     cents(v[2]),
-			RedeemedAmount:    cents(v[3]),
-			UptakeRate:        ratio(v[1], v[0]),
+			OfferedCustomers:  t.off,
+			RedeemedCustomers: t.red,
+			OfferedAmount:     cents(t.offAmt),
+			RedeemedAmount:    cents(t.redAmt),
+			UptakeRate:        ratio(float64(t.red), float64(t.off)),
 		}
-		if v[1] > 0 {
-			m := v[4]
+		if t.red > 0 {
+			m := quantileExact(t.days, 0.5)
 			fig.MedianDaysToRedeem = &m
 		}
-		if p.key == "" {
-			out.CompensationFigures = fig
-		} else {
-			out.ByType[p.key] = fig
-		}
+		return fig
+	}
+	out.CompensationFigures = figs(total)
+	for t, ty := range byType {
+		out.ByType[t] = figs(ty)
 	}
 	return out, nil
 }
@@ -398,14 +276,8 @@ func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.
 	if !known {
 		return out, fmt.Errorf("analytics: trend: metric must be one of %s, got %q", strings.Join(trustlens.TrendMetrics, ", "), metric)
 	}
-	var group string
 	switch interval {
-	case "day":
-		group = "toDate(detected_at)"
-	case "week":
-		group = "toMonday(detected_at)"
-	case "month":
-		group = "toStartOfMonth(detected_at)"
+	case "day", "week", "month":
 	default:
 		return out, fmt.Errorf("analytics: trend: interval must be day, week or month, got %q", interval)
 	}
@@ -416,12 +288,15 @@ func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.
 	if err != nil {
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}
-	b := s.builderCtx(ctx)
-	sc, args := scopeOf(f)
-	sc.status = ""
-	rows, keys, err := s.aggregate(ctx, b, snap, sc, args, group, nil)
-	if err != nil {
-		return out, fmt.Errorf("analytics: trend: %w", err)
+	f.Status = ""
+	groups := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) string {
+		return bucketStart(time.Unix(r.det, 0).UTC(), interval).Format("2006-01-02")
+	})
+	rows := map[string]aggRow{}
+	var keys []string
+	for k, a := range groups {
+		rows[k] = a.row()
+		keys = append(keys, k)
 	}
 	byStart := map[time.Time]aggRow{}
 	var first, last time.Time
