@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"os"
@@ -43,6 +44,10 @@ func clusterDB(t *testing.T) ([]string, []driver.Conn, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() && os.Getenv("TRUSTLENS_KEEP_TEST_DB") != "" {
+			t.Logf("kept database %s", db)
+			return
+		}
 		_ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" ON CLUSTER trustlens")
 	})
 	// No merges: a ReplacingMergeTree merge would collapse duplicate rows
@@ -75,11 +80,11 @@ func clusterConn(t *testing.T, addrs []string, db string, settings clickhouse.Se
 	return conn
 }
 
-var eventTables = []string{"incident_events", "communication_events", "customer_events", "customer_events_by_incident"}
+var eventTables = []string{"incident_events", "communication_events", "customer_events", "customer_events_by_incident", "ingest_errors"}
 
 // rowCounts is count() — every stored row, no FINAL, no de-duplication —
-// of each event table (and of customer_events_by_incident, filled by a
-// materialized view).
+// of each event table, of customer_events_by_incident (filled by a
+// materialized view) and of ingest_errors.
 func rowCounts(t *testing.T, conn driver.Conn) map[string]uint64 {
 	t.Helper()
 	out := map[string]uint64{}
@@ -122,7 +127,7 @@ func waitCounts(t *testing.T, conns []driver.Conn, want map[string]uint64) {
 // of the customer events naming an incident.
 func clusterRows(n int) ([]ingest.Row, map[string]uint64) {
 	var rows []ingest.Row
-	want := map[string]uint64{}
+	want := map[string]uint64{"ingest_errors": 0}
 	for i := range n {
 		at := time.Date(2025, time.Month(1+i%5), 1+i%27, 10, i%60, 0, 0, time.UTC)
 		e := trustlens.Event{OccurredAt: at, Extra: "{}"}
@@ -280,11 +285,12 @@ func (p *ackDropper) cut() {
 // stored their rows, it cuts every connection and refuses new ones. The
 // ingester retries the statements it holds through replica 2, and every
 // event ends up stored exactly once on both replicas: count() without
-// FINAL equals the number of events. The server squashes the streamed
-// blocks into blocks of at least min_insert_block_size_rows (set low here
-// so that a statement writes several blocks before it ends); a retry
-// streams the same batches in the same order, so the server cuts the same
-// blocks and deduplicates each.
+// FINAL equals the number of events. The connection's settings ask the
+// server to squash streamed blocks into blocks of 2500 rows: ClickHouse
+// 18.16 stores what it received of a statement cut between two blocks, and
+// squashed, its last block is one the retry does not send again — the
+// writer turns squashing off for Replicated tables, so that every stored
+// block is a batch the retry sends again identically.
 func TestClusterIngestRetryAfterLostAckStoredOnce(t *testing.T) {
 	replicas, conns, db := clusterDB(t)
 	br, prefix := startBroker(t)
@@ -304,6 +310,13 @@ func TestClusterIngestRetryAfterLostAckStoredOnce(t *testing.T) {
 		}
 		msgs = append(msgs, message{topic: prefix + string(e.Stream()), key: e.EventID, value: []byte(v + "}")})
 	}
+	// and 300 bad messages, large enough for their ingest_errors insert to
+	// lose its acknowledgement too
+	for i := range 300 {
+		msgs = append(msgs, message{topic: prefix + string(trustlens.CustomerResponses), value: []byte(fmt.Sprintf(
+			`{"event_id":"bad-%d","type":"customer.feedback","occurred_at":"2025-03-01T00:00:00Z","customer_id":"x","comment":"%x"}`, i, sha256.Sum256([]byte(fmt.Sprint(i)))))})
+	}
+	want["ingest_errors"] = 300
 	produce(t, br.Addr(), msgs)
 
 	proxy := startAckDropper(t, replicas[0], 16<<10)
@@ -331,7 +344,7 @@ func TestClusterIngestRetryAfterLostAckStoredOnce(t *testing.T) {
 		stored = n
 	}
 	proxy.cut()
-	t.Logf("replica 1 stored %d rows before the cut; no acknowledgement of a data statement reached the ingester", stored)
+	t.Logf("replica 1 stored %d rows of unacknowledged statements before the cut", stored)
 
 	// Once the ingester has committed every offset, it has stored (and had
 	// acknowledged) every statement, retries included.

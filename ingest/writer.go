@@ -3,9 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/trustlens/trustlens"
@@ -40,6 +43,46 @@ type Writer struct {
 	DB string
 	// Now stamps ingested_at; time.Now when nil.
 	Now func() time.Time
+
+	// replicated caches whether the tables are Replicated (cluster mode):
+	// 0 = not asked yet, 1 = no, 2 = yes.
+	replicated atomic.Int32
+}
+
+// ownBlocks are the settings of an INSERT into Replicated tables: the
+// server stores each block the client streams as it is, instead of
+// squashing consecutive blocks into blocks of min_insert_block_size_rows
+// (1 048 576) rows or _bytes. ClickHouse 18.16 stores what it received of
+// a statement whose connection closed between two blocks (an Abort, a
+// network cut), and squashed, the end of such a prefix is a block that the
+// retry never sends again (it squashes those rows with the blocks that
+// follow), so insert deduplication could not drop it. Block by block,
+// every stored block is one the retry sends again, byte for byte. The
+// price is a part per streamed block (per month), not per statement.
+var ownBlocks = clickhouse.Settings{"min_insert_block_size_rows": 0, "min_insert_block_size_bytes": 0}
+
+// prepare starts the INSERT query, with ownBlocks when the tables are
+// Replicated (asked of ClickHouse once).
+func (w *Writer) prepare(ctx context.Context, query string) (driver.Batch, error) {
+	if w.replicated.Load() == 0 {
+		db := "currentDatabase()"
+		if w.DB != "" {
+			db = "'" + w.DB + "'"
+		}
+		var engine string
+		if err := w.Conn.QueryRow(ctx, "SELECT engine FROM system.tables WHERE database = "+db+" AND name = 'incident_events'").Scan(&engine); err != nil {
+			return nil, fmt.Errorf("table engine: %w", err)
+		}
+		if strings.HasPrefix(engine, "Replicated") {
+			w.replicated.Store(2)
+		} else {
+			w.replicated.Store(1)
+		}
+	}
+	if w.replicated.Load() == 2 {
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(ownBlocks))
+	}
+	return w.Conn.PrepareBatch(ctx, query)
 }
 
 const (
@@ -327,7 +370,7 @@ func (w *Writer) insertErrors(ctx context.Context, at time.Time, bad []BadMessag
 	if len(bad) == 0 {
 		return nil
 	}
-	b, err := w.Conn.PrepareBatch(ctx, "INSERT INTO "+w.table("ingest_errors")+" ("+errorCols+")")
+	b, err := w.prepare(ctx, "INSERT INTO "+w.table("ingest_errors")+" ("+errorCols+")")
 	if err != nil {
 		return fmt.Errorf("insert ingest_errors: %w", err)
 	}
@@ -354,7 +397,7 @@ func boolByte(v bool) uint8 {
 // openInsert starts an INSERT statement into the table of s; its rows are
 // sent with appendColumns, and it ends with Send.
 func (w *Writer) openInsert(ctx context.Context, s trustlens.Stream) (driver.Batch, error) {
-	b, err := w.Conn.PrepareBatch(ctx, "INSERT INTO "+w.table(s.Table())+" ("+columnList(s)+")")
+	b, err := w.prepare(ctx, "INSERT INTO "+w.table(s.Table())+" ("+columnList(s)+")")
 	if err != nil {
 		return nil, fmt.Errorf("insert %s: %w", s.Table(), err)
 	}
