@@ -63,7 +63,8 @@ type Config struct {
 	// ClickHouse, then committed) once it holds this many bytes of events
 	// or FlushInterval after it began (default 32 MiB). Few large
 	// statements make few parts, which ClickHouse 18.16 writes several
-	// times faster than many small ones. The events are held (as
+	// times faster than many small ones (on Replicated tables each batch is
+	// a block and parts of its own: see ownBlocks). The events are held (as
 	// received, for a retry) until the statement is acknowledged; one
 	// statement ends while the next one is streamed into. A statement
 	// ends early when the consumer has caught up with every partition.
