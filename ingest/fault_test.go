@@ -158,6 +158,89 @@ func verifyStream(t testing.TB, conn driver.Conn, s *stream, timeout time.Durati
 	checkDistinct(t, conn, s)
 }
 
+// explainMissing logs, for every partition of the stream's topics, the
+// broker's end offset, the group's committed offset and the offsets below
+// the end that no table holds: a missing range at or above the committed
+// offset is still to be delivered, one below it was committed unstored (lost).
+func explainMissing(t testing.TB, conn driver.Conn, addr, group, prefix string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second}
+	topics := topicsOf(prefix)
+	parts := map[string][]int{}
+	req := map[string][]kafka.OffsetRequest{}
+	for _, tp := range topics {
+		parts[tp] = []int{0, 1, 2, 3}
+		for p := 0; p < 4; p++ {
+			req[tp] = append(req[tp], kafka.LastOffsetOf(p))
+		}
+	}
+	ends, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: req})
+	if err != nil {
+		t.Logf("explainMissing: list offsets: %v", err)
+		return
+	}
+	committed, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: parts})
+	if err != nil {
+		t.Logf("explainMissing: offset fetch: %v", err)
+		return
+	}
+	held := map[string]map[int]map[int64]bool{}
+	for _, table := range []string{"incident_events", "communication_events", "customer_events", "ingest_errors"} {
+		rows, err := conn.Query(ctx, "SELECT DISTINCT kafka_topic, kafka_partition, kafka_offset FROM "+table)
+		if err != nil {
+			t.Logf("explainMissing: %s: %v", table, err)
+			return
+		}
+		for rows.Next() {
+			var tp string
+			var p int32
+			var off int64
+			if err := rows.Scan(&tp, &p, &off); err != nil {
+				t.Logf("explainMissing: %s: %v", table, err)
+				rows.Close()
+				return
+			}
+			if held[tp] == nil {
+				held[tp] = map[int]map[int64]bool{}
+			}
+			if held[tp][int(p)] == nil {
+				held[tp][int(p)] = map[int64]bool{}
+			}
+			held[tp][int(p)][off] = true
+		}
+		rows.Close()
+	}
+	for _, tp := range topics {
+		end, com := map[int]int64{}, map[int]int64{}
+		for _, po := range ends.Topics[tp] {
+			end[po.Partition] = po.LastOffset
+		}
+		for _, po := range committed.Topics[tp] {
+			com[po.Partition] = po.CommittedOffset
+		}
+		for p := 0; p < 4; p++ {
+			var gaps []string
+			missing := 0
+			for off := int64(0); off < end[p]; off++ {
+				if held[tp][p][off] {
+					continue
+				}
+				from := off
+				for off < end[p] && !held[tp][p][off] {
+					off++
+				}
+				missing += int(off - from)
+				if len(gaps) < 8 {
+					gaps = append(gaps, fmt.Sprintf("[%d,%d)", from, off))
+				}
+			}
+			t.Logf("%s/%d: end %d, committed %d, %d offsets stored, %d missing %v", tp, p, end[p], com[p], len(held[tp][p]), missing, gaps)
+		}
+	}
+}
+
 // checkDistinct checks the counts and sums over distinct events (no wait).
 func checkDistinct(t testing.TB, conn driver.Conn, s *stream) {
 	t.Helper()
@@ -759,6 +842,11 @@ func TestChaosIngestKillsAndRestarts(t *testing.T) {
 	}
 	<-produced
 	start := time.Now()
+	t.Cleanup(func() {
+		if t.Failed() {
+			explainMissing(t, chtest.Connect(t, db), br.Addr(), env.group, prefix)
+		}
+	})
 	verifyStream(t, conn, s, 5*time.Minute, func() { p.check(t) })
 	t.Logf("all %d events stored %s after the stream ended, through %d kills", n, time.Since(start).Round(time.Millisecond), kills)
 	waitFor(t, 2*time.Minute, "every offset committed", func() (bool, string) {
