@@ -2,9 +2,12 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -77,34 +80,59 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 // timeline reads every (deduplicated) event naming incident @id. Only the
 // copies that name the incident are read (tables sorted by incident_id;
 // customer events from customer_events_by_incident, migration 0004), so a
-// redelivered event counts once: the first stored of those copies.
+// redelivered event counts once: the first stored of those copies. The
+// three tables are read at the same time.
 func (s *Store) timeline(ctx context.Context, b builder, arg any) ([]trustlens.TimelineEvent, error) {
-	const cand = "incident_id = @id"
 	dedup := func(table, cols string) string {
-		return "SELECT " + cols + "\n    FROM " + b.table(table) + "\n    WHERE " + cand +
+		return "SELECT " + cols + "\n    FROM " + b.table(table) + "\n    WHERE incident_id = @id" +
 			"\n    ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset\n    LIMIT 1 BY event_id"
 	}
-	q := `SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, d1, d2, d3, d4, has_amt, amt_
-FROM (
-  SELECT event_id, type, ts, customer_id, severity AS d1, title AS d2, status AS d3, segment AS d4,
+	parts := []string{
+		`SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, severity AS d1, title AS d2, status AS d3, segment AS d4,
     toUInt8(isNotNull(mrr)) AS has_amt, toFloat64(ifNull(mrr, 0)) AS amt_
-  FROM (` + dedup("incident_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title, status, segment, mrr") + `)
-  UNION ALL
-  SELECT event_id, type, ts, customer_id, channel AS d1, kind AS d2, audience AS d3, '' AS d4,
+  FROM (` + dedup("incident_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title, status, segment, mrr") + `)`,
+		`SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, channel AS d1, kind AS d2, audience AS d3, '' AS d4,
     toUInt8(0) AS has_amt, toFloat64(0) AS amt_
-  FROM (` + dedup("communication_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, channel, kind, audience") + `)
-  UNION ALL
-  SELECT event_id, type, ts, customer_id, compensation_type AS d1, channel AS d2, currency AS d3, '' AS d4,
+  FROM (` + dedup("communication_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, channel, kind, audience") + `)`,
+		`SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, compensation_type AS d1, channel AS d2, currency AS d3, '' AS d4,
     toUInt8(isNotNull(amount)) AS has_amt, toFloat64(ifNull(amount, 0)) AS amt_
-  FROM (` + dedup("customer_events_by_incident", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, compensation_type, channel, currency, amount") + `)
-)
-ORDER BY ts, event_id`
+  FROM (` + dedup("customer_events_by_incident", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, compensation_type, channel, currency, amount") + `)`,
+	}
+	results := make([][]trustlens.TimelineEvent, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, q := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.timelinePart(ctx, q, arg)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := slices.Concat(results...)
+	if out == nil {
+		out = []trustlens.TimelineEvent{}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].OccurredAt.Equal(out[j].OccurredAt) {
+			return out[i].OccurredAt.Before(out[j].OccurredAt)
+		}
+		return out[i].EventID < out[j].EventID
+	})
+	return out, nil
+}
+
+// timelinePart reads one table's part of a timeline.
+func (s *Store) timelinePart(ctx context.Context, q string, arg any) ([]trustlens.TimelineEvent, error) {
 	rows, err := s.query(ctx, q, arg)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []trustlens.TimelineEvent{}
+	var out []trustlens.TimelineEvent
 	for rows.Next() {
 		var (
 			e              trustlens.TimelineEvent
@@ -203,5 +231,30 @@ func (s *Store) overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 		}
 		return out[i].IncidentID < out[j].IncidentID
 	})
+	return out, nil
+}
+
+// UpdatePoints are the distinct update-point instants (acknowledgements,
+// updates, resolutions) at or after detection of each complete incident
+// of ids, in order. Unknown ids are left out. They come from the figures'
+// snapshot, so no query runs: the audit page charts them for several
+// incidents at once.
+func (s *Store) UpdatePoints(ctx context.Context, ids []string) (map[string][]time.Time, error) {
+	snap, err := s.current(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: update points: %w", err)
+	}
+	out := make(map[string][]time.Time, len(ids))
+	for _, id := range ids {
+		r := snap.byID[id]
+		if r == nil {
+			continue
+		}
+		pts := make([]time.Time, len(r.ptsIn))
+		for i, x := range r.ptsIn {
+			pts[i] = time.Unix(x, 0).UTC()
+		}
+		out[id] = pts
+	}
 	return out, nil
 }

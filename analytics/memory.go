@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -82,20 +83,20 @@ type figures struct {
 }
 
 // figuresAt computes finish for one row at now.
-func figuresAt(p *trustlens.Policy, r *preRow, now int64) *figures {
+func figuresAt(p *trustlens.Policy, r *preRow, now int64) figures {
 	if r.stableAfter >= 0 && now > r.stableAfter {
 		if f := r.stable.Load(); f != nil {
-			return f
+			return *f
 		}
 		f := computeFigures(p, r, now)
-		r.stable.Store(f)
+		r.stable.Store(&f)
 		return f
 	}
 	return computeFigures(p, r, now)
 }
 
-func computeFigures(p *trustlens.Policy, r *preRow, now int64) *figures {
-	f := &figures{}
+func computeFigures(p *trustlens.Policy, r *preRow, now int64) figures {
+	var f figures
 	if r.isRes {
 		f.maxSilence = maxOf(r.gapsRes)
 	} else {
@@ -407,7 +408,7 @@ func quantileExact[T int64 | float64](xs []T, q float64) T {
 		return 0
 	}
 	s := append([]T(nil), xs...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	slices.Sort(s)
 	i := int(q * float64(len(s)))
 	if i >= len(s) {
 		i = len(s) - 1
@@ -457,7 +458,8 @@ func (s *Store) aggregateRows(rows []*preRow, now int64, key func(*preRow) strin
 			a = &acc{}
 			out[k] = a
 		}
-		a.add(r, figuresAt(&s.policy, r, now))
+		f := figuresAt(&s.policy, r, now)
+		a.add(r, &f)
 	}
 	return out
 }

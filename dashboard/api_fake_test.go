@@ -99,6 +99,10 @@ func (f *apiFake) Incident(ctx context.Context, id string) (trustlens.IncidentDe
 	return d, nil
 }
 
+func (f *apiFake) UpdatePoints(ctx context.Context, ids []string) (map[string][]time.Time, error) {
+	return map[string][]time.Time{}, nil
+}
+
 func (f *apiFake) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	return f.overdue, f.record(trustlens.Filter{})
 }

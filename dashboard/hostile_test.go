@@ -183,6 +183,10 @@ func (f socketDeadlineFake) Incident(ctx context.Context, id string) (trustlens.
 	return trustlens.IncidentDetail{}, fmt.Errorf("analytics: incident %q: %w", id, waitSocketDeadline(ctx))
 }
 
+func (f socketDeadlineFake) UpdatePoints(ctx context.Context, ids []string) (map[string][]time.Time, error) {
+	return nil, fmt.Errorf("analytics: update points: %w", waitSocketDeadline(ctx))
+}
+
 func (f socketDeadlineFake) Summary(ctx context.Context, flt trustlens.Filter) (trustlens.Summary, error) {
 	return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", waitSocketDeadline(ctx))
 }

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -76,7 +75,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		d.SilenceChart.Size = "tall"
 	}
 
-	// The timeline needs each incident's events: the worst few only.
+	// The timeline needs each incident's update points: the worst few only.
 	worst := d.Silences
 	if len(worst) > auditTimelineRows {
 		worst = worst[:auditTimelineRows]
@@ -85,21 +84,24 @@ func (s *Server) auditPage(c echo.Context) error {
 	// shows without it when the store is slower than that.
 	tctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout/3)
 	defer cancel()
-	details := make([]trustlens.IncidentDetail, len(worst))
-	fns := make([]func() error, len(worst))
+	ids := make([]string, len(worst))
 	for i, w := range worst {
-		fns[i] = func() (err error) {
-			details[i], err = s.analytics.Incident(tctx, w.IncidentID)
-			return err
-		}
+		ids[i] = w.IncidentID
 	}
-	switch err := parallel(fns...); {
-	case err == nil || errors.Is(err, trustlens.ErrNotFound):
+	points, err := s.analytics.UpdatePoints(tctx, ids)
+	switch {
+	case err == nil:
 		var found []trustlens.IncidentDetail
-		for _, dt := range details {
-			if dt.IncidentID != "" {
-				found = append(found, dt)
+		for _, w := range worst {
+			pts, ok := points[w.IncidentID]
+			if !ok {
+				continue
 			}
+			dt := trustlens.IncidentDetail{Incident: w.Incident}
+			for _, t := range pts {
+				dt.Timeline = append(dt.Timeline, trustlens.TimelineEvent{OccurredAt: t, UpdatePoint: true})
+			}
+			found = append(found, dt)
 		}
 		d.Timeline = updateTimelineChart("chart-timeline", found, pol, s.now())
 		if len(found) > 5 {

@@ -184,6 +184,24 @@ func (f *pageFake) Incident(ctx context.Context, id string) (trustlens.IncidentD
 	return d, nil
 }
 
+// UpdatePoints reads the update points off the details' timelines.
+func (f *pageFake) UpdatePoints(ctx context.Context, ids []string) (map[string][]time.Time, error) {
+	if f.slowDetail {
+		<-ctx.Done()
+		return nil, fmt.Errorf("fake: update points: %w", ctx.Err())
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	out := map[string][]time.Time{}
+	for _, id := range ids {
+		if d, ok := f.details[id]; ok {
+			out[id] = updatePointTimes(d)
+		}
+	}
+	return out, nil
+}
+
 func (f *pageFake) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	return f.overdue, f.err
 }

@@ -26,6 +26,9 @@ type Analytics interface {
 	// Incident wraps trustlens.ErrNotFound when the id is unknown.
 	Incident(ctx context.Context, id string) (trustlens.IncidentDetail, error)
 	Overdue(ctx context.Context) ([]trustlens.Overdue, error)
+	// UpdatePoints are the update instants at or after detection of each
+	// known incident of ids, in order (unknown ids are left out).
+	UpdatePoints(ctx context.Context, ids []string) (map[string][]time.Time, error)
 	Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn, error)
 	Compensation(ctx context.Context, f trustlens.Filter) (trustlens.Compensation, error)
 	Trend(ctx context.Context, metric, interval string, f trustlens.Filter) (trustlens.Trend, error)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -18,6 +20,7 @@ import (
 // webSettings are the dashboard settings shared by serve and run.
 type webSettings struct {
 	addr, policyFile, authToken, clock *string
+	pprofAddr                          *string
 	queryTimeout                       *time.Duration
 	maxStaleness                       *time.Duration
 }
@@ -30,8 +33,10 @@ func (s *settings) web() webSettings {
 		queryTimeout: s.Duration("query-timeout", "TRUSTLENS_QUERY_TIMEOUT", 10*time.Second, time.Second, 5*time.Minute, "ClickHouse max_execution_time of a dashboard query"),
 	}
 	w.maxStaleness = s.Duration("max-staleness", "TRUSTLENS_MAX_STALENESS", 0, 0, time.Hour, "answer from figures up to this old while a background refresher rebuilds them (0: every answer exact, rebuilt first when events arrived)")
+	w.pprofAddr = s.String("pprof-addr", "TRUSTLENS_PPROF_ADDR", "", "serve Go's pprof profiles (/debug/pprof/) on this address (empty = off; keep it on loopback)")
 	w.clock = s.String("clock", "TRUSTLENS_CLOCK", "", "compute every figure as of this RFC 3339 instant instead of now (reproducible reports and tests)")
 	s.hostPort(w.addr, "http-addr", "TRUSTLENS_HTTP_ADDR", false)
+	s.hostPort(w.pprofAddr, "pprof-addr", "TRUSTLENS_PPROF_ADDR", true)
 	s.Check(func() error {
 		if *w.clock == "" {
 			return nil
@@ -73,7 +78,14 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int
 	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout), analytics.WithClock(w.now()),
 		analytics.WithMaxStaleness(*w.maxStaleness), analytics.WithLogger(log))
 	if *w.maxStaleness > 0 {
-		go func() { _ = store.RunRefresher(ctx, time.Second) }()
+		// a check every quarter of the allowed staleness (builds rest at
+		// least as long as they took), so that figures stay within it
+		// without rebuilding back to back while ingest runs
+		every := max(time.Second, *w.maxStaleness/4)
+		go func() { _ = store.RunRefresher(ctx, every) }()
+	}
+	if *w.pprofAddr != "" {
+		w.servePprof(ctx, log)
 	}
 	return dashboard.New(store, dashboard.Config{
 		Logger:         log,
@@ -85,6 +97,28 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int
 		Now:            w.now(),
 		MaxConcurrent:  maxConns,
 	})
+}
+
+// servePprof serves net/http/pprof on --pprof-addr until ctx ends.
+func (w webSettings) servePprof(ctx context.Context, log *slog.Logger) {
+	ln, err := listen(*w.pprofAddr, "pprof")
+	if err != nil {
+		log.Warn("pprof: not served", slog.Any("err", err))
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("pprof: serving", slog.String("addr", ln.Addr().String()))
+	go func() {
+		defer ln.Close()
+		if err := serveHTTP(ctx, ln, mux, log); err != nil {
+			log.Warn("pprof", slog.Any("err", err))
+		}
+	}()
 }
 
 // dashboardURL is the address to open in a browser.
