@@ -31,25 +31,32 @@ func (s *Store) incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 	rows := snap.selectRows(f)
 	page.Total = int64(len(rows))
 	// newest first: detected_at descending, then incident_id (the rows
-	// are sorted by det, incident_id)
-	sorted := make([]*preRow, 0, len(rows))
-	for end := len(rows); end > 0; {
+	// are sorted by det, incident_id): walk the groups of equal det from
+	// the end, skipping f.Offset rows and keeping f.Limit (0: all)
+	want := len(rows) - min(f.Offset, len(rows))
+	if f.Limit > 0 {
+		want = min(want, f.Limit)
+	}
+	page.Incidents = make([]trustlens.Incident, 0, want)
+	now := s.nowOf(ctx)
+	skip := f.Offset
+	for end := len(rows); end > 0 && len(page.Incidents) < want; {
 		start := end - 1
 		for start > 0 && rows[start-1].det == rows[end-1].det {
 			start--
 		}
-		sorted = append(sorted, rows[start:end]...)
+		for _, r := range rows[start:end] {
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(page.Incidents) == want {
+				break
+			}
+			inc, _ := incidentAt(&s.policy, r, now)
+			page.Incidents = append(page.Incidents, inc)
+		}
 		end = start
-	}
-	from := min(f.Offset, len(sorted))
-	to := len(sorted)
-	if f.Limit > 0 {
-		to = min(from+f.Limit, len(sorted))
-	}
-	now := s.nowOf(ctx)
-	for _, r := range sorted[from:to] {
-		inc, _ := incidentAt(&s.policy, r, now)
-		page.Incidents = append(page.Incidents, inc)
 	}
 	return page, nil
 }

@@ -42,20 +42,64 @@ type preRow struct {
 	aa, ca, ab, cb int64
 	promMade, kept int64
 	unkept         []int64
-	pairs          []pairRow // the customers offered compensation
-	stableAfter    int64     // from this instant on (exclusive) the figures no longer depend on the clock; -1: never
+	comp           *compAgg // the customers offered compensation; nil when none
+	sevIdx         int8     // index in trustlens.Severities; -1: unknown
+	cadence        int64    // the severity's cadence target, seconds (0: unknown severity)
+	compSev        bool     // the severity is one of compensation_severities
+	stableAfter    int64    // from this instant on (exclusive) the figures no longer depend on the clock; -1: never
 	stable         atomic.Pointer[figures]
 }
 
-// pairRow is one (incident, customer) with a compensation offer.
-type pairRow struct {
-	offType  string // type of the earliest offer
-	redeemed bool
-	offAmt   float64
-	redAmt   float64
-	days     float64 // earliest redemption − earliest offer, in days
-	types    []string
-	amts     []float64
+// compAgg sums an incident's (incident, customer) pairs with a
+// compensation offer, in total and by compensation type.
+type compAgg struct {
+	total  compSums
+	byType []compSums // in the order of trustlens.CompensationTypes
+	// days from the earliest offer to the earliest redemption of each
+	// redeemed pair, and the index of its earliest offer's type (-1: none)
+	days    []float64
+	dayType []int8
+}
+
+type compSums struct {
+	offered, redeemed int64
+	offAmt, redAmt    float64
+}
+
+// addPair adds one pair: the type of its earliest offer, whether it was
+// redeemed, the amounts, the delay and every offer's type and amount.
+func (c *compAgg) addPair(offType string, redeemed bool, offAmt, redAmt float64, delay int64, types []string, amts []float64) {
+	if c.byType == nil {
+		c.byType = make([]compSums, len(trustlens.CompensationTypes))
+	}
+	c.total.offered++
+	c.total.offAmt += offAmt
+	first := int8(-1)
+	for t, name := range trustlens.CompensationTypes {
+		offered := false
+		for k, pt := range types {
+			if pt == name {
+				offered = true
+				c.byType[t].offAmt += amts[k]
+			}
+		}
+		if offered {
+			c.byType[t].offered++
+		}
+		if offType == name {
+			first = int8(t)
+		}
+	}
+	if redeemed {
+		c.total.redeemed++
+		c.total.redAmt += redAmt
+		if first >= 0 {
+			c.byType[first].redeemed++
+			c.byType[first].redAmt += redAmt
+		}
+		c.days = append(c.days, float64(delay)/86400)
+		c.dayType = append(c.dayType, first)
+	}
 }
 
 // Habit verdicts, in the order of trustlens.Habits.
@@ -106,7 +150,7 @@ func computeFigures(p *trustlens.Policy, r *preRow, now int64) figures {
 		f.maxSilence = 0
 	}
 	f.silence = now - r.lastN
-	f.cadence = cadenceOf(p, r.sev)
+	f.cadence = r.cadence
 	f.overdue = !r.isRes && f.silence > f.cadence
 	f.churnPending = !(r.isRes && now > r.resTS+int64(p.ChurnWindowDays)*86400)
 	for _, d := range r.unkept {
@@ -130,7 +174,7 @@ func computeFigures(p *trustlens.Policy, r *preRow, now int64) figures {
 	f.habits[1] = verdict(r.resp, 0, false)
 	f.habits[2] = verdict(f.maxSilence <= f.cadence && int64(len(r.chans)) >= int64(p.MinChannels), 0, false)
 	f.habits[3] = verdict(r.apol, 0, false)
-	if r.affN == 0 || !compSev(p, r.sev) {
+	if r.affN == 0 || !r.compSev {
 		f.habits[4] = vNA
 	} else {
 		f.habits[4] = verdict(float64(r.affOffN)/float64(r.affN) >= p.CompensationCoverage, 0, false)
@@ -403,17 +447,19 @@ func (a *acc) add(r *preRow, f *figures) {
 
 // quantileExact is ClickHouse's quantileExact (SPEC §2.3): the value at
 // 0-based index ⌊q·n⌋ of the sorted values, clamped to n−1; 0 when empty.
+// It sorts xs in place.
 func quantileExact[T int64 | float64](xs []T, q float64) T {
 	if len(xs) == 0 {
 		return 0
 	}
-	s := append([]T(nil), xs...)
-	slices.Sort(s)
-	i := int(q * float64(len(s)))
-	if i >= len(s) {
-		i = len(s) - 1
+	if !slices.IsSorted(xs) {
+		slices.Sort(xs)
 	}
-	return s[i]
+	i := int(q * float64(len(xs)))
+	if i >= len(xs) {
+		i = len(xs) - 1
+	}
+	return xs[i]
 }
 
 // row turns the accumulator into the named aggregates summaryOf and
@@ -445,17 +491,21 @@ func (a *acc) row() aggRow {
 	return r
 }
 
-// aggregateRows accumulates rows at now, grouped by key (nil: one group "").
-func (s *Store) aggregateRows(rows []*preRow, now int64, key func(*preRow) string) map[string]*acc {
-	out := map[string]*acc{}
+// aggregateRows accumulates rows at now, grouped by key (nil: one group 0).
+func (s *Store) aggregateRows(rows []*preRow, now int64, key func(*preRow) int64) map[int64]*acc {
+	out := map[int64]*acc{}
 	for _, r := range rows {
-		k := ""
+		k := int64(0)
 		if key != nil {
 			k = key(r)
 		}
 		a := out[k]
 		if a == nil {
 			a = &acc{}
+			if key == nil {
+				a.tta = make([]int64, 0, len(rows))
+				a.silRes = make([]int64, 0, len(rows))
+			}
 			out[k] = a
 		}
 		f := figuresAt(&s.policy, r, now)
@@ -494,6 +544,9 @@ ORDER BY det, incident_id`)
 		}
 		r.isRes, r.hasC, r.resp, r.apol, r.hasPM = isRes == 1, hasC == 1, resp == 1, apol == 1, hasPM == 1
 		r.stableAfter = stableAfterOf(&s.policy, r)
+		r.sevIdx = int8(slices.Index(trustlens.Severities, r.sev))
+		r.cadence = cadenceOf(&s.policy, r.sev)
+		r.compSev = compSev(&s.policy, r.sev)
 		snap.rows = append(snap.rows, r)
 		byID[r.id] = r
 	}
@@ -512,19 +565,25 @@ WHERE n_off > 0`)
 	defer prows.Close()
 	for prows.Next() {
 		var (
-			id       string
-			p        pairRow
-			redeemed uint8
-			delay    int64
+			id, offType string
+			redeemed    uint8
+			offAmt      float64
+			redAmt      float64
+			delay       int64
+			types       []string
+			amts        []float64
 		)
-		if err := prows.Scan(&id, &p.offType, &redeemed, &p.offAmt, &p.redAmt, &delay, &p.types, &p.amts); err != nil {
+		if err := prows.Scan(&id, &offType, &redeemed, &offAmt, &redAmt, &delay, &types, &amts); err != nil {
 			return fmt.Errorf("load snapshot pairs: %w", err)
 		}
-		p.redeemed = redeemed == 1
-		p.days = float64(delay) / 86400
-		if r := byID[id]; r != nil { // pairs of incomplete incidents count nowhere
-			r.pairs = append(r.pairs, p)
+		r := byID[id]
+		if r == nil { // pairs of incomplete incidents count nowhere
+			continue
 		}
+		if r.comp == nil {
+			r.comp = &compAgg{}
+		}
+		r.comp.addPair(offType, redeemed == 1, offAmt, redAmt, delay, types, amts)
 	}
 	if err := prows.Err(); err != nil {
 		return fmt.Errorf("load snapshot pairs: %w", err)

@@ -212,3 +212,20 @@ func show(inc trustlens.Incident) string {
 	}
 	return b.String()
 }
+
+// TestBucketStartUnix keeps the unix-second trend buckets equal to the
+// calendar ones (UTC day, week from Monday, month).
+func TestBucketStartUnix(t *testing.T) {
+	for _, at := range []string{"2026-11-30T00:00:00Z", "2026-11-30T23:59:59Z", "2026-12-06T23:59:59Z", "2026-12-07T00:00:00Z",
+		"2024-02-29T12:00:00Z", "2026-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1970-01-05T08:00:00Z", "2031-07-13T18:44:09Z"} {
+		ts, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, interval := range []string{"day", "week", "month"} {
+			if got, want := bucketStartUnix(ts.Unix(), interval), bucketStart(ts, interval).Unix(); got != want {
+				t.Errorf("%s %s: %s, want %s", at, interval, time.Unix(got, 0).UTC(), time.Unix(want, 0).UTC())
+			}
+		}
+	}
+}

@@ -87,7 +87,7 @@ func (s *Store) summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
 	f.Status = ""
-	a := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), nil)[""]
+	a := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), nil)[0]
 	if a == nil {
 		a = &acc{}
 	}
@@ -141,8 +141,12 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	}
 	f.Status = ""
 	bySev := map[string]aggRow{}
-	for k, a := range s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) string { return r.sev }) {
-		bySev[k] = a.row()
+	for k, a := range s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) int64 { return int64(r.sevIdx) }) {
+		sev := ""
+		if k >= 0 {
+			sev = trustlens.Severities[k]
+		}
+		bySev[sev] = a.row() // unknown severities count in the pooled row only
 	}
 	// every figure of churn is a sum, so the pooled row is the sum of the
 	// severities' rows.
@@ -193,61 +197,53 @@ func (s *Store) compensation(ctx context.Context, f trustlens.Filter) (trustlens
 	}
 	f.Status = ""
 	type tally struct {
-		off, red       int64
-		offAmt, redAmt float64
-		days           []float64
+		compSums
+		days []float64
 	}
 	total := &tally{}
-	byType := map[string]*tally{}
-	for _, t := range trustlens.CompensationTypes {
-		byType[t] = &tally{}
+	byType := make([]*tally, len(trustlens.CompensationTypes))
+	for i := range byType {
+		byType[i] = &tally{}
+	}
+	add := func(t *tally, c compSums) {
+		t.offered += c.offered
+		t.redeemed += c.redeemed
+		t.offAmt += c.offAmt
+		t.redAmt += c.redAmt
 	}
 	for _, r := range snap.selectRows(f) {
-		for i := range r.pairs {
-			p := &r.pairs[i]
-			total.off++
-			total.offAmt += p.offAmt
-			if p.redeemed {
-				total.red++
-				total.redAmt += p.redAmt
-				total.days = append(total.days, p.days)
-			}
-			for t, ty := range byType {
-				offered := false
-				for k, pt := range p.types {
-					if pt == t {
-						offered = true
-						ty.offAmt += p.amts[k]
-					}
-				}
-				if offered {
-					ty.off++
-				}
-				if p.redeemed && p.offType == t {
-					ty.red++
-					ty.redAmt += p.redAmt
-					ty.days = append(ty.days, p.days)
-				}
+		c := r.comp
+		if c == nil {
+			continue
+		}
+		add(total, c.total)
+		total.days = append(total.days, c.days...)
+		for i, sums := range c.byType {
+			add(byType[i], sums)
+		}
+		for k, t := range c.dayType {
+			if t >= 0 {
+				byType[t].days = append(byType[t].days, c.days[k])
 			}
 		}
 	}
 	figs := func(t *tally) trustlens.CompensationFigures {
 		fig := trustlens.CompensationFigures{
-			OfferedCustomers:  t.off,
-			RedeemedCustomers: t.red,
+			OfferedCustomers:  t.offered,
+			RedeemedCustomers: t.redeemed,
 			OfferedAmount:     cents(t.offAmt),
 			RedeemedAmount:    cents(t.redAmt),
-			UptakeRate:        ratio(float64(t.red), float64(t.off)),
+			UptakeRate:        ratio(float64(t.redeemed), float64(t.offered)),
 		}
-		if t.red > 0 {
+		if t.redeemed > 0 {
 			m := quantileExact(t.days, 0.5)
 			fig.MedianDaysToRedeem = &m
 		}
 		return fig
 	}
 	out.CompensationFigures = figs(total)
-	for t, ty := range byType {
-		out.ByType[t] = figs(ty)
+	for i, t := range trustlens.CompensationTypes {
+		out.ByType[t] = figs(byType[i])
 	}
 	return out, nil
 }
@@ -289,23 +285,14 @@ func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}
 	f.Status = ""
-	groups := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) string {
-		return bucketStart(time.Unix(r.det, 0).UTC(), interval).Format("2006-01-02")
+	groups := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) int64 {
+		return bucketStartUnix(r.det, interval)
 	})
-	rows := map[string]aggRow{}
-	var keys []string
-	for k, a := range groups {
-		rows[k] = a.row()
-		keys = append(keys, k)
-	}
 	byStart := map[time.Time]aggRow{}
 	var first, last time.Time
-	for _, k := range keys {
-		t, err := time.ParseInLocation("2006-01-02", k, time.UTC)
-		if err != nil {
-			return out, fmt.Errorf("analytics: trend: bucket %q: %w", k, err)
-		}
-		byStart[t] = rows[k]
+	for k, a := range groups {
+		t := time.Unix(k, 0).UTC()
+		byStart[t] = a.row()
 		if first.IsZero() || t.Before(first) {
 			first = t
 		}
@@ -357,6 +344,19 @@ func metricValue(sum trustlens.Summary, metric string) (*float64, error) {
 		return nil, fmt.Errorf("metric %q: %w", metric, err)
 	}
 	return v, nil
+}
+
+// bucketStartUnix is bucketStart of a unix instant, as a unix instant.
+func bucketStartUnix(unix int64, interval string) int64 {
+	day := unix - ((unix%86400)+86400)%86400
+	switch interval {
+	case "week":
+		d := day / 86400
+		return day - (((d+3)%7+7)%7)*86400 // 1970-01-01 was a Thursday
+	case "month":
+		return bucketStart(time.Unix(unix, 0).UTC(), interval).Unix()
+	}
+	return day
 }
 
 func bucketStart(t time.Time, interval string) time.Time {
