@@ -344,23 +344,30 @@ type silenceRow struct {
 // worstSilences sorts incidents by longest silence relative to their
 // severity's cadence target, worst first, at most n.
 func worstSilences(incidents []trustlens.Incident, p trustlens.Policy, n int) []silenceRow {
-	rows := make([]silenceRow, 0, len(incidents))
-	for _, inc := range incidents {
-		t := p.CadenceTarget[inc.Severity].Seconds()
-		r := silenceRow{Incident: inc, Target: t}
-		if t > 0 {
-			r.Ratio = float64(inc.MaxSilenceSeconds) / float64(t)
-		}
-		rows = append(rows, r)
+	// rank small keys, then copy out the n worst incidents
+	type key struct {
+		i      int
+		target int64
+		ratio  float64
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Ratio != rows[j].Ratio {
-			return rows[i].Ratio > rows[j].Ratio
+	keys := make([]key, len(incidents))
+	for i, inc := range incidents {
+		t := p.CadenceTarget[inc.Severity].Seconds()
+		keys[i] = key{i: i, target: t}
+		if t > 0 {
+			keys[i].ratio = float64(inc.MaxSilenceSeconds) / float64(t)
 		}
-		return rows[i].IncidentID < rows[j].IncidentID
+	}
+	sort.SliceStable(keys, func(a, b int) bool {
+		if keys[a].ratio != keys[b].ratio {
+			return keys[a].ratio > keys[b].ratio
+		}
+		return incidents[keys[a].i].IncidentID < incidents[keys[b].i].IncidentID
 	})
-	if len(rows) > n {
-		rows = rows[:n]
+	keys = keys[:min(n, len(keys))]
+	rows := make([]silenceRow, len(keys))
+	for j, k := range keys {
+		rows[j] = silenceRow{Incident: incidents[k.i], Target: k.target, Ratio: k.ratio}
 	}
 	return rows
 }

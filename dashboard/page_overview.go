@@ -104,15 +104,29 @@ func periodLabel(f trustlens.Filter) string {
 
 // recentIncidents are the n most recently detected incidents.
 func recentIncidents(in []trustlens.Incident, n int) []trustlens.Incident {
-	out := append([]trustlens.Incident(nil), in...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].DetectedAt.Equal(out[j].DetectedAt) {
-			return out[i].DetectedAt.After(out[j].DetectedAt)
+	newer := func(a, b *trustlens.Incident) bool {
+		if !a.DetectedAt.Equal(b.DetectedAt) {
+			return a.DetectedAt.After(b.DetectedAt)
 		}
-		return out[i].IncidentID < out[j].IncidentID
-	})
-	if len(out) > n {
-		out = out[:n]
+		return a.IncidentID < b.IncidentID
+	}
+	// the analytics list is already newest first: sort only when it is not
+	// (sorting pointers, not the large structs)
+	sorted := true
+	for i := 1; i < len(in) && sorted; i++ {
+		sorted = !newer(&in[i], &in[i-1])
+	}
+	if sorted {
+		return append([]trustlens.Incident(nil), in[:min(n, len(in))]...)
+	}
+	ptrs := make([]*trustlens.Incident, len(in))
+	for i := range in {
+		ptrs[i] = &in[i]
+	}
+	sort.SliceStable(ptrs, func(i, j int) bool { return newer(ptrs[i], ptrs[j]) })
+	out := make([]trustlens.Incident, 0, min(n, len(in)))
+	for _, p := range ptrs[:min(n, len(in))] {
+		out = append(out, *p)
 	}
 	return out
 }
