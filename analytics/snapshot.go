@@ -15,8 +15,10 @@ package analytics
 //     detected_at range reads only its granules;
 //   - <prefix>_pairs: one row per (incident, customer) of pairs(scope{})
 //
-// — plus the incomplete-incident count. Every answer reads a snapshot and
-// applies the clock in SQL (finish), so it stays exact for any clock.
+// — plus the incomplete-incident count. After a build the Store reads the
+// snapshot into memory (memory.go) and every answer applies the clock to
+// it in Go (figuresAt, the twin of finish), so it stays exact for any
+// clock and runs no query.
 //
 // A snapshot is labelled with a fingerprint of the event and state tables
 // (the highest block number of every partition of each table in

@@ -1,10 +1,12 @@
 // Package analytics computes the figures of SPEC §2 from the ClickHouse
-// tables written by ingest. Every aggregation runs in ClickHouse; Go only
-// divides the sums it gets back and shapes the answers.
+// tables written by ingest.
 //
-// The heart is figureSet (sql.go): one query that yields the whole
-// per-incident figure set for every incident in a range, which the summary,
-// churn, trend and view queries aggregate in SQL.
+// The heart is figureSet (sql.go): the SQL that yields the whole
+// per-incident figure set. Its clock-free half (pre) is materialized as a
+// snapshot (snapshot.go), read into memory, and the answers apply the
+// clock and aggregate in Go (memory.go); the incident_metrics view runs
+// the whole SQL for analysts. Incident timelines are read from the event
+// tables.
 package analytics
 
 import (
