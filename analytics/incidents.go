@@ -2,12 +2,9 @@ package analytics
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -84,55 +81,29 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 	return d, nil
 }
 
-// timeline reads every (deduplicated) event naming incident @id. Only the
-// copies that name the incident are read (tables sorted by incident_id;
-// customer events from customer_events_by_incident, migration 0004), so a
-// redelivered event counts once: the first stored of those copies. The
-// three tables are read at the same time.
+// timeline reads every (deduplicated) event naming incident @id from
+// incident_timeline (migration 0006: every event naming an incident, from
+// the three event tables, sorted by incident), so a redelivered event
+// counts once: the first stored copy.
 func (s *Store) timeline(ctx context.Context, b builder, arg any) ([]trustlens.TimelineEvent, error) {
-	dedup := func(table, cols string) string {
-		return "SELECT " + cols + "\n    FROM " + b.table(table) + "\n    WHERE incident_id = @id" +
-			"\n    ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset\n    LIMIT 1 BY event_id"
-	}
-	parts := []string{
-		`SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, severity AS d1, title AS d2, status AS d3, segment AS d4,
-    toUInt8(isNotNull(mrr)) AS has_amt, toFloat64(ifNull(mrr, 0)) AS amt_
-  FROM (` + dedup("incident_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title, status, segment, mrr") + `)`,
-		`SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, channel AS d1, kind AS d2, audience AS d3, '' AS d4,
-    toUInt8(0) AS has_amt, toFloat64(0) AS amt_
-  FROM (` + dedup("communication_events", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, channel, kind, audience") + `)`,
-		`SELECT event_id, type, toDateTime(ts, 'UTC') AS at, customer_id, compensation_type AS d1, channel AS d2, currency AS d3, '' AS d4,
+	q := `SELECT event_id, type, at, customer_id, d1, d2, d3, d4, has_amt, amt_
+FROM (
+  SELECT event_id, type, occurred_at AS at, customer_id, d1, d2, d3, d4,
     toUInt8(isNotNull(amount)) AS has_amt, toFloat64(ifNull(amount, 0)) AS amt_
-  FROM (` + dedup("customer_events_by_incident", "event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, compensation_type, channel, currency, amount") + `)`,
-	}
-	results := make([][]trustlens.TimelineEvent, len(parts))
-	errs := make([]error, len(parts))
-	var wg sync.WaitGroup
-	for i, q := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = s.timelinePart(ctx, q, arg)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	out := slices.Concat(results...)
-	if out == nil {
+  FROM ` + b.table("incident_timeline") + `
+  WHERE incident_id = @id
+  ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
+  LIMIT 1 BY event_id
+)
+ORDER BY at, event_id`
+	out, err := s.timelinePart(ctx, q, arg)
+	if out == nil && err == nil {
 		out = []trustlens.TimelineEvent{}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].OccurredAt.Equal(out[j].OccurredAt) {
-			return out[i].OccurredAt.Before(out[j].OccurredAt)
-		}
-		return out[i].EventID < out[j].EventID
-	})
-	return out, nil
+	return out, err
 }
 
-// timelinePart reads one table's part of a timeline.
+// timelinePart reads timeline events.
 func (s *Store) timelinePart(ctx context.Context, q string, arg any) ([]trustlens.TimelineEvent, error) {
 	rows, err := s.query(ctx, q, arg)
 	if err != nil {
