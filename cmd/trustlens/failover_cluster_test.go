@@ -23,6 +23,10 @@ import (
 	"github.com/trustlens/trustlens/internal/conformance"
 )
 
+// (In its own file named to sort after cluster_test.go: go test runs files in
+// name order, and TestClusterIngestSurvivesReplicaAndProcessLoss failed 2 of 2
+// times right after this test, 0 of 3 alone; see notes/issue9-serve-report.md.)
+//
 // TestClusterServeFailover runs `trustlens serve` on the two-replica cluster
 // of scripts/cluster.sh (make test-cluster) over the conformance example,
 // with both replicas in TRUSTLENS_CLICKHOUSE_ADDR (connected in order, so to
