@@ -64,7 +64,8 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	srv := w.handler(ctx, conn, *ch.maxConns, policy, log, reg, in.Ready)
+	srv, stop := w.handler(ctx, conn, *ch.maxConns, policy, log, reg, in.Ready)
+	defer stop() // before conn.Close: the refresher drops its snapshot tables
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

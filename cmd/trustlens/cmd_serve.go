@@ -75,7 +75,10 @@ func (w webSettings) policy() (trustlens.Policy, error) {
 // sheds the rest (503 + Retry-After) rather than letting them time out
 // waiting for a connection. With --max-staleness it also runs the analytics
 // snapshot refresher until ctx ends.
-func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) *dashboard.Server {
+//
+// stop ends the refresher and waits until it has dropped the snapshot
+// tables it built: call it before closing conn.
+func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) (srv *dashboard.Server, stop func()) {
 	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout), analytics.WithClock(w.now()),
 		analytics.WithMaxStaleness(*w.maxStaleness), analytics.WithLogger(log))
 	if *w.maxStaleness > 0 {
@@ -83,7 +86,15 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int
 		// least as long as they took), so that figures stay within it
 		// without rebuilding back to back while ingest runs
 		every := max(time.Second, *w.maxStaleness/4)
-		go func() { _ = store.RunRefresher(ctx, every) }()
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = store.RunRefresher(rctx, every)
+		}()
+		stop = func() { cancel(); <-done }
+	} else {
+		stop = func() { _ = store.Close() }
 	}
 	if *w.pprofAddr != "" {
 		w.servePprof(ctx, log)
@@ -97,7 +108,7 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int
 		RequestTimeout: *w.queryTimeout + 5*time.Second,
 		Now:            w.now(),
 		MaxConcurrent:  maxConns,
-	})
+	}), stop
 }
 
 // servePprof serves net/http/pprof on --pprof-addr until ctx ends.
@@ -163,7 +174,8 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer conn.Close()
-	srv := w.handler(ctx, conn, *ch.maxConns, policy, log, newRegistry(), nil)
+	srv, stop := w.handler(ctx, conn, *ch.maxConns, policy, log, newRegistry(), nil)
+	defer stop() // before conn.Close: the refresher drops its snapshot tables
 	fmt.Fprintf(e.stdout, "trustlens dashboard: %s\n", dashboardURL(ln))
 	return serveHTTP(ctx, ln, srv.Handler(), log)
 }
