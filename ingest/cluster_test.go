@@ -214,58 +214,47 @@ func startAckDropper(t *testing.T, target string, dropAfter int64) *ackDropper {
 	}
 	p := &ackDropper{addr: ln.Addr().String(), dropAfter: dropAfter, ln: ln}
 	t.Cleanup(p.cut)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			var sent atomic.Int64
-			go func() { // client → server, counted
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						if sent.Add(int64(n)) > p.dropAfter {
-							p.dropping.Store(true)
-						}
-						if _, werr := up.Write(buf[:n]); werr != nil {
-							break
-						}
+	go proxyConns(ln, target, func(c, up net.Conn) {
+		p.mu.Lock()
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		var sent atomic.Int64
+		go func() { // client → server, counted
+			buf := make([]byte, 64<<10)
+			for {
+				n, err := c.Read(buf)
+				if n > 0 {
+					if sent.Add(int64(n)) > p.dropAfter {
+						p.dropping.Store(true)
 					}
-					if err != nil {
+					if _, werr := up.Write(buf[:n]); werr != nil {
 						break
 					}
 				}
-				up.Close()
-				c.Close()
-			}()
-			go func() { // server → client, until the client sent its data
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := up.Read(buf)
-					if n > 0 && sent.Load() <= p.dropAfter {
-						if _, werr := c.Write(buf[:n]); werr != nil {
-							break
-						}
-					}
-					if err != nil {
+				if err != nil {
+					break
+				}
+			}
+			up.Close()
+			c.Close()
+		}()
+		go func() { // server → client, until the client sent its data
+			buf := make([]byte, 64<<10)
+			for {
+				n, err := up.Read(buf)
+				if n > 0 && sent.Load() <= p.dropAfter {
+					if _, werr := c.Write(buf[:n]); werr != nil {
 						break
 					}
 				}
-				up.Close()
-				c.Close()
-			}()
-		}
-	}()
+				if err != nil {
+					break
+				}
+			}
+			up.Close()
+			c.Close()
+		}()
+	})
 	return p
 }
 

@@ -63,26 +63,32 @@ func startFreezer(t testing.TB, target string) *freezer {
 	}
 	f := &freezer{addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]bool{}}
 	f.cond = sync.NewCond(&f.mu)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			f.mu.Lock()
-			f.conns[c], f.conns[up] = true, true
-			f.mu.Unlock()
-			go f.pipe(up, c)
-			go f.pipe(c, up)
-		}
-	}()
+	go proxyConns(ln, target, func(c, up net.Conn) {
+		f.mu.Lock()
+		f.conns[c], f.conns[up] = true, true
+		f.mu.Unlock()
+		go f.pipe(up, c)
+		go f.pipe(c, up)
+	})
 	t.Cleanup(f.close)
 	return f
+}
+
+// proxyConns accepts connections on ln until it is closed, dials target
+// for each and hands both to pair (the test proxies' common loop).
+func proxyConns(ln net.Listener, target string, pair func(client, upstream net.Conn)) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		up, err := net.Dial("tcp", target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		pair(c, up)
+	}
 }
 
 // pipe copies src to dst, holding each chunk while frozen.
