@@ -365,7 +365,9 @@ func (snap *snapshot) selectRows(f trustlens.Filter) []*preRow {
 // Go twin of the former SQL aggregate columns).
 type acc struct {
 	incidents, open, resolved int64
-	tta, silRes               []int64
+	tta, silRes               []int64 // only with values
+	ttaN                      int64
+	values                    bool
 	ackMet, cadMet, cadMissed int64
 	multi, resp, apol         int64
 	pmMet, pmMissed           int64
@@ -383,14 +385,19 @@ func (a *acc) add(r *preRow, f *figures) {
 	a.incidents++
 	if r.isRes {
 		a.resolved++
-		a.silRes = append(a.silRes, f.maxSilence)
+		if a.values {
+			a.silRes = append(a.silRes, f.maxSilence)
+		}
 		a.fuNum += r.followedUp
 		a.fuDen += r.affN
 	} else {
 		a.open++
 	}
 	if r.hasC {
-		a.tta = append(a.tta, r.ttaN)
+		a.ttaN++
+		if a.values {
+			a.tta = append(a.tta, r.ttaN)
+		}
 	}
 	if f.habits[0] == vMet {
 		a.ackMet++
@@ -468,7 +475,7 @@ func (a *acc) row() aggRow {
 	f := func(v int64) float64 { return float64(v) }
 	r := aggRow{
 		"incidents": f(a.incidents), "open": f(a.open), "resolved": f(a.resolved),
-		"tta_n": f(int64(len(a.tta))), "tta_p50": f(quantileExact(a.tta, 0.5)), "tta_p90": f(quantileExact(a.tta, 0.9)),
+		"tta_n": f(a.ttaN), "tta_p50": f(quantileExact(a.tta, 0.5)), "tta_p90": f(quantileExact(a.tta, 0.9)),
 		"ack_met": f(a.ackMet), "cad_met": f(a.cadMet), "cad_missed": f(a.cadMissed),
 		"sil_p50": f(quantileExact(a.silRes, 0.5)),
 		"multi":   f(a.multi), "resp": f(a.resp), "apol": f(a.apol),
@@ -491,8 +498,10 @@ func (a *acc) row() aggRow {
 	return r
 }
 
-// aggregateRows accumulates rows at now, grouped by key (nil: one group 0).
-func (s *Store) aggregateRows(rows []*preRow, now int64, key func(*preRow) int64) map[int64]*acc {
+// aggregateRows accumulates rows at now, grouped by key (nil: one group
+// 0). values keeps the values behind the medians (tta, silences), which
+// only Summary and a median's trend read.
+func (s *Store) aggregateRows(rows []*preRow, now int64, key func(*preRow) int64, values bool) map[int64]*acc {
 	out := map[int64]*acc{}
 	for _, r := range rows {
 		k := int64(0)
@@ -501,8 +510,8 @@ func (s *Store) aggregateRows(rows []*preRow, now int64, key func(*preRow) int64
 		}
 		a := out[k]
 		if a == nil {
-			a = &acc{}
-			if key == nil {
+			a = &acc{values: values}
+			if key == nil && values {
 				a.tta = make([]int64, 0, len(rows))
 				a.silRes = make([]int64, 0, len(rows))
 			}

@@ -87,7 +87,7 @@ func (s *Store) summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
 	f.Status = ""
-	a := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), nil)[0]
+	a := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), nil, true)[0]
 	if a == nil {
 		a = &acc{}
 	}
@@ -141,7 +141,7 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	}
 	f.Status = ""
 	bySev := map[string]aggRow{}
-	for k, a := range s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) int64 { return int64(r.sevIdx) }) {
+	for k, a := range s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) int64 { return int64(r.sevIdx) }, false) {
 		sev := ""
 		if k >= 0 {
 			sev = trustlens.Severities[k]
@@ -248,6 +248,9 @@ func (s *Store) compensation(ctx context.Context, f trustlens.Filter) (trustlens
 	return out, nil
 }
 
+// medianMetrics are the trend metrics that are medians or percentiles.
+var medianMetrics = map[string]bool{"tta_median_seconds": true, "tta_p90_seconds": true, "max_silence_median_seconds": true}
+
 // countMetrics are the trend metrics that are 0 (not null) in an empty bucket.
 var countMetrics = map[string]bool{
 	"incidents": true, "open_incidents": true,
@@ -287,7 +290,7 @@ func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.
 	f.Status = ""
 	groups := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) int64 {
 		return bucketStartUnix(r.det, interval)
-	})
+	}, medianMetrics[metric])
 	byStart := map[time.Time]aggRow{}
 	var first, last time.Time
 	for k, a := range groups {
