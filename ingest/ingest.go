@@ -843,6 +843,7 @@ func reasonLabel(err error) string {
 type statement struct {
 	batches []*decoded
 	inserts [3]driver.Batch // per table; nil = none open
+	retried bool            // sent again after a failure (recover)
 	bytes   int
 	started time.Time
 	done    chan struct{} // closed once ended (err says how)
@@ -1076,6 +1077,7 @@ func (in *Ingester) recover(ctx context.Context, st *statement, err error) error
 		in.m.clickhouseErrors.Inc()
 		in.setInsertErr(err)
 		st.abort()
+		st.retried = true
 		if ctx.Err() != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
@@ -1143,6 +1145,11 @@ func (in *Ingester) finish(ctx context.Context, cl *kgo.Client, st *statement, p
 	}
 	st.inserts = [3]driver.Batch{}
 	in.setInsertErr(nil)
+	if st.retried && in.writer.isReplicated() {
+		if err := in.ensureStored(ctx, st); err != nil {
+			return err
+		}
+	}
 	if prev != nil { // commits keep their order
 		<-prev.done
 		if prev.err != nil {

@@ -80,10 +80,25 @@ func (w *Writer) prepare(ctx context.Context, query string) (driver.Batch, error
 		}
 	}
 	if w.replicated.Load() == 2 {
-		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(ownBlocks))
+		settings := ownBlocks
+		if noDedup, _ := ctx.Value(noDedupKey{}).(bool); noDedup {
+			settings = clickhouse.Settings{"insert_deduplicate": 0}
+			for k, v := range ownBlocks {
+				settings[k] = v
+			}
+		}
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(settings))
 	}
 	return w.Conn.PrepareBatch(ctx, query)
 }
+
+// noDedupKey marks a context whose INSERTs into Replicated tables are not
+// deduplicated (ensureStored).
+type noDedupKey struct{}
+
+// isReplicated says whether the tables are Replicated (known after the
+// first INSERT).
+func (w *Writer) isReplicated() bool { return w.replicated.Load() == 2 }
 
 const (
 	incidentCols      = "event_id, type, occurred_at, incident_id, customer_id, severity, title, services, regions, source, status, segment, mrr, extra, ingested_at, kafka_topic, kafka_partition, kafka_offset"
