@@ -4,12 +4,14 @@ package ingest
 // known (in ZooKeeper) is acknowledged and dropped even when the part with
 // those rows lives only on a replica that died before another fetched it.
 // A statement retried on another replica after its first server died is
-// exactly that case. So after such a retry, ingest checks that the server
-// it now talks to holds every event of the statement (waiting a while for
-// replication from a replica that is still alive), and sends the
-// statement again without deduplication when it does not: the tables and
-// every figure count each event once, so a second copy is harmless, a
-// missing one is not.
+// exactly that case. A deduplicated INSERT also skips the materialized
+// views, whose parts replicate on their own. So after such a retry, ingest
+// checks that the server it now talks to holds every event of the
+// statement and its rows in incident_timeline (standing for every view),
+// waiting a while for replication from a replica that is still alive, and
+// sends the statement again without deduplication when it does not: the
+// tables, the views' targets and every figure count each event once, so a
+// second copy is harmless, a missing one is not.
 
 import (
 	"context"
@@ -127,6 +129,29 @@ func (in *Ingester) missingSpans(ctx context.Context, spans [3]map[int32]*offset
 			if have[p] < sp.n {
 				missing++
 			}
+		}
+		// The materialized views' rows replicate on their own, and a
+		// deduplicated INSERT skips the views: incident_timeline (fed by
+		// every event naming an incident) stands for them all.
+		rows, err = in.writer.Conn.Query(ctx, "SELECT toUInt64(uniqExactIf(kafka_partition, kafka_offset, incident_id != '')) FROM "+in.writer.table(s.Table())+
+			" WHERE kafka_topic = ? AND ("+strings.Join(conds, " OR ")+")", topics[k])
+		if err != nil {
+			return 0, fmt.Errorf("count stored events: %w", err)
+		}
+		var named, timeline uint64
+		for rows.Next() {
+			if err := rows.Scan(&named); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("count stored events: %w", err)
+			}
+		}
+		rows.Close()
+		if err := in.writer.Conn.QueryRow(ctx, "SELECT toUInt64(uniqExact(kafka_partition, kafka_offset)) FROM "+in.writer.table("incident_timeline")+
+			" WHERE kafka_topic = ? AND ("+strings.Join(conds, " OR ")+")", topics[k]).Scan(&timeline); err != nil {
+			return 0, fmt.Errorf("count stored events: %w", err)
+		}
+		if timeline < named {
+			missing++
 		}
 	}
 	return missing, nil
