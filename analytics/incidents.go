@@ -96,21 +96,12 @@ FROM (
   LIMIT 1 BY event_id
 )
 ORDER BY at, event_id`
-	out, err := s.timelinePart(ctx, q, arg)
-	if out == nil && err == nil {
-		out = []trustlens.TimelineEvent{}
-	}
-	return out, err
-}
-
-// timelinePart reads timeline events.
-func (s *Store) timelinePart(ctx context.Context, q string, arg any) ([]trustlens.TimelineEvent, error) {
 	rows, err := s.query(ctx, q, arg)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []trustlens.TimelineEvent
+	out := []trustlens.TimelineEvent{}
 	for rows.Next() {
 		var (
 			e              trustlens.TimelineEvent

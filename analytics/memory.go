@@ -2,14 +2,14 @@ package analytics
 
 // Answers from memory. A snapshot (snapshot.go) holds the clock-free half
 // of every complete incident's figures; after a build the Store reads it
-// into memory once (a few tens of MB at SPEC §5 size), and every answer
+// into memory once (100 000 rows at SPEC §5 size), and every answer
 // applies the clock here, in Go, instead of sending a query: ClickHouse
 // 18.16 spends 50–75 ms planning the figure-set SQL alone, and a request
 // only needs to look at a few thousand rows.
 //
 // figuresAt is the Go twin of builder.finish (sql.go) and must stay equal
 // to it: the incident_metrics view computes with finish, the Store with
-// figuresAt, and TestViewMatchesStore compares the two at several clocks.
+// figuresAt, and TestFiguresMatchSQL compares the two at several clocks.
 
 import (
 	"context"
@@ -247,16 +247,7 @@ func cadenceOf(p *trustlens.Policy, sev string) int64 {
 }
 
 func compSev(p *trustlens.Policy, sev string) bool {
-	for _, s := range p.CompensationSeverities {
-		if s == sev {
-			for _, known := range trustlens.Severities {
-				if known == sev {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return slices.Contains(p.CompensationSeverities, sev) && slices.Contains(trustlens.Severities, sev)
 }
 
 // stableAfterOf is the instant after which no figure of r depends on the

@@ -423,8 +423,16 @@ func updatePointTimes(d trustlens.IncidentDetail) []time.Time {
 // updateTimelineChart puts the update points of several incidents on a
 // shared "hours since detection" axis: gaps between dots are silences, red
 // dots end a silence longer than the cadence target.
-func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustlens.Policy, now time.Time) chartView {
-	if len(details) == 0 {
+// incidents are drawn in order; points holds each one's update instants
+// (an incident without an entry is left out).
+func updateTimelineChart(id string, incidents []trustlens.Incident, points map[string][]time.Time, p trustlens.Policy, now time.Time) chartView {
+	var shown []trustlens.Incident
+	for _, inc := range incidents {
+		if _, ok := points[inc.IncidentID]; ok {
+			shown = append(shown, inc)
+		}
+	}
+	if len(shown) == 0 {
 		return chartView{ID: id, Empty: "No incidents in this period yet."}
 	}
 	sc := charts.NewScatter()
@@ -432,17 +440,17 @@ func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustl
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours since detection", NameLocation: "middle", NameGap: 28,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: detailIDs(details),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: incidentIDs(shown),
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#f0f2f5"}}}),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	var detected, onTime, late, resolved, open []opts.ScatterData
-	for i, d := range details {
+	for i, d := range shown {
 		target := p.CadenceTarget[d.Severity].Seconds()
 		start := d.DetectedAt.UTC()
 		detected = append(detected, opts.ScatterData{Value: []interface{}{0, i}})
 		prev := start
-		for _, t := range updatePointTimes(d) {
+		for _, t := range points[d.IncidentID] {
 			if t.Before(start) {
 				continue
 			}
@@ -475,10 +483,10 @@ func updateTimelineChart(id string, details []trustlens.IncidentDetail, p trustl
 	return snippet(id, "update timeline of the incidents with the longest silences", sc)
 }
 
-func detailIDs(details []trustlens.IncidentDetail) []string {
-	ids := make([]string, len(details))
-	for i, d := range details {
-		ids[i] = d.IncidentID
+func incidentIDs(incidents []trustlens.Incident) []string {
+	ids := make([]string, len(incidents))
+	for i, inc := range incidents {
+		ids[i] = inc.IncidentID
 	}
 	return ids
 }

@@ -91,20 +91,12 @@ func (s *Server) auditPage(c echo.Context) error {
 	points, err := s.analytics.UpdatePoints(tctx, ids)
 	switch {
 	case err == nil:
-		var found []trustlens.IncidentDetail
-		for _, w := range worst {
-			pts, ok := points[w.IncidentID]
-			if !ok {
-				continue
-			}
-			dt := trustlens.IncidentDetail{Incident: w.Incident}
-			for _, t := range pts {
-				dt.Timeline = append(dt.Timeline, trustlens.TimelineEvent{OccurredAt: t, UpdatePoint: true})
-			}
-			found = append(found, dt)
+		incs := make([]trustlens.Incident, len(worst))
+		for i, w := range worst {
+			incs[i] = w.Incident
 		}
-		d.Timeline = updateTimelineChart("chart-timeline", found, pol, s.now())
-		if len(found) > 5 {
+		d.Timeline = updateTimelineChart("chart-timeline", incs, points, pol, s.now())
+		if len(points) > 5 {
 			d.Timeline.Size = "tall"
 		}
 	case deadlinePassed(tctx) && ctx.Err() == nil && !deadlinePassed(ctx):

@@ -357,17 +357,8 @@ type rawPart struct {
 	offset    []int64
 }
 
-// rawBufs recycles the event buffers of stored batches: the runtime clears
-// every new buffer, which took a tenth of ingest's CPU.
-var rawBufs sync.Pool // of *[]byte
-
 // grow makes room for n events of size bytes in all.
 func (r *rawPart) grow(n, size int) {
-	if r.data == nil {
-		if b, ok := rawBufs.Get().(*[]byte); ok {
-			r.data = (*b)[:0]
-		}
-	}
 	r.data = slices.Grow(r.data, size)
 	r.ends = slices.Grow(r.ends, n)
 	r.stream = slices.Grow(r.stream, n)
@@ -844,6 +835,7 @@ type statement struct {
 	batches []*decoded
 	inserts [3]driver.Batch // per table; nil = none open
 	retried bool            // sent again after a failure (recover)
+	noDedup bool            // sent again with insert_deduplicate = 0 (stored.go)
 	bytes   int
 	started time.Time
 	done    chan struct{} // closed once ended (err says how)
@@ -1039,7 +1031,11 @@ func (in *Ingester) stream(ctx context.Context, st *statement, b *decoded) error
 			defer wg.Done()
 			err := func() error {
 				if st.inserts[k] == nil {
-					ins, err := in.writer.openInsert(ctx, s)
+					ictx := ctx
+					if st.noDedup {
+						ictx = context.WithValue(ctx, noDedupKey{}, true)
+					}
+					ins, err := in.writer.openInsert(ictx, s)
 					if err != nil {
 						return err
 					}
@@ -1087,20 +1083,25 @@ func (in *Ingester) recover(ctx context.Context, st *statement, err error) error
 			return fmt.Errorf("insert: %w", err)
 		}
 		delay = min(2*delay, in.cfg.RetryMax)
-		err = nil
-		for _, b := range st.batches {
-			in.redecode(b)
-			err = in.stream(ctx, st, b)
-			b.release()
-			if err != nil {
-				break
-			}
-		}
-		if err == nil {
+		if err = in.restream(ctx, st); err == nil {
 			in.log.Info("insert succeeded after retrying", slog.Int("attempts", attempt+1))
 			return nil
 		}
 	}
+}
+
+// restream streams every batch of st again, decoded anew from its raw
+// events with its first clock, into new statements.
+func (in *Ingester) restream(ctx context.Context, st *statement) error {
+	for _, b := range st.batches {
+		in.redecode(b)
+		err := in.stream(ctx, st, b)
+		b.release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxEnding is how many statements end at once, besides the open one
@@ -1137,19 +1138,26 @@ func (in *Ingester) finish(ctx context.Context, cl *kgo.Client, st *statement, p
 		}
 		wg.Wait()
 		if len(errs) == 0 {
-			break
+			st.inserts = [3]driver.Batch{}
+			// a retried statement may have been deduplicated against rows
+			// this server does not have (stored.go): then it goes again,
+			// without deduplication
+			if !st.retried || st.noDedup || !in.writer.isReplicated() || in.storedOrWait(ctx, st) {
+				break
+			}
+			st.noDedup = true
+			if err := in.restream(ctx, st); err != nil {
+				if err := in.recover(ctx, st, err); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if err := in.recover(ctx, st, errors.Join(errs...)); err != nil {
 			return err
 		}
 	}
-	st.inserts = [3]driver.Batch{}
 	in.setInsertErr(nil)
-	if st.retried && in.writer.isReplicated() {
-		if err := in.ensureStored(ctx, st); err != nil {
-			return err
-		}
-	}
 	if prev != nil { // commits keep their order
 		<-prev.done
 		if prev.err != nil {
@@ -1214,17 +1222,6 @@ func (in *Ingester) finish(ctx context.Context, cl *kgo.Client, st *statement, p
 		slog.Int("rows", valid), slog.Int("bytes", st.bytes), slog.Duration("open", time.Since(st.started)),
 		slog.Duration("send", time.Since(start)))
 	in.flow.batchDone(len(st.batches))
-	// stored and committed: nothing reads the events' bytes any more (the
-	// columns copied them), so their buffers serve the next batches
-	for _, b := range st.batches {
-		for i := range b.raws {
-			if data := b.raws[i].data; cap(data) > 0 {
-				b.raws[i].data = nil
-				data = data[:0]
-				rawBufs.Put(&data)
-			}
-		}
-	}
 	st.batches, st.bytes = nil, 0
 	return nil
 }

@@ -21,11 +21,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/trustlens/trustlens"
 )
 
-// storedWait is how long ensureStored waits for replication before it
+// storedWait is how long storedOrWait waits for replication before it
 // sends a statement again without deduplication.
 const storedWait = 15 * time.Second
 
@@ -35,26 +34,26 @@ type offsetSpan struct {
 	n      uint64 // valid events (distinct offsets)
 }
 
-// ensureStored makes sure the server holds every valid event of st, which
-// was retried after a failure (see above).
-func (in *Ingester) ensureStored(ctx context.Context, st *statement) error {
+// storedOrWait reports whether the server holds every valid event of st
+// (retried after a failure, see above) and its incident_timeline rows,
+// waiting up to storedWait for replication. false means: send st again
+// without deduplication (also when the check itself keeps failing; the
+// send then fails and recovers like any other).
+func (in *Ingester) storedOrWait(ctx context.Context, st *statement) bool {
 	spans, topics := statementSpans(in.cfg.TopicPrefix, st)
 	deadline := time.Now().Add(storedWait)
 	for {
 		missing, err := in.missingSpans(ctx, spans, topics)
 		if err == nil && missing == 0 {
-			return nil
+			return true
 		}
-		if err == nil && time.Now().After(deadline) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			in.log.Warn("a retried statement was deduplicated against rows this server does not have (their replica is gone); sending it again without deduplication",
-				slog.Int("partitions_missing", missing), slog.Int("events", st.size()))
-			return in.resendNoDedup(ctx, st)
-		}
-		if err != nil {
-			in.log.Warn("checking a retried statement", slog.Any("err", err))
+				slog.Int("partitions_missing", missing), slog.Any("check_err", err), slog.Int("events", st.size()))
+			return false
 		}
 		if !sleep(ctx, 500*time.Millisecond) {
-			return fmt.Errorf("check retried statement: %w", ctx.Err())
+			return false
 		}
 	}
 }
@@ -92,7 +91,10 @@ func statementSpans(prefix string, st *statement) ([3]map[int32]*offsetSpan, [3]
 }
 
 // missingSpans counts the partitions of which the server holds fewer
-// distinct offsets in the span than the statement sent.
+// distinct offsets in the span than the statement sent, in the event table
+// or, for the events naming an incident, in incident_timeline (a
+// deduplicated INSERT skips the materialized views, whose parts replicate
+// on their own; the timeline stands for them all).
 func (in *Ingester) missingSpans(ctx context.Context, spans [3]map[int32]*offsetSpan, topics [3]string) (int, error) {
 	missing := 0
 	for k, s := range trustlens.Streams {
@@ -104,93 +106,46 @@ func (in *Ingester) missingSpans(ctx context.Context, spans [3]map[int32]*offset
 			conds = append(conds, "(kafka_partition = "+strconv.Itoa(int(p))+" AND kafka_offset BETWEEN "+
 				strconv.FormatInt(sp.lo, 10)+" AND "+strconv.FormatInt(sp.hi, 10)+")")
 		}
-		rows, err := in.writer.Conn.Query(ctx, "SELECT kafka_partition, toUInt64(uniqExact(kafka_offset)) FROM "+in.writer.table(s.Table())+
-			" WHERE kafka_topic = ? AND ("+strings.Join(conds, " OR ")+") GROUP BY kafka_partition", topics[k])
+		where := " WHERE kafka_topic = ? AND (" + strings.Join(conds, " OR ") + ") GROUP BY kafka_partition"
+		events, err := in.countByPartition(ctx, "SELECT kafka_partition, toUInt64(uniqExact(kafka_offset)), toUInt64(uniqExactIf(kafka_offset, incident_id != '')) FROM "+
+			in.writer.table(s.Table())+where, topics[k])
 		if err != nil {
-			return 0, fmt.Errorf("count stored events: %w", err)
+			return 0, err
 		}
-		have := map[int32]uint64{}
-		for rows.Next() {
-			var (
-				p int32
-				n uint64
-			)
-			if err := rows.Scan(&p, &n); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("count stored events: %w", err)
-			}
-			have[p] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, fmt.Errorf("count stored events: %w", err)
+		timeline, err := in.countByPartition(ctx, "SELECT kafka_partition, toUInt64(uniqExact(kafka_offset)), toUInt64(0) FROM "+
+			in.writer.table("incident_timeline")+where, topics[k])
+		if err != nil {
+			return 0, err
 		}
 		for p, sp := range spans[k] {
-			if have[p] < sp.n {
+			if events[p][0] < sp.n || timeline[p][0] < events[p][1] {
 				missing++
 			}
-		}
-		// The materialized views' rows replicate on their own, and a
-		// deduplicated INSERT skips the views: incident_timeline (fed by
-		// every event naming an incident) stands for them all.
-		rows, err = in.writer.Conn.Query(ctx, "SELECT toUInt64(uniqExactIf(kafka_partition, kafka_offset, incident_id != '')) FROM "+in.writer.table(s.Table())+
-			" WHERE kafka_topic = ? AND ("+strings.Join(conds, " OR ")+")", topics[k])
-		if err != nil {
-			return 0, fmt.Errorf("count stored events: %w", err)
-		}
-		var named, timeline uint64
-		for rows.Next() {
-			if err := rows.Scan(&named); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("count stored events: %w", err)
-			}
-		}
-		rows.Close()
-		if err := in.writer.Conn.QueryRow(ctx, "SELECT toUInt64(uniqExact(kafka_partition, kafka_offset)) FROM "+in.writer.table("incident_timeline")+
-			" WHERE kafka_topic = ? AND ("+strings.Join(conds, " OR ")+")", topics[k]).Scan(&timeline); err != nil {
-			return 0, fmt.Errorf("count stored events: %w", err)
-		}
-		if timeline < named {
-			missing++
 		}
 	}
 	return missing, nil
 }
 
-// resendNoDedup sends st again with insert_deduplicate = 0, retrying
-// until it is stored or ctx ends.
-func (in *Ingester) resendNoDedup(ctx context.Context, st *statement) error {
-	nctx := context.WithValue(ctx, noDedupKey{}, true)
-	delay := in.cfg.RetryMin
-	for {
-		err := func() error {
-			for _, b := range st.batches {
-				in.redecode(b)
-				err := in.stream(nctx, st, b)
-				b.release()
-				if err != nil {
-					return err
-				}
-			}
-			for k, ins := range st.inserts {
-				if ins == nil {
-					continue
-				}
-				if err := ins.Send(); err != nil {
-					return fmt.Errorf("insert %s: %w", trustlens.Streams[k].Table(), err)
-				}
-			}
-			return nil
-		}()
-		if err == nil {
-			st.inserts = [3]driver.Batch{}
-			return nil
-		}
-		st.abort()
-		in.log.Error("sending a retried statement again failed; retrying", slog.Any("err", err), slog.Duration("retry_in", delay))
-		if !sleep(ctx, delay) {
-			return fmt.Errorf("insert: %w", err)
-		}
-		delay = min(2*delay, in.cfg.RetryMax)
+// countByPartition runs q (partition and two counts per row) for topic.
+func (in *Ingester) countByPartition(ctx context.Context, q, topic string) (map[int32][2]uint64, error) {
+	rows, err := in.writer.Conn.Query(ctx, q, topic)
+	if err != nil {
+		return nil, fmt.Errorf("count stored events: %w", err)
 	}
+	defer rows.Close()
+	out := map[int32][2]uint64{}
+	for rows.Next() {
+		var (
+			p    int32
+			a, b uint64
+		)
+		if err := rows.Scan(&p, &a, &b); err != nil {
+			return nil, fmt.Errorf("count stored events: %w", err)
+		}
+		out[p] = [2]uint64{a, b}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count stored events: %w", err)
+	}
+	return out, nil
 }

@@ -93,7 +93,7 @@ func (w *Writer) prepare(ctx context.Context, query string) (driver.Batch, error
 }
 
 // noDedupKey marks a context whose INSERTs into Replicated tables are not
-// deduplicated (ensureStored).
+// deduplicated (storedOrWait).
 type noDedupKey struct{}
 
 // isReplicated says whether the tables are Replicated (known after the
