@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,26 +24,41 @@ import (
 )
 
 type ingestResult struct {
-	events                int
-	bytes                 int64
-	trustlensSeconds      float64
-	kafkaEngineSeconds    float64
-	peakRSSBytes          int64
-	trustlensRate, engine float64
-	trustlensCPU          float64 // CPU seconds of the ingest process
-	loadBefore, loadAfter string  // /proc/loadavg around the comparison
+	events           int
+	bytes            int64
+	trustlensSeconds float64
+	peakRSSBytes     int64
+	trustlensCPU     float64 // CPU seconds of the ingest process
+	machineBusy      float64 // CPU seconds all processes used while trustlens ingested
+	serverCPU        float64 // of which the ClickHouse server
+	brokerCPU        float64 // of which this process (the embedded broker)
+	// engine is ClickHouse's Kafka engine writing what trustlens writes
+	// (customer_events and the tables its views derive); plain writes
+	// customer_events alone.
+	engine, plain         engineRun
+	loadBefore, loadAfter string // /proc/loadavg around the comparison
 }
+
+type engineRun struct {
+	seconds   float64
+	busy, cpu float64 // machine CPU seconds, of which the ClickHouse server
+}
+
+func (r ingestResult) rate(secs float64) float64 { return float64(r.events) / secs }
 
 func (r ingestResult) print(w io.Writer) {
 	fmt.Fprintf(w, "\n1. Ingest, %d events (%.0f bytes each on average), same embedded broker, same local ClickHouse\n\n", r.events, float64(r.bytes)/float64(r.events))
-	fmt.Fprintf(w, "| consumer | seconds | events/s |\n|---|---:|---:|\n")
-	fmt.Fprintf(w, "| trustlens ingest | %.2f | %.0f |\n", r.trustlensSeconds, r.trustlensRate)
-	fmt.Fprintf(w, "| ClickHouse Kafka engine + materialized view | %.2f | %.0f |\n", r.kafkaEngineSeconds, r.engine)
-	fmt.Fprintf(w, "\nratio trustlens / Kafka engine: %.2f (target ≥ 2.0)\n", r.trustlensRate/r.engine)
+	fmt.Fprintf(w, "| consumer | seconds | events/s | machine CPU busy | of which ClickHouse |\n|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| trustlens ingest | %.2f | %.0f | %.2f s | %.2f s |\n", r.trustlensSeconds, r.rate(r.trustlensSeconds), r.machineBusy, r.serverCPU)
+	fmt.Fprintf(w, "| Kafka engine + views, the same tables as trustlens | %.2f | %.0f | %.2f s | %.2f s |\n", r.engine.seconds, r.rate(r.engine.seconds), r.engine.busy, r.engine.cpu)
+	fmt.Fprintf(w, "| Kafka engine + one view, customer_events only | %.2f | %.0f | %.2f s | %.2f s |\n", r.plain.seconds, r.rate(r.plain.seconds), r.plain.busy, r.plain.cpu)
+	fmt.Fprintf(w, "\nratio trustlens / Kafka engine writing the same tables: %.2f (target ≥ 2.0)\n", r.engine.seconds/r.trustlensSeconds)
+	fmt.Fprintf(w, "ratio trustlens / Kafka engine writing customer_events only: %.2f\n", r.plain.seconds/r.trustlensSeconds)
 	fmt.Fprintf(w, "trustlens ingest peak RSS: %.1f MiB (target ≤ 150 MiB)\n", float64(r.peakRSSBytes)/(1<<20))
 	if r.trustlensCPU > 0 {
-		fmt.Fprintf(w, "trustlens ingest CPU: %.2f s (%.2f µs per event, start-up included)\n", r.trustlensCPU, r.trustlensCPU/float64(r.events)*1e6)
+		fmt.Fprintf(w, "trustlens ingest CPU: %.2f s (%.2f µs per event, start-up included); the broker (this process) %.2f s\n", r.trustlensCPU, r.trustlensCPU/float64(r.events)*1e6, r.brokerCPU)
 	}
+	fmt.Fprintf(w, "machine CPU busy is of seconds × %d cores (user + system time of every process, /proc/stat)\n", runtime.NumCPU())
 	if r.loadBefore != "" {
 		fmt.Fprintf(w, "load average before: %s; after: %s (2 cores; figures are noisy above ~1.5)\n", r.loadBefore, r.loadAfter)
 	}
@@ -58,6 +75,47 @@ func loadAvg() string {
 		return ""
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// machineCPU is the CPU time all processes of the machine have used since
+// boot, from /proc/stat (0 if unknown).
+func machineCPU() float64 {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var busy float64
+	for i, v := range f[1:8] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		x, _ := strconv.ParseFloat(v, 64)
+		busy += x
+	}
+	return busy / 100 // USER_HZ
+}
+
+// clickhouseCPU is the CPU time used so far by the machine's ClickHouse
+// server processes (0 if none is seen).
+func clickhouseCPU() float64 {
+	dirs, _ := os.ReadDir("/proc")
+	var sum float64
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
+		if err == nil && strings.HasPrefix(string(comm), "clickhouse") {
+			sum += cpuSeconds(pid)
+		}
+	}
+	return sum
 }
 
 // cpuSeconds is the user and system CPU time of a process so far (0 if
@@ -164,7 +222,8 @@ func benchIngest(ctx context.Context, c config) (ingestResult, error) {
 		return res, err
 	}
 	defer admin.Close()
-	for _, db := range []string{"bench_trustlens", "bench_kafka_engine"} {
+	dbs := []string{"bench_trustlens", "bench_kafka_engine", "bench_kafka_engine_plain"}
+	for _, db := range dbs {
 		if err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
 			return res, err
 		}
@@ -172,28 +231,69 @@ func benchIngest(ctx context.Context, c config) (ingestResult, error) {
 			return res, err
 		}
 	}
+	defer func() {
+		for _, db := range dbs {
+			_ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+		}
+	}()
 
 	// trustlens ingest, as a real process
 	res.loadBefore = loadAvg()
+	busy0, server0, bench0 := machineCPU(), clickhouseCPU(), cpuSeconds(os.Getpid())
 	secs, rss, cpu, err := runIngestProcess(ctx, c, b.Addr(), prefix, admin)
 	if err != nil {
 		return res, err
 	}
+	res.machineBusy = machineCPU() - busy0
+	res.serverCPU, res.brokerCPU = clickhouseCPU()-server0, cpuSeconds(os.Getpid())-bench0
 	res.trustlensSeconds, res.peakRSSBytes, res.trustlensCPU = secs, rss, cpu
-	res.trustlensRate = float64(c.events) / secs
 
-	// ClickHouse's own Kafka engine, same topic, same broker
-	secs, err = runKafkaEngine(ctx, c, admin, b.Addr(), topic)
-	if err != nil {
+	// ClickHouse's own Kafka engine, same topic, same broker: first
+	// writing the same tables as trustlens, then customer_events alone
+	for _, e := range []struct {
+		db    string
+		views bool
+		run   *engineRun
+	}{{"bench_kafka_engine", true, &res.engine}, {"bench_kafka_engine_plain", false, &res.plain}} {
+		busy0, server0 = machineCPU(), clickhouseCPU()
+		secs, err = runKafkaEngine(ctx, c, admin, b.Addr(), topic, e.db, e.views)
+		if err != nil {
+			return res, err
+		}
+		*e.run = engineRun{seconds: secs, busy: machineCPU() - busy0, cpu: clickhouseCPU() - server0}
+	}
+	res.loadAfter = loadAvg()
+	// the same tables, the same contents
+	if err := sameDerived(ctx, admin, "bench_trustlens", "bench_kafka_engine"); err != nil {
 		return res, err
 	}
-	res.kafkaEngineSeconds = secs
-	res.engine = float64(c.events) / secs
-	res.loadAfter = loadAvg()
-	for _, db := range []string{"bench_trustlens", "bench_kafka_engine"} {
-		_ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
-	}
 	return res, nil
+}
+
+// derivedChecks count what the views on customer_events derive: rows of
+// incident_timeline, and the keys of the aggregating state tables.
+var derivedChecks = []struct{ table, expr string }{
+	{"incident_timeline", "uniqExact(event_id)"},
+	{"customer_state", "uniqExact(customer_id)"},
+	{"response_state", "uniqExact(incident_id, customer_id)"},
+}
+
+// sameDerived checks that two databases hold the same derived rows, so
+// that the engine was measured doing trustlens's work.
+func sameDerived(ctx context.Context, conn driver.Conn, a, b string) error {
+	for _, d := range derivedChecks {
+		var na, nb uint64
+		if err := conn.QueryRow(ctx, "SELECT toUInt64("+d.expr+") FROM "+a+"."+d.table).Scan(&na); err != nil {
+			return err
+		}
+		if err := conn.QueryRow(ctx, "SELECT toUInt64("+d.expr+") FROM "+b+"."+d.table).Scan(&nb); err != nil {
+			return err
+		}
+		if na != nb || na == 0 {
+			return fmt.Errorf("%s: %s is %d in %s, %d in %s: the two consumers did not write the same tables", d.table, d.expr, na, a, nb, b)
+		}
+	}
+	return nil
 }
 
 func runIngestProcess(ctx context.Context, c config, brokerAddr, prefix string, admin driver.Conn) (float64, int64, float64, error) {
@@ -205,7 +305,7 @@ func runIngestProcess(ctx context.Context, c config, brokerAddr, prefix string, 
 		"TRUSTLENS_CLICKHOUSE_DATABASE=bench_trustlens",
 		"TRUSTLENS_INGEST_GROUP=bench-trustlens",
 		"TRUSTLENS_METRICS_ADDR=127.0.0.1:0",
-		"TRUSTLENS_LOG_LEVEL=warn",
+		"TRUSTLENS_LOG_LEVEL="+envOr("BENCH_INGEST_LOG_LEVEL", "warn"),
 	)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	c.log.Info("measuring trustlens ingest")
@@ -255,43 +355,149 @@ func vmHWM(pid int) int64 {
 	return 0
 }
 
-func runKafkaEngine(ctx context.Context, c config, admin driver.Conn, brokerAddr, topic string) (float64, error) {
-	const db = "bench_kafka_engine"
+// engineColumns stand, in a view reading the Kafka table, for the
+// customer_events columns that the Kafka table lacks or holds as text.
+func engineColumns(topic string) map[string]string {
+	return map[string]string{
+		"occurred_at":     "parseDateTimeBestEffort(occurred_at)",
+		"extra":           "'{}'",
+		"ingested_at":     "now()",
+		"kafka_topic":     "'" + topic + "'",
+		"kafka_partition": "toInt32(0)",
+		"kafka_offset":    "toInt64(0)",
+	}
+}
+
+var identifier = regexp.MustCompile(`\b(occurred_at|extra|ingested_at|kafka_topic|kafka_partition|kafka_offset)\b`)
+
+// rewriteSelect makes a view's SELECT on customer_events read the Kafka
+// table: each column the Kafka table lacks becomes its expression, named
+// as the column where it is a column of the result.
+func rewriteSelect(sel string, cols map[string]string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range identifier.FindAllStringIndex(sel, -1) {
+		name := sel[m[0]:m[1]]
+		b.WriteString(sel[last:m[0]])
+		b.WriteString(cols[name])
+		before, after := sel[:m[0]], sel[m[1]:]
+		if (strings.HasSuffix(before, "SELECT ") || strings.HasSuffix(before, ", ")) &&
+			(strings.HasPrefix(after, ",") || strings.HasPrefix(after, " FROM ")) {
+			b.WriteString(" AS " + name)
+		}
+		last = m[1]
+	}
+	b.WriteString(sel[last:])
+	return b.String()
+}
+
+// engineViews are the views that derive tables from db.customer_events,
+// rewritten to read the Kafka table. ClickHouse 18.16 does not run a
+// table's own views for the rows a materialized view writes into it (25.8
+// does), so without these the engine would skip work trustlens's ingest
+// does: the figure state tables and incident_timeline.
+func engineViews(ctx context.Context, conn driver.Conn, db, topic string) ([]string, error) {
+	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = '"+db+"' AND engine = 'MaterializedView' ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	cols := engineColumns(topic)
+	var out []string
+	for _, n := range names {
+		var create string
+		if err := conn.QueryRow(ctx, "SHOW CREATE TABLE "+db+"."+n).Scan(&create); err != nil {
+			return nil, err
+		}
+		from := " FROM " + db + ".customer_events "
+		head, sel, ok := strings.Cut(create, " AS SELECT ")
+		if !ok || !strings.Contains(sel+" ", from) {
+			continue
+		}
+		sel = strings.Replace("SELECT "+sel+" ", from, " FROM "+db+".kafka_queue ", 1)
+		sel = rewriteSelect(sel, cols)
+		head = strings.Replace(head, db+"."+n+" ", db+"."+n+"_kafka ", 1)
+		out = append(out, head+" AS "+sel)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no views on %s.customer_events found", db)
+	}
+	return out, nil
+}
+
+// runKafkaEngine measures ClickHouse's Kafka engine loading the topic into
+// db.customer_events through one materialized view, and with views, also
+// into the tables derived from customer_events.
+func runKafkaEngine(ctx context.Context, c config, admin driver.Conn, brokerAddr, topic, db string, views bool) (float64, error) {
 	queue := fmt.Sprintf(`CREATE TABLE %s.kafka_queue (
     event_id String, type String, occurred_at String, customer_id String, incident_id String,
     segment String, plan String, mrr Nullable(Float64), compensation_type String, amount Nullable(Float64),
     currency String, channel String, csat Nullable(UInt8), sentiment Nullable(Float64), comment String, reason String
 ) ENGINE = Kafka SETTINGS kafka_broker_list = '%s', kafka_topic_list = '%s',
-    kafka_group_name = 'bench-kafka-engine', kafka_format = 'JSONEachRow', kafka_num_consumers = %d`, db, brokerAddr, topic, c.partitions)
+    kafka_group_name = '%s', kafka_format = 'JSONEachRow', kafka_num_consumers = %d`, db, brokerAddr, topic, db, c.partitions)
 	mv := fmt.Sprintf(`CREATE MATERIALIZED VIEW %[1]s.kafka_mv TO %[1]s.customer_events AS
 SELECT event_id, type, parseDateTimeBestEffort(occurred_at) AS occurred_at, customer_id, incident_id,
        segment, plan, mrr, compensation_type, amount, currency, channel, csat, sentiment, comment, reason,
        '{}' AS extra, now() AS ingested_at, '%[2]s' AS kafka_topic, toInt32(0) AS kafka_partition, toInt64(0) AS kafka_offset
 FROM %[1]s.kafka_queue`, db, topic)
+	var derived []string
+	if views {
+		var err error
+		if derived, err = engineViews(ctx, admin, db, topic); err != nil {
+			return 0, err
+		}
+	}
 	// drop the Kafka table before the broker goes away: an 18.16 server
 	// holding a Kafka table whose broker is gone hangs on SIGTERM
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		_ = admin.Exec(dctx, "DROP TABLE IF EXISTS "+db+".kafka_mv")
+		for _, v := range derived {
+			_ = admin.Exec(dctx, "DROP TABLE IF EXISTS "+strings.Fields(v)[3])
+		}
 		_ = admin.Exec(dctx, "DROP TABLE IF EXISTS "+db+".kafka_queue")
 	}()
+	// Every view is created on a Null table of the same name, which is then
+	// replaced by the Kafka table: the engine starts with all its views
+	// (they are found by name), instead of consuming into the first alone.
+	null, _, _ := strings.Cut(queue, ") ENGINE = Kafka")
+	if err := admin.Exec(ctx, null+") ENGINE = Null"); err != nil {
+		return 0, fmt.Errorf("create stand-in table: %w", err)
+	}
+	for _, v := range append([]string{mv}, derived...) {
+		if err := admin.Exec(ctx, v); err != nil {
+			return 0, fmt.Errorf("create view on the Kafka table: %w\n%s", err, v)
+		}
+	}
+	if err := admin.Exec(ctx, "DROP TABLE "+db+".kafka_queue"); err != nil {
+		return 0, fmt.Errorf("drop stand-in table: %w", err)
+	}
+	c.log.Info("measuring ClickHouse's Kafka engine", "database", db, "views", len(derived)+1)
+	start := time.Now()
 	if err := admin.Exec(ctx, queue); err != nil {
 		return 0, fmt.Errorf("create Kafka table: %w", err)
 	}
-	c.log.Info("measuring ClickHouse's Kafka engine")
-	start := time.Now()
-	if err := admin.Exec(ctx, mv); err != nil {
-		return 0, fmt.Errorf("create materialized view: %w", err)
-	}
 	var first time.Duration
-	err := waitUntil(ctx, 10*time.Minute, func() (bool, error) {
+	err := waitUntil(ctx, 3*time.Minute, func() (bool, error) {
 		n, err := countRows(ctx, admin, db+".customer_events")
 		if n > 0 && first == 0 {
 			first = time.Since(start)
 		}
 		return n >= uint64(c.events), err
 	})
-	c.log.Info("Kafka engine done", "first_rows_after_s", first.Seconds(), "all_after_s", time.Since(start).Seconds())
+	c.log.Info("Kafka engine done", "database", db, "first_rows_after_s", first.Seconds(), "all_after_s", time.Since(start).Seconds())
 	return time.Since(start).Seconds(), err
 }
