@@ -3,8 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,10 +88,6 @@ func (w *Writer) prepare(ctx context.Context, query string) (driver.Batch, error
 			}
 		}
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(settings))
-	}
-	if v := os.Getenv("TL_SQUASH"); v != "" && w.replicated.Load() == 1 {
-		n, _ := strconv.Atoi(v)
-		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"min_insert_block_size_rows": n, "min_insert_block_size_bytes": 0}))
 	}
 	return w.Conn.PrepareBatch(ctx, query)
 }
