@@ -50,8 +50,7 @@ func (s *Store) incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 			if len(page.Incidents) == want {
 				break
 			}
-			inc, _ := incidentAt(&s.policy, r, now)
-			page.Incidents = append(page.Incidents, inc)
+			page.Incidents = append(page.Incidents, incidentAt(&s.policy, r, now))
 		}
 		end = start
 	}
@@ -71,7 +70,8 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 	if r == nil {
 		return d, fmt.Errorf("analytics: incident %q: %w", id, trustlens.ErrNotFound)
 	}
-	d.Incident, d.Gaps = incidentAt(&s.policy, r, s.nowOf(ctx))
+	now := s.nowOf(ctx)
+	d.Incident, d.Gaps = incidentAt(&s.policy, r, now), gapsAt(r, now)
 	b := s.builderCtx(ctx)
 	arg := clickhouse.Named("id", id)
 	d.Timeline, err = s.timeline(ctx, b, arg)

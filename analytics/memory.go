@@ -48,6 +48,13 @@ type preRow struct {
 	compSev        bool     // the severity is one of compensation_severities
 	stableAfter    int64    // from this instant on (exclusive) the figures no longer depend on the clock; -1: never
 	stable         atomic.Pointer[figures]
+	built          atomic.Pointer[builtIncident] // the API form last built (incidentAt)
+}
+
+// builtIncident is the API form of a row built from figures f.
+type builtIncident struct {
+	f   figures
+	inc trustlens.Incident
 }
 
 // compAgg sums an incident's (incident, customer) pairs with a
@@ -263,9 +270,36 @@ func stableAfterOf(p *trustlens.Policy, r *preRow) int64 {
 	return t
 }
 
-// incidentAt is the API form of row r at now.
-func incidentAt(p *trustlens.Policy, r *preRow, now int64) (trustlens.Incident, []int64) {
+// incidentAt is the API form of row r at now. It is built again only when
+// r's figures have changed since it was last built (most rows' figures
+// change at a few instants, or never again): the copies share its map,
+// slices and pointers, which nobody writes to.
+func incidentAt(p *trustlens.Policy, r *preRow, now int64) trustlens.Incident {
 	f := figuresAt(p, r, now)
+	if b := r.built.Load(); b != nil && b.f == f {
+		return b.inc
+	}
+	inc := buildIncident(r, &f)
+	r.built.Store(&builtIncident{f: f, inc: inc})
+	return inc
+}
+
+// gapsAt are the silences of row r at now.
+func gapsAt(r *preRow, now int64) []int64 {
+	if r.isRes {
+		return gapsOf(r.gapsRes)
+	}
+	return gapsOf(openGaps(r, now))
+}
+
+func gapsOf(gaps []int64) []int64 {
+	if gaps == nil {
+		return []int64{}
+	}
+	return gaps
+}
+
+func buildIncident(r *preRow, f *figures) trustlens.Incident {
 	inc := trustlens.Incident{
 		IncidentID:           r.id,
 		Title:                r.title,
@@ -287,13 +321,10 @@ func incidentAt(p *trustlens.Policy, r *preRow, now int64) (trustlens.Incident, 
 	if inc.Channels == nil {
 		inc.Channels = []string{}
 	}
-	gaps := r.gapsRes
 	if r.isRes {
 		inc.Status = "resolved"
 		t := time.Unix(r.resTS, 0).UTC()
 		inc.ResolvedAt = &t
-	} else {
-		gaps = openGaps(r, now)
 	}
 	if r.hasC {
 		v := r.ttaN
@@ -309,10 +340,7 @@ func incidentAt(p *trustlens.Policy, r *preRow, now int64) (trustlens.Incident, 
 	for i, h := range trustlens.Habits {
 		inc.Habits[h] = verdictNames[f.habits[i]]
 	}
-	if gaps == nil {
-		gaps = []int64{}
-	}
-	return inc, gaps
+	return inc
 }
 
 func ptr(v int64) *int64 { return &v }
@@ -356,7 +384,8 @@ func (snap *snapshot) selectRows(f trustlens.Filter) []*preRow {
 // Go twin of the former SQL aggregate columns).
 type acc struct {
 	incidents, open, resolved int64
-	tta, silRes               []int64 // only with values
+	tta, silRes               []int64   // only with values
+	ttaParts, silParts        [][]int64 // more values, sorted parts (blocks' sums)
 	ttaN                      int64
 	values                    bool
 	ackMet, cadMet, cadMissed int64
@@ -466,9 +495,9 @@ func (a *acc) row() aggRow {
 	f := func(v int64) float64 { return float64(v) }
 	r := aggRow{
 		"incidents": f(a.incidents), "open": f(a.open), "resolved": f(a.resolved),
-		"tta_n": f(a.ttaN), "tta_p50": f(quantileExact(a.tta, 0.5)), "tta_p90": f(quantileExact(a.tta, 0.9)),
+		"tta_n": f(a.ttaN), "tta_p50": f(quantileParts(a.tta, a.ttaParts, 0.5)), "tta_p90": f(quantileParts(a.tta, a.ttaParts, 0.9)),
 		"ack_met": f(a.ackMet), "cad_met": f(a.cadMet), "cad_missed": f(a.cadMissed),
-		"sil_p50": f(quantileExact(a.silRes, 0.5)),
+		"sil_p50": f(quantileParts(a.silRes, a.silParts, 0.5)),
 		"multi":   f(a.multi), "resp": f(a.resp), "apol": f(a.apol),
 		"pm_met": f(a.pmMet), "pm_missed": f(a.pmMissed),
 		"off_c": f(a.offC), "red_c": f(a.redC),
@@ -489,29 +518,12 @@ func (a *acc) row() aggRow {
 	return r
 }
 
-// aggregateRows accumulates rows at now, grouped by key (nil: one group
-// 0). values keeps the values behind the medians (tta, silences), which
-// only Summary and a median's trend read.
-func (s *Store) aggregateRows(rows []*preRow, now int64, key func(*preRow) int64, values bool) map[int64]*acc {
-	out := map[int64]*acc{}
-	for _, r := range rows {
-		k := int64(0)
-		if key != nil {
-			k = key(r)
-		}
-		a := out[k]
-		if a == nil {
-			a = &acc{values: values}
-			if key == nil && values {
-				a.tta = make([]int64, 0, len(rows))
-				a.silRes = make([]int64, 0, len(rows))
-			}
-			out[k] = a
-		}
-		f := figuresAt(&s.policy, r, now)
-		a.add(r, &f)
-	}
-	return out
+// prepare sets the fields of r that follow from its columns and the policy.
+func (s *Store) prepare(r *preRow) {
+	r.stableAfter = stableAfterOf(&s.policy, r)
+	r.sevIdx = int8(slices.Index(trustlens.Severities, r.sev))
+	r.cadence = cadenceOf(&s.policy, r.sev)
+	r.compSev = compSev(&s.policy, r.sev)
 }
 
 // load reads a built snapshot's tables into memory.
@@ -543,10 +555,7 @@ ORDER BY det, incident_id`)
 			return fmt.Errorf("load snapshot: %w", err)
 		}
 		r.isRes, r.hasC, r.resp, r.apol, r.hasPM = isRes == 1, hasC == 1, resp == 1, apol == 1, hasPM == 1
-		r.stableAfter = stableAfterOf(&s.policy, r)
-		r.sevIdx = int8(slices.Index(trustlens.Severities, r.sev))
-		r.cadence = cadenceOf(&s.policy, r.sev)
-		r.compSev = compSev(&s.policy, r.sev)
+		s.prepare(r)
 		snap.rows = append(snap.rows, r)
 		byID[r.id] = r
 	}
@@ -589,5 +598,6 @@ WHERE n_off > 0`)
 		return fmt.Errorf("load snapshot pairs: %w", err)
 	}
 	snap.byID = byID
+	s.buildBlocks(snap, s.now().UTC().Unix())
 	return nil
 }

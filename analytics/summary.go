@@ -87,10 +87,8 @@ func (s *Store) summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 		return trustlens.Summary{}, fmt.Errorf("analytics: summary: %w", err)
 	}
 	f.Status = ""
-	a := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), nil, true)[0]
-	if a == nil {
-		a = &acc{}
-	}
+	sel := snap.selectionOf(f)
+	a := combine(s.aggregate(snap, sel, s.nowOf(ctx), true), sel.mask)
 	return s.summaryOf(a.row(), snap.incomplete), nil
 }
 
@@ -141,7 +139,13 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	}
 	f.Status = ""
 	bySev := map[string]aggRow{}
-	for k, a := range s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) int64 { return int64(r.sevIdx) }, false) {
+	sel := snap.selectionOf(f)
+	slots := s.aggregate(snap, sel, s.nowOf(ctx), false)
+	for k := -1; k < len(trustlens.Severities); k++ {
+		a := combine(slots, sel.mask&(uint16(3)<<((k+1)*2)))
+		if a.incidents == 0 {
+			continue
+		}
 		sev := ""
 		if k >= 0 {
 			sev = trustlens.Severities[k]
@@ -288,13 +292,20 @@ func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}
 	f.Status = ""
-	groups := s.aggregateRows(snap.selectRows(f), s.nowOf(ctx), func(r *preRow) int64 {
-		return bucketStartUnix(r.det, interval)
-	}, medianMetrics[metric])
 	byStart := map[time.Time]aggRow{}
 	var first, last time.Time
-	for k, a := range groups {
+	sel, now := snap.selectionOf(f), s.nowOf(ctx)
+	for lo := sel.lo; lo < sel.hi; {
+		// the rows of one bucket are consecutive (sorted by det)
+		k := bucketStartUnix(snap.rows[lo].det, interval)
 		t := time.Unix(k, 0).UTC()
+		bucket := sel
+		bucket.lo, bucket.hi = lo, min(sel.hi, snap.firstAtOrAfter(nextBucket(t, interval).Unix()))
+		lo = bucket.hi
+		a := combine(s.aggregate(snap, bucket, now, medianMetrics[metric]), sel.mask)
+		if a.incidents == 0 {
+			continue // rows of other severities only
+		}
 		byStart[t] = a.row()
 		if first.IsZero() || t.Before(first) {
 			first = t
