@@ -68,24 +68,40 @@ func randomRows(s *Store, rng *rand.Rand, n int, now int64) []*preRow {
 // loaded and before it (where the blocks' sums do not hold).
 func TestBlocksMatchRows(t *testing.T) {
 	s := &Store{policy: trustlens.DefaultPolicy()}
+	s.policy.PostmortemDays, s.policy.FollowupDays = 5, 3 // windows that end apart
 	rng := rand.New(rand.NewPCG(7, 11))
 	load := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Unix()
 	snap := &snapshot{rows: randomRows(s, rng, 5000, load)}
 	s.buildBlocks(snap, load)
-	stable := 0
-	for _, b := range snap.blocks {
-		for _, a := range b.slots {
+	summed := 0
+	for i := range snap.blocks {
+		for _, a := range snap.blocks[i].sums.Load().slots {
 			if a != nil {
-				stable += int(a.incidents)
+				summed += int(a.incidents)
 			}
 		}
 	}
-	if stable < 2000 || len(snap.blocks) != 5000/blockRows {
-		t.Fatalf("%d blocks summing %d rows: the test does not exercise them", len(snap.blocks), stable)
+	if summed < 3000 || len(snap.blocks) != 5000/blockRows {
+		t.Fatalf("%d blocks summing %d rows: the test does not exercise them", len(snap.blocks), summed)
 	}
 	sevs := append([]string{"", "sev9"}, trustlens.Severities...)
+	// instants around the load, far from it, and on either side of
+	// figures' turns (the blocks' sums are summed again past them)
 	nows := []int64{load, load + 1, load + 90*86400, load - 30*86400, load - 400*86400}
-	for i := 0; i < 300; i++ {
+	for len(nows) < 80 {
+		r := snap.rows[rng.IntN(len(snap.rows))]
+		if !r.isRes {
+			continue
+		}
+		for _, days := range []int{s.policy.ChurnWindowDays, s.policy.PostmortemDays, s.policy.FollowupDays} {
+			t := r.resTS + int64(days)*86400
+			nows = append(nows, t, t+1)
+		}
+		for _, d := range r.unkept {
+			nows = append(nows, d, d+1)
+		}
+	}
+	for i := 0; i < 600; i++ {
 		var f trustlens.Filter
 		if rng.IntN(4) != 0 {
 			f.From = time.Unix(load-int64(rng.IntN(420*86400)), 0)

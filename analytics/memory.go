@@ -51,7 +51,8 @@ type preRow struct {
 	built          atomic.Pointer[builtIncident] // the API form last built (incidentAt)
 }
 
-// builtIncident is the API form of a row built from figures f.
+// builtIncident is the API form of a row built from figures f (without
+// the silence, which it does not show).
 type builtIncident struct {
 	f   figures
 	inc trustlens.Incident
@@ -276,6 +277,7 @@ func stableAfterOf(p *trustlens.Policy, r *preRow) int64 {
 // slices and pointers, which nobody writes to.
 func incidentAt(p *trustlens.Policy, r *preRow, now int64) trustlens.Incident {
 	f := figuresAt(p, r, now)
+	f.silence, f.overdue = 0, false // they change every second; the API form does not show them
 	if b := r.built.Load(); b != nil && b.f == f {
 		return b.inc
 	}
