@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -175,13 +176,14 @@ func ttaBuckets(incidents []trustlens.Incident, target int64) []ttaBucket {
 	}
 	b = append(b, ttaBucket{Label: "> " + fmtDurationShort(prev), Upper: -1})
 	none := ttaBucket{Label: "not yet", Upper: -2}
-	for _, inc := range incidents {
-		if inc.TTASeconds == nil {
+	for k := range incidents {
+		tta := incidents[k].TTASeconds
+		if tta == nil {
 			none.Count++
 			continue
 		}
 		for i := range b {
-			if b[i].Upper < 0 || *inc.TTASeconds <= b[i].Upper {
+			if b[i].Upper < 0 || *tta <= b[i].Upper {
 				b[i].Count++
 				break
 			}
@@ -375,29 +377,40 @@ type silenceRow struct {
 // worstSilences sorts incidents by longest silence relative to their
 // severity's cadence target, worst first, at most n.
 func worstSilences(incidents []trustlens.Incident, p trustlens.Policy, n int) []silenceRow {
-	// rank small keys, then copy out the n worst incidents
+	// keep the n worst as small keys while scanning, then copy them out
 	type key struct {
 		i      int
 		target int64
 		ratio  float64
 	}
-	keys := make([]key, len(incidents))
-	for i, inc := range incidents {
-		t := p.CadenceTarget[inc.Severity].Seconds()
-		keys[i] = key{i: i, target: t}
-		if t > 0 {
-			keys[i].ratio = float64(inc.MaxSilenceSeconds) / float64(t)
+	worse := func(a, b key) bool {
+		if a.ratio != b.ratio {
+			return a.ratio > b.ratio
+		}
+		return incidents[a.i].IncidentID < incidents[b.i].IncidentID
+	}
+	targets := map[string]int64{}
+	for sev, d := range p.CadenceTarget {
+		targets[sev] = d.Seconds()
+	}
+	top := make([]key, 0, n+1) // worst first
+	for i := range incidents {
+		inc := &incidents[i]
+		k := key{i: i, target: targets[inc.Severity]}
+		if k.target > 0 {
+			k.ratio = float64(inc.MaxSilenceSeconds) / float64(k.target)
+		}
+		if len(top) == n && (n == 0 || !worse(k, top[n-1])) {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return worse(k, top[j]) })
+		top = slices.Insert(top, j, k)
+		if len(top) > n {
+			top = top[:n]
 		}
 	}
-	sort.SliceStable(keys, func(a, b int) bool {
-		if keys[a].ratio != keys[b].ratio {
-			return keys[a].ratio > keys[b].ratio
-		}
-		return incidents[keys[a].i].IncidentID < incidents[keys[b].i].IncidentID
-	})
-	keys = keys[:min(n, len(keys))]
-	rows := make([]silenceRow, len(keys))
-	for j, k := range keys {
+	rows := make([]silenceRow, len(top))
+	for j, k := range top {
 		rows[j] = silenceRow{Incident: incidents[k.i], Target: k.target, Ratio: k.ratio}
 	}
 	return rows
@@ -532,8 +545,8 @@ type channelCount struct {
 // channelCoverage counts incidents per channel, most used first.
 func channelCoverage(incidents []trustlens.Incident) []channelCount {
 	counts := map[string]int64{}
-	for _, inc := range incidents {
-		for _, ch := range inc.Channels {
+	for i := range incidents {
+		for _, ch := range incidents[i].Channels {
 			counts[ch]++
 		}
 	}

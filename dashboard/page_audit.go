@@ -110,8 +110,8 @@ func (s *Server) auditPage(c echo.Context) error {
 	d.ChannelChart = channelChart("chart-channels", d.Channels)
 	d.ChannelChart.Size = "short"
 	multi := 0
-	for _, inc := range list.Incidents {
-		if len(inc.Channels) >= pol.MinChannels {
+	for i := range list.Incidents {
+		if len(list.Incidents[i].Channels) >= pol.MinChannels {
 			multi++
 		}
 	}
@@ -125,21 +125,24 @@ func (s *Server) auditPage(c echo.Context) error {
 // missedHabits groups the incidents that missed each habit, worst (most
 // recent) first.
 func missedHabits(incidents []trustlens.Incident) []missedHabit {
-	recent := recentIncidents(incidents, len(incidents))
-	out := make([]missedHabit, 0, len(trustlens.Habits))
-	for _, h := range trustlens.Habits {
-		m := missedHabit{Habit: h}
-		for _, inc := range recent {
-			if inc.Habits[h] != trustlens.Missed {
+	out := make([]missedHabit, len(trustlens.Habits))
+	for h, name := range trustlens.Habits {
+		out[h].Habit = name
+	}
+	for _, inc := range newestFirst(incidents) {
+		for h, name := range trustlens.Habits {
+			if inc.Habits[name] != trustlens.Missed {
 				continue
 			}
+			m := &out[h]
 			m.Total++
 			if len(m.Incidents) < auditMissedPerList {
-				m.Incidents = append(m.Incidents, inc)
+				m.Incidents = append(m.Incidents, *inc)
 			}
 		}
-		m.More = m.Total - len(m.Incidents)
-		out = append(out, m)
+	}
+	for h := range out {
+		out[h].More = out[h].Total - len(out[h].Incidents)
 	}
 	return out
 }

@@ -104,31 +104,34 @@ func periodLabel(f trustlens.Filter) string {
 
 // recentIncidents are the n most recently detected incidents.
 func recentIncidents(in []trustlens.Incident, n int) []trustlens.Incident {
+	ptrs := newestFirst(in)
+	out := make([]trustlens.Incident, 0, min(n, len(ptrs)))
+	for _, p := range ptrs[:min(n, len(ptrs))] {
+		out = append(out, *p)
+	}
+	return out
+}
+
+// newestFirst points at the incidents, most recently detected first (ties
+// by id). The analytics list is already in that order: it is sorted only
+// when it is not (sorting pointers, not the large structs).
+func newestFirst(in []trustlens.Incident) []*trustlens.Incident {
 	newer := func(a, b *trustlens.Incident) bool {
 		if !a.DetectedAt.Equal(b.DetectedAt) {
 			return a.DetectedAt.After(b.DetectedAt)
 		}
 		return a.IncidentID < b.IncidentID
 	}
-	// the analytics list is already newest first: sort only when it is not
-	// (sorting pointers, not the large structs)
-	sorted := true
-	for i := 1; i < len(in) && sorted; i++ {
-		sorted = !newer(&in[i], &in[i-1])
-	}
-	if sorted {
-		return append([]trustlens.Incident(nil), in[:min(n, len(in))]...)
-	}
 	ptrs := make([]*trustlens.Incident, len(in))
+	sorted := true
 	for i := range in {
 		ptrs[i] = &in[i]
+		sorted = sorted && (i == 0 || !newer(&in[i], &in[i-1]))
 	}
-	sort.SliceStable(ptrs, func(i, j int) bool { return newer(ptrs[i], ptrs[j]) })
-	out := make([]trustlens.Incident, 0, min(n, len(in)))
-	for _, p := range ptrs[:min(n, len(in))] {
-		out = append(out, *p)
+	if !sorted {
+		sort.SliceStable(ptrs, func(i, j int) bool { return newer(ptrs[i], ptrs[j]) })
 	}
-	return out
+	return ptrs
 }
 
 // overviewKPIs are the five tiles of SPEC §3's executive overview, plus the
