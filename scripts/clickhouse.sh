@@ -146,12 +146,13 @@ start() {
   fi
   write_config
   echo "clickhouse: starting a local server on $host:$port (data in $dir)"
-  # jemalloc's separate arena for allocations of 8 MiB and more hands their
-  # pages back to the kernel at once, so every large column buffer of an
-  # INSERT was faulted in anew: a quarter of the server's CPU while
-  # ingesting. oversize_threshold:0 keeps them in the ordinary arenas
-  # (server CPU per million ingested events 6.9 s -> 4.3 s, docs/performance.md).
-  (cd "$dir" && MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0}" exec nohup clickhouse-server --config-file="$dir/config.xml" \
+  # jemalloc hands freed pages back to the kernel within seconds (at once
+  # for allocations of 8 MiB and more), so the large column buffers of
+  # every INSERT were faulted in anew: a quarter of the server's CPU while
+  # ingesting. Keeping them in the ordinary arenas and for five minutes took
+  # the server's CPU per million ingested events from 6.9 s to about 3.2 s
+  # (docs/performance.md); the memory goes back after five idle minutes.
+  (cd "$dir" && MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0,dirty_decay_ms:300000,muzzy_decay_ms:300000}" exec nohup clickhouse-server --config-file="$dir/config.xml" \
       >"$dir/log/stdout.log" 2>&1 </dev/null) &
   echo $! >"$pidfile"
   for _ in $(seq 1 120); do

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 // chSettings are the ClickHouse settings of SPEC §4.
 type chSettings struct {
 	addr, database, user, password, cluster *string
+	compression                             *string
 	maxConns                                *int
 }
 
@@ -27,6 +29,8 @@ func (s *settings) clickhouse() chSettings {
 		password: s.String("clickhouse-password", "TRUSTLENS_CLICKHOUSE_PASSWORD", "", "ClickHouse password"),
 		cluster:  s.String("clickhouse-cluster", "TRUSTLENS_CLICKHOUSE_CLUSTER", "", "ClickHouse cluster name: create every table ON CLUSTER with Replicated engines (empty = a single server)"),
 		maxConns: s.Int("clickhouse-max-conns", "TRUSTLENS_CLICKHOUSE_MAX_CONNS", 16, 1, 1000, "most open ClickHouse connections"),
+		compression: s.String("clickhouse-compression", "TRUSTLENS_CLICKHOUSE_COMPRESSION", "auto",
+			"compression of the native protocol: lz4, none, or auto (lz4 unless every address is on this machine, where compressing only costs CPU on both sides)"),
 	}
 	s.hostPort(c.addr, "clickhouse-addr", "TRUSTLENS_CLICKHOUSE_ADDR", false)
 	s.Check(func() error {
@@ -35,6 +39,11 @@ func (s *settings) clickhouse() chSettings {
 		}
 		if *c.cluster != "" && !migrations.ValidDatabase(*c.cluster) {
 			return fmt.Errorf("--clickhouse-cluster / TRUSTLENS_CLICKHOUSE_CLUSTER: not a plain identifier: %q", *c.cluster)
+		}
+		switch *c.compression {
+		case "auto", "lz4", "none":
+		default:
+			return fmt.Errorf("--clickhouse-compression / TRUSTLENS_CLICKHOUSE_COMPRESSION: must be auto, lz4 or none, got %q", *c.compression)
 		}
 		return nil
 	})
@@ -55,8 +64,31 @@ func (c chSettings) options(database string) *clickhouse.Options {
 		MaxIdleConns:     *c.maxConns,
 		ConnMaxLifetime:  time.Hour,
 		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
-		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+		Compression:      compressionOf(*c.compression, addrs),
 	}
+}
+
+// compressionOf is the native protocol's compression for setting ("auto",
+// "lz4", "none") and the server addresses: auto compresses unless every
+// address is a loopback one (nil: none).
+func compressionOf(setting string, addrs []string) *clickhouse.Compression {
+	lz4 := &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
+	switch setting {
+	case "lz4":
+		return lz4
+	case "none":
+		return nil
+	}
+	for _, a := range addrs {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			host = a
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return lz4
+		}
+	}
+	return nil
 }
 
 // migrate applies the migrations to the configured database, waiting up to

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/trustlens/trustlens/internal/chtest"
 )
 
@@ -229,5 +231,25 @@ func TestRunServesHealth(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("run did not stop within 30 s of cancellation")
+	}
+}
+
+func TestCompressionOf(t *testing.T) {
+	for _, tc := range []struct {
+		setting string
+		addrs   []string
+		lz4     bool
+	}{
+		{"auto", []string{"127.0.0.1:9000"}, false},
+		{"auto", []string{"localhost:9000", "[::1]:9000"}, false},
+		{"auto", []string{"127.0.0.1:9000", "clickhouse:9000"}, true},
+		{"auto", []string{"10.0.0.5:9000"}, true},
+		{"lz4", []string{"127.0.0.1:9000"}, true},
+		{"none", []string{"10.0.0.5:9000"}, false},
+	} {
+		got := compressionOf(tc.setting, tc.addrs)
+		if (got != nil) != tc.lz4 || (got != nil && got.Method != clickhouse.CompressionLZ4) {
+			t.Errorf("compressionOf(%q, %v) = %+v, want lz4 %v", tc.setting, tc.addrs, got, tc.lz4)
+		}
 	}
 }
