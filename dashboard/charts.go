@@ -544,19 +544,22 @@ type channelCount struct {
 
 // channelCoverage counts incidents per channel, most used first.
 func channelCoverage(incidents []trustlens.Incident) []channelCount {
-	counts := map[string]int64{}
+	// a handful of channels: a short list beats hashing every name
+	var out []channelCount
 	for i := range incidents {
+	next:
 		for _, ch := range incidents[i].Channels {
-			counts[ch]++
+			for j := range out {
+				if out[j].Channel == ch {
+					out[j].Count++
+					continue next
+				}
+			}
+			out = append(out, channelCount{Channel: ch, Count: 1})
 		}
 	}
-	out := make([]channelCount, 0, len(counts))
-	for ch, n := range counts {
-		c := channelCount{Channel: ch, Count: n}
-		if len(incidents) > 0 {
-			c.Share = float64(n) / float64(len(incidents))
-		}
-		out = append(out, c)
+	for j := range out {
+		out[j].Share = float64(out[j].Count) / float64(len(incidents))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {
