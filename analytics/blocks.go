@@ -335,3 +335,45 @@ func quantileParts(xs []int64, parts [][]int64, q float64) int64 {
 	}
 	return lo
 }
+
+// listed is a row's API form as of the snapshot's load, with the instants
+// between which it holds (the same turns as the sums'). Kept in one array
+// in the rows' order, a list of thousands of incidents is copied from
+// consecutive memory instead of from each row's own.
+type listed struct {
+	from, until int64
+	inc         trustlens.Incident
+}
+
+// buildListed builds the rows' API forms at now. An open incident's form
+// changes every second (its longest silence grows): it never holds.
+func (s *Store) buildListed(snap *snapshot, now int64) {
+	snap.listed = make([]listed, len(snap.rows))
+	for i, r := range snap.rows {
+		r.idx = int32(i)
+		l := &snap.listed[i]
+		l.inc = incidentAt(&s.policy, r, now)
+		if !r.isRes {
+			l.from, l.until = 1, 0
+			continue
+		}
+		l.from, l.until = math.MinInt64, math.MaxInt64
+		figureEdges(&s.policy, r, func(t int64) {
+			if t >= now {
+				l.until = min(l.until, t)
+			} else {
+				l.from = max(l.from, t+1)
+			}
+		})
+	}
+}
+
+// incidentOf is the API form of row r of snap at now.
+func (s *Store) incidentOf(snap *snapshot, r *preRow, now int64) trustlens.Incident {
+	if i := int(r.idx); i < len(snap.listed) && snap.rows[i] == r {
+		if l := &snap.listed[i]; now >= l.from && now <= l.until {
+			return l.inc
+		}
+	}
+	return incidentAt(&s.policy, r, now)
+}

@@ -157,3 +157,52 @@ func TestQuantileParts(t *testing.T) {
 		}
 	}
 }
+
+// TestListedMatchesIncident checks the API forms kept at load against
+// building them at each instant: before, at and after the load, and on
+// either side of incidents' turns.
+func TestListedMatchesIncident(t *testing.T) {
+	s := &Store{policy: trustlens.DefaultPolicy()}
+	s.policy.PostmortemDays, s.policy.FollowupDays = 5, 3
+	rng := rand.New(rand.NewPCG(5, 9))
+	load := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Unix()
+	snap := &snapshot{rows: randomRows(s, rng, 2000, load)}
+	// loaded at the very instant an incident's churn window ends
+	for _, r := range snap.rows {
+		if r.isRes && r.resTS+int64(s.policy.ChurnWindowDays)*86400 < load {
+			load = r.resTS + int64(s.policy.ChurnWindowDays)*86400
+			break
+		}
+	}
+	s.buildListed(snap, load)
+	nows := []int64{load, load + 1, load - 1, load + 90*86400, load - 400*86400}
+	for len(nows) < 60 {
+		r := snap.rows[rng.IntN(len(snap.rows))]
+		if !r.isRes {
+			continue
+		}
+		for _, days := range []int{s.policy.ChurnWindowDays, s.policy.PostmortemDays, s.policy.FollowupDays} {
+			t := r.resTS + int64(days)*86400
+			nows = append(nows, t, t+1)
+		}
+		for _, d := range r.unkept {
+			nows = append(nows, d, d+1)
+		}
+	}
+	held := 0
+	for _, now := range nows {
+		for i, r := range snap.rows {
+			f := computeFigures(&s.policy, r, now)
+			want := buildIncident(r, &f)
+			if got := s.incidentOf(snap, r, now); !reflect.DeepEqual(got, want) {
+				t.Fatalf("row %d at %d (load %d): kept %+v, built %+v", i, now, load, got, want)
+			}
+			if l := snap.listed[i]; now >= l.from && now <= l.until {
+				held++
+			}
+		}
+	}
+	if held < len(nows)*len(snap.rows)/4 {
+		t.Fatalf("the kept forms held %d times of %d: the test does not exercise them", held, len(nows)*len(snap.rows))
+	}
+}

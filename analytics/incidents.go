@@ -50,7 +50,7 @@ func (s *Store) incidents(ctx context.Context, f trustlens.Filter) (trustlens.In
 			if len(page.Incidents) == want {
 				break
 			}
-			page.Incidents = append(page.Incidents, incidentAt(&s.policy, r, now))
+			page.Incidents = append(page.Incidents, s.incidentOf(snap, r, now))
 		}
 		end = start
 	}

@@ -49,6 +49,7 @@ type preRow struct {
 	stableAfter    int64    // from this instant on (exclusive) the figures no longer depend on the clock; -1: never
 	stable         atomic.Pointer[figures]
 	built          atomic.Pointer[builtIncident] // the API form last built (incidentAt)
+	idx            int32                         // index in the snapshot's rows
 }
 
 // builtIncident is the API form of a row built from figures f (without
@@ -600,6 +601,8 @@ WHERE n_off > 0`)
 		return fmt.Errorf("load snapshot pairs: %w", err)
 	}
 	snap.byID = byID
-	s.buildBlocks(snap, s.now().UTC().Unix())
+	now := s.now().UTC().Unix()
+	s.buildBlocks(snap, now)
+	s.buildListed(snap, now)
 	return nil
 }

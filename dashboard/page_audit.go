@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/labstack/echo/v4"
@@ -130,8 +131,9 @@ func missedHabits(incidents []trustlens.Incident) []missedHabit {
 		out[h].Habit = name
 	}
 	for _, inc := range newestFirst(incidents) {
-		for h, name := range trustlens.Habits {
-			if inc.Habits[name] != trustlens.Missed {
+		for name, v := range inc.Habits { // a walk of the small map, no hashing
+			h := slices.Index(trustlens.Habits, name)
+			if v != trustlens.Missed || h < 0 {
 				continue
 			}
 			m := &out[h]
