@@ -80,11 +80,11 @@ func clusterConn(t *testing.T, addrs []string, db string, settings clickhouse.Se
 	return conn
 }
 
-var eventTables = []string{"incident_events", "communication_events", "customer_events", "customer_events_by_incident", "ingest_errors"}
+var eventTables = []string{"incident_events", "communication_events", "customer_events", "incident_timeline", "ingest_errors"}
 
 // rowCounts is count() — every stored row, no FINAL, no de-duplication —
-// of each event table, of customer_events_by_incident (filled by a
-// materialized view) and of ingest_errors.
+// of each event table, of incident_timeline (filled by materialized views
+// on all three) and of ingest_errors.
 func rowCounts(t *testing.T, conn driver.Conn) map[string]uint64 {
 	t.Helper()
 	out := map[string]uint64{}
@@ -141,10 +141,12 @@ func clusterRows(n int) ([]ingest.Row, map[string]uint64) {
 			e.EventID, e.Type, e.CustomerID, e.CSAT = fmt.Sprintf("c-%d", i), trustlens.TypeCustomerFeedback, fmt.Sprintf("cus-%d", i%70), &csat
 			if i%9 == 2 {
 				e.IncidentID = fmt.Sprintf("inc-%d", i%50)
-				want["customer_events_by_incident"]++
 			}
 		}
 		want[e.Stream().Table()]++
+		if e.IncidentID != "" {
+			want["incident_timeline"]++
+		}
 		rows = append(rows, ingest.Row{Event: e, Position: ingest.Position{Topic: "t", Partition: i % 4, Offset: int64(i)}})
 	}
 	return rows, want
