@@ -63,6 +63,26 @@ func randomRows(s *Store, rng *rand.Rand, n int, now int64) []*preRow {
 	return rows
 }
 
+// turnInstants adds to nows, until it holds n, the instants at which
+// random resolved rows' figures turn and the second after, as the policy
+// says (independently of figureEdges).
+func turnInstants(p *trustlens.Policy, snap *snapshot, rng *rand.Rand, nows []int64, n int) []int64 {
+	for len(nows) < n {
+		r := snap.rows[rng.IntN(len(snap.rows))]
+		if !r.isRes {
+			continue
+		}
+		for _, days := range []int{p.ChurnWindowDays, p.PostmortemDays, p.FollowupDays} {
+			t := r.resTS + int64(days)*86400
+			nows = append(nows, t, t+1)
+		}
+		for _, d := range r.unkept {
+			nows = append(nows, d, d+1)
+		}
+	}
+	return nows
+}
+
 // TestBlocksMatchRows checks the block sums against adding up every row,
 // over random ranges and filters, at instants after the snapshot was
 // loaded and before it (where the blocks' sums do not hold).
@@ -87,20 +107,7 @@ func TestBlocksMatchRows(t *testing.T) {
 	sevs := append([]string{"", "sev9"}, trustlens.Severities...)
 	// instants around the load, far from it, and on either side of
 	// figures' turns (the blocks' sums are summed again past them)
-	nows := []int64{load, load + 1, load + 90*86400, load - 30*86400, load - 400*86400}
-	for len(nows) < 80 {
-		r := snap.rows[rng.IntN(len(snap.rows))]
-		if !r.isRes {
-			continue
-		}
-		for _, days := range []int{s.policy.ChurnWindowDays, s.policy.PostmortemDays, s.policy.FollowupDays} {
-			t := r.resTS + int64(days)*86400
-			nows = append(nows, t, t+1)
-		}
-		for _, d := range r.unkept {
-			nows = append(nows, d, d+1)
-		}
-	}
+	nows := turnInstants(&s.policy, snap, rng, []int64{load, load + 1, load + 90*86400, load - 30*86400, load - 400*86400}, 80)
 	for i := 0; i < 600; i++ {
 		var f trustlens.Filter
 		if rng.IntN(4) != 0 {
@@ -175,20 +182,7 @@ func TestListedMatchesIncident(t *testing.T) {
 		}
 	}
 	s.buildListed(snap, load)
-	nows := []int64{load, load + 1, load - 1, load + 90*86400, load - 400*86400}
-	for len(nows) < 60 {
-		r := snap.rows[rng.IntN(len(snap.rows))]
-		if !r.isRes {
-			continue
-		}
-		for _, days := range []int{s.policy.ChurnWindowDays, s.policy.PostmortemDays, s.policy.FollowupDays} {
-			t := r.resTS + int64(days)*86400
-			nows = append(nows, t, t+1)
-		}
-		for _, d := range r.unkept {
-			nows = append(nows, d, d+1)
-		}
-	}
+	nows := turnInstants(&s.policy, snap, rng, []int64{load, load + 1, load - 1, load + 90*86400, load - 400*86400}, 60)
 	held := 0
 	for _, now := range nows {
 		for i, r := range snap.rows {
