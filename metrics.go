@@ -275,3 +275,45 @@ var TrendMetrics = []string{
 
 // TrendIntervals are the bucket widths of a trend.
 var TrendIntervals = []string{"day", "week", "month"}
+
+// Spread is how the incidents of a filter spread over the habits' verdicts
+// and over time to acknowledge: what the overview's charts draw.
+type Spread struct {
+	Incidents int64
+	// Verdicts counts the incidents by habit (every one of Habits) and
+	// verdict (only those that occur).
+	Verdicts map[string]map[string]int64
+	// AckWithin[i] counts the incidents acknowledged within
+	// AckBounds[i] seconds (TTASeconds ≤ the bound); Acknowledged, all
+	// that were acknowledged.
+	AckBounds    []int64
+	AckWithin    []int64
+	Acknowledged int64
+}
+
+// SpreadOf is the Spread of incidents over the acknowledgement bounds.
+func SpreadOf(incidents []Incident, bounds []int64) Spread {
+	sp := Spread{Incidents: int64(len(incidents)), Verdicts: map[string]map[string]int64{},
+		AckBounds: bounds, AckWithin: make([]int64, len(bounds))}
+	for _, h := range Habits {
+		sp.Verdicts[h] = map[string]int64{}
+	}
+	for i := range incidents {
+		inc := &incidents[i]
+		for h, v := range inc.Habits {
+			if m := sp.Verdicts[h]; m != nil && v != "" {
+				m[v]++
+			}
+		}
+		if inc.TTASeconds == nil {
+			continue
+		}
+		sp.Acknowledged++
+		for k, b := range bounds {
+			if *inc.TTASeconds <= b {
+				sp.AckWithin[k]++
+			}
+		}
+	}
+	return sp
+}

@@ -295,6 +295,27 @@ func (a *acc) addCounts(b *acc) {
 			}
 		}
 	}
+	for h := range a.verdicts {
+		for v := range a.verdicts[h] {
+			a.verdicts[h][v] += b.verdicts[h][v]
+		}
+	}
+}
+
+// countAtMost is how many of the values of xs and of the sorted parts are
+// at most x.
+func countAtMost(xs []int64, parts [][]int64, x int64) int64 {
+	var n int64
+	for _, v := range xs {
+		if v <= x {
+			n++
+		}
+	}
+	for _, p := range parts {
+		i, _ := slices.BinarySearch(p, x+1)
+		n += int64(i)
+	}
+	return n
 }
 
 // quantileParts is quantileExact over xs and the sorted parts together,

@@ -200,3 +200,36 @@ func TestListedMatchesIncident(t *testing.T) {
 		t.Fatalf("the kept forms held %d times of %d: the test does not exercise them", held, len(nows)*len(snap.rows))
 	}
 }
+
+// TestSpreadMatchesIncidents checks the spread from the blocks' sums
+// against counting the incidents' answers one by one.
+func TestSpreadMatchesIncidents(t *testing.T) {
+	s := &Store{policy: trustlens.DefaultPolicy()}
+	s.policy.PostmortemDays, s.policy.FollowupDays = 5, 3
+	rng := rand.New(rand.NewPCG(13, 17))
+	load := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Unix()
+	snap := &snapshot{rows: randomRows(s, rng, 3000, load)}
+	s.buildBlocks(snap, load)
+	nows := turnInstants(&s.policy, snap, rng, []int64{load, load + 86400, load - 86400}, 30)
+	bounds := []int64{0, 450, 900, 1800, 3600, 7200, 14400}
+	sevs := append([]string{"", "sev9"}, trustlens.Severities...)
+	for i := 0; i < 200; i++ {
+		var f trustlens.Filter
+		if rng.IntN(3) != 0 {
+			f.From = time.Unix(load-int64(rng.IntN(420*86400)), 0)
+			f.To = f.From.Add(time.Duration(1+rng.IntN(200)) * 24 * time.Hour)
+		}
+		f.Severity = sevs[rng.IntN(len(sevs))]
+		f.Status = []string{"", "open", "resolved"}[rng.IntN(3)]
+		now := nows[i%len(nows)]
+		var incs []trustlens.Incident
+		for _, r := range snap.selectRows(f) {
+			fig := computeFigures(&s.policy, r, now)
+			incs = append(incs, buildIncident(r, &fig))
+		}
+		want := trustlens.SpreadOf(incs, bounds)
+		if got := s.spreadOf(snap, f, now, bounds); !reflect.DeepEqual(got, want) {
+			t.Fatalf("filter %+v at %d:\n got %+v\nwant %+v", f, now, got, want)
+		}
+	}
+}

@@ -140,6 +140,14 @@ func (s *Store) Compensation(ctx context.Context, f trustlens.Filter) (trustlens
 	return shared(s, ctx, "compensation", filterKey(f), func(ctx context.Context) (trustlens.Compensation, error) { return s.compensation(ctx, f) })
 }
 
+// Spread counts the complete incidents of f (range, severity, status) by
+// habit verdict, and those acknowledged within each of bounds seconds.
+func (s *Store) Spread(ctx context.Context, f trustlens.Filter, bounds []int64) (trustlens.Spread, error) {
+	return shared(s, ctx, "spread", fmt.Sprint(bounds)+"|"+filterKey(f), func(ctx context.Context) (trustlens.Spread, error) {
+		return s.spread(ctx, f, bounds)
+	})
+}
+
 // Trend is a time series of one summary metric (one of
 // trustlens.TrendMetrics) over buckets of detected_at: day, week (starting
 // Monday) or month, UTC. Every bucket from the one holding f.From to the

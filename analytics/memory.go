@@ -402,6 +402,7 @@ type acc struct {
 	tsSum, tsN                int64
 	kept, broken              int64
 	drivers                   [7][2][3]int64 // habit × met/missed × (n, aa, ca)
+	verdicts                  [7][4]int64    // incidents by habit × verdict (vMet…vNA)
 }
 
 func (a *acc) add(r *preRow, f *figures) {
@@ -466,6 +467,9 @@ func (a *acc) add(r *preRow, f *figures) {
 				d[2] += r.ca
 			}
 		}
+	}
+	for h, v := range f.habits {
+		a.verdicts[h][v]++
 	}
 	if f.trust >= 0 {
 		a.tsSum += f.trust

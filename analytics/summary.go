@@ -394,3 +394,35 @@ func nextBucket(t time.Time, interval string) time.Time {
 	}
 	return t.AddDate(0, 0, 1)
 }
+
+// spread counts the incidents of f (range, severity and status) by habit
+// verdict and by time to acknowledge, from the blocks' sums.
+func (s *Store) spread(ctx context.Context, f trustlens.Filter, bounds []int64) (trustlens.Spread, error) {
+	if err := checkFilter(f); err != nil {
+		return trustlens.Spread{}, fmt.Errorf("analytics: spread: %w", err)
+	}
+	snap, err := s.current(ctx)
+	if err != nil {
+		return trustlens.Spread{}, fmt.Errorf("analytics: spread: %w", err)
+	}
+	return s.spreadOf(snap, f, s.nowOf(ctx), bounds), nil
+}
+
+func (s *Store) spreadOf(snap *snapshot, f trustlens.Filter, now int64, bounds []int64) trustlens.Spread {
+	sel := snap.selectionOf(f)
+	a := combine(s.aggregate(snap, sel, now, true), sel.mask)
+	out := trustlens.Spread{Incidents: a.incidents, Verdicts: map[string]map[string]int64{},
+		AckBounds: bounds, AckWithin: make([]int64, len(bounds)), Acknowledged: a.ttaN}
+	for h, name := range trustlens.Habits {
+		out.Verdicts[name] = map[string]int64{}
+		for v, n := range a.verdicts[h] {
+			if n > 0 {
+				out.Verdicts[name][verdictNames[v]] = n
+			}
+		}
+	}
+	for i, b := range bounds {
+		out.AckWithin[i] = countAtMost(a.tta, a.ttaParts, b)
+	}
+	return out
+}

@@ -277,3 +277,7 @@ func assertJSON(t *testing.T, got []byte, want string) {
 }
 
 type httptestRecorder = httptest.ResponseRecorder
+
+func (f *apiFake) Spread(ctx context.Context, flt trustlens.Filter, bounds []int64) (trustlens.Spread, error) {
+	return trustlens.SpreadOf(f.page.Incidents, bounds), f.record(flt)
+}

@@ -155,52 +155,53 @@ type ttaBucket struct {
 	Count    int64
 }
 
-// ttaBuckets spreads incidents over bins that are multiples of the
-// acknowledgement target, so that the target is always a bar boundary.
-// Incidents with no communication yet form the last bar.
-func ttaBuckets(incidents []trustlens.Incident, target int64) []ttaBucket {
+// ttaMultiples are the bounds of the time-to-acknowledge bars, in
+// acknowledgement targets: the target is always a bar boundary.
+var ttaMultiples = []float64{0.25, 0.5, 1, 2, 4, 8}
+
+// ttaBounds are the bars' upper bounds in seconds for target.
+func ttaBounds(target int64) []int64 {
 	if target <= 0 {
 		target = 1800
 	}
-	mult := []float64{0.25, 0.5, 1, 2, 4, 8}
+	b := make([]int64, len(ttaMultiples))
+	for i, m := range ttaMultiples {
+		b[i] = int64(float64(target) * m)
+	}
+	return b
+}
+
+// ttaBuckets are the bars of the time-to-acknowledge histogram of sp,
+// whose bounds are ttaBounds: one per bound, one past the last, and the
+// incidents with no communication yet last (when there are any).
+func ttaBuckets(sp trustlens.Spread) []ttaBucket {
 	var b []ttaBucket
-	prev := int64(0)
-	for i, m := range mult {
-		upper := int64(float64(target) * m)
+	prev, within := int64(0), int64(0)
+	target := int64(0)
+	if len(sp.AckBounds) > 2 {
+		target = sp.AckBounds[2] // the multiple 1
+	}
+	for i, upper := range sp.AckBounds {
 		label := "≤ " + fmtDurationShort(upper)
 		if i > 0 {
 			label = fmtDurationShort(prev) + "–" + fmtDurationShort(upper)
 		}
-		b = append(b, ttaBucket{Label: label, Upper: upper, InTarget: upper <= target})
-		prev = upper
+		b = append(b, ttaBucket{Label: label, Upper: upper, InTarget: upper <= target, Count: sp.AckWithin[i] - within})
+		prev, within = upper, sp.AckWithin[i]
 	}
-	b = append(b, ttaBucket{Label: "> " + fmtDurationShort(prev), Upper: -1})
-	none := ttaBucket{Label: "not yet", Upper: -2}
-	for k := range incidents {
-		tta := incidents[k].TTASeconds
-		if tta == nil {
-			none.Count++
-			continue
-		}
-		for i := range b {
-			if b[i].Upper < 0 || *tta <= b[i].Upper {
-				b[i].Count++
-				break
-			}
-		}
-	}
-	if none.Count > 0 {
-		b = append(b, none)
+	b = append(b, ttaBucket{Label: "> " + fmtDurationShort(prev), Upper: -1, Count: sp.Acknowledged - within})
+	if none := sp.Incidents - sp.Acknowledged; none > 0 {
+		b = append(b, ttaBucket{Label: "not yet", Upper: -2, Count: none})
 	}
 	return b
 }
 
 // ttaChart is the histogram of time to acknowledge.
-func ttaChart(id string, incidents []trustlens.Incident, target int64) chartView {
-	if len(incidents) == 0 {
+func ttaChart(id string, sp trustlens.Spread) chartView {
+	if sp.Incidents == 0 {
 		return chartView{ID: id, Empty: "No incidents in this period yet."}
 	}
-	buckets := ttaBuckets(incidents, target)
+	buckets := ttaBuckets(sp)
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(baseOpts(id, false),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
@@ -224,50 +225,12 @@ func ttaChart(id string, incidents []trustlens.Incident, target int64) chartView
 	return snippet(id, "incidents by time to acknowledge", bar)
 }
 
-// habitCounts counts the verdicts of each habit over incidents.
-func habitCounts(incidents []trustlens.Incident) map[string]map[string]int64 {
-	verdicts := []string{trustlens.Met, trustlens.Missed, trustlens.Pending, trustlens.NA}
-	counts := make([][4]int64, len(trustlens.Habits)) // by habit, by verdict
-	other := map[[2]string]int64{}                    // verdicts of no kind above (none, normally)
-	for i := range incidents {
-		habits := incidents[i].Habits
-		for h, name := range trustlens.Habits {
-			switch v := habits[name]; v {
-			case "":
-			case trustlens.Met:
-				counts[h][0]++
-			case trustlens.Missed:
-				counts[h][1]++
-			case trustlens.Pending:
-				counts[h][2]++
-			case trustlens.NA:
-				counts[h][3]++
-			default:
-				other[[2]string{name, v}]++
-			}
-		}
-	}
-	out := map[string]map[string]int64{}
-	for h, name := range trustlens.Habits {
-		out[name] = map[string]int64{}
-		for v, n := range counts[h] {
-			if n > 0 {
-				out[name][verdicts[v]] = n
-			}
-		}
-	}
-	for k, n := range other {
-		out[k[0]][k[1]] = n
-	}
-	return out
-}
-
 // habitsChart stacks met/missed/pending/n/a for each of the seven habits.
-func habitsChart(id string, incidents []trustlens.Incident) chartView {
-	if len(incidents) == 0 {
+func habitsChart(id string, sp trustlens.Spread) chartView {
+	if sp.Incidents == 0 {
 		return chartView{ID: id, Empty: "No incidents in this period yet."}
 	}
-	counts := habitCounts(incidents)
+	counts := sp.Verdicts
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(baseOpts(id, true),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),

@@ -247,3 +247,7 @@ func TestHostileQueuedRequestsGetTheirWholeBudget(t *testing.T) {
 		}
 	}
 }
+
+func (f socketDeadlineFake) Spread(ctx context.Context, flt trustlens.Filter, bounds []int64) (trustlens.Spread, error) {
+	return trustlens.Spread{}, fmt.Errorf("analytics: spread: %w", waitSocketDeadline(ctx))
+}

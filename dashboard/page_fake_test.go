@@ -222,3 +222,10 @@ func (f *pageFake) Trend(ctx context.Context, metric, interval string, flt trust
 	t.Interval = interval
 	return t, f.record(flt)
 }
+
+func (f *pageFake) Spread(ctx context.Context, flt trustlens.Filter, bounds []int64) (trustlens.Spread, error) {
+	if err := f.record(flt); err != nil {
+		return trustlens.Spread{}, err
+	}
+	return trustlens.SpreadOf(f.incidents, bounds), nil
+}

@@ -197,7 +197,7 @@ func TestPageFiltersCarriedIntoLinks(t *testing.T) {
 	cur := trustlens.Filter{From: from, To: to, Severity: "sev1"}
 	prev := trustlens.Filter{From: from.AddDate(0, 0, -31), To: from, Severity: "sev1"}
 	list := cur
-	list.Limit = maxChartIncidents
+	list.Limit = overviewRecent
 	seen := map[trustlens.Filter]bool{}
 	for _, f := range fake.seen() {
 		seen[f] = true
@@ -303,7 +303,7 @@ func TestChartFigures(t *testing.T) {
 	f := newPageFake()
 	// Acknowledged after 17 min and 50 min, one never: 15–30 min, 30 min–1 h, not yet.
 	got := map[string]int64{}
-	for _, b := range ttaBuckets(f.incidents, 1800) {
+	for _, b := range ttaBuckets(trustlens.SpreadOf(f.incidents, ttaBounds(1800))) {
 		got[b.Label] = b.Count
 	}
 	want := map[string]int64{"≤ 7.5m": 0, "7.5m–15m": 0, "15m–30m": 1, "30m–1h": 1, "1h–2h": 0, "2h–4h": 0, "> 4h": 0, "not yet": 1}
@@ -315,7 +315,7 @@ func TestChartFigures(t *testing.T) {
 			t.Errorf("bucket %q = %d, want %d", k, got[k], v)
 		}
 	}
-	hc := habitCounts(f.incidents)
+	hc := trustlens.SpreadOf(f.incidents, nil).Verdicts
 	if c := hc[trustlens.HabitCommunicateProactively]; c[trustlens.Missed] != 2 || c[trustlens.Pending] != 1 || c[trustlens.Met] != 0 {
 		t.Errorf("communicate_proactively counts %v", c)
 	}

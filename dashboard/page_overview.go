@@ -39,6 +39,10 @@ type overviewData struct {
 	Interval  string // of the trust-score trend
 }
 
+// overviewRecent is how many of the most recent incidents the overview
+// lists.
+const overviewRecent = 10
+
 // overviewPage is GET /: the executive overview.
 func (s *Server) overviewPage(c echo.Context) error {
 	const title = "Executive overview"
@@ -53,9 +57,11 @@ func (s *Server) overviewPage(c echo.Context) error {
 		trend     trustlens.Trend
 		list      trustlens.IncidentPage
 		churn     trustlens.Churn
+		spread    trustlens.Spread
 	)
+	pol := s.policy()
 	listF := f
-	listF.Limit = maxChartIncidents
+	listF.Limit = overviewRecent
 	err = parallel(
 		func() (err error) { cur, err = s.analytics.Summary(ctx, f); return err },
 		func() (err error) { prev, err = s.analytics.Summary(ctx, previousPeriod(f)); return err },
@@ -65,6 +71,10 @@ func (s *Server) overviewPage(c echo.Context) error {
 		},
 		func() (err error) { list, err = s.analytics.Incidents(ctx, listF); return err },
 		func() (err error) { churn, err = s.analytics.Churn(ctx, f); return err },
+		func() (err error) {
+			spread, err = s.analytics.Spread(ctx, f, ttaBounds(pol.AckTarget.Seconds()))
+			return err
+		},
 	)
 	if err != nil {
 		return fmt.Errorf("dashboard: overview: %w", err)
@@ -77,16 +87,14 @@ func (s *Server) overviewPage(c echo.Context) error {
 		Interval:   trendInterval(f),
 	}
 	d.KPIs = overviewKPIs(cur, prev, d.PrevLabel)
-	pol := s.policy()
 	d.Trust = trendChart("chart-trust", trend, "trust score", 1)
-	d.TTA = ttaChart("chart-tta", list.Incidents, pol.AckTarget.Seconds())
-	d.Habits = habitsChart("chart-habits", list.Incidents)
+	// the histogram and the habits chart count every incident of the
+	// filter, not a list of them
+	d.TTA = ttaChart("chart-tta", spread)
+	d.Habits = habitsChart("chart-habits", spread)
 	d.Habits.Size = "tall"
 	d.Churn = churnChart("chart-churn", churn)
-	if n := int64(len(list.Incidents)); list.Total > n {
-		d.Truncated, d.Shown = list.Total-n, n
-	}
-	d.Recent = recentIncidents(list.Incidents, 10)
+	d.Recent = recentIncidents(list.Incidents, overviewRecent)
 	return s.render(c, http.StatusOK, pageOverview, d)
 }
 

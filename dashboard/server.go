@@ -32,6 +32,9 @@ type Analytics interface {
 	Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn, error)
 	Compensation(ctx context.Context, f trustlens.Filter) (trustlens.Compensation, error)
 	Trend(ctx context.Context, metric, interval string, f trustlens.Filter) (trustlens.Trend, error)
+	// Spread counts the incidents of f by habit verdict, and those
+	// acknowledged within each of bounds seconds (trustlens.SpreadOf).
+	Spread(ctx context.Context, f trustlens.Filter, bounds []int64) (trustlens.Spread, error)
 }
 
 // Config tunes the server. The zero value works: no auth, no metrics,
