@@ -83,15 +83,21 @@ func turnInstants(p *trustlens.Policy, snap *snapshot, rng *rand.Rand, nows []in
 	return nows
 }
 
+// testSnapshot is a Store whose postmortem and follow-up windows end
+// apart, and a snapshot of n random rows as of load.
+func testSnapshot(seedA, seedB uint64, n int) (*Store, *rand.Rand, int64, *snapshot) {
+	s := &Store{policy: trustlens.DefaultPolicy()}
+	s.policy.PostmortemDays, s.policy.FollowupDays = 5, 3
+	rng := rand.New(rand.NewPCG(seedA, seedB))
+	load := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Unix()
+	return s, rng, load, &snapshot{rows: randomRows(s, rng, n, load)}
+}
+
 // TestBlocksMatchRows checks the block sums against adding up every row,
 // over random ranges and filters, at instants after the snapshot was
 // loaded and before it (where the blocks' sums do not hold).
 func TestBlocksMatchRows(t *testing.T) {
-	s := &Store{policy: trustlens.DefaultPolicy()}
-	s.policy.PostmortemDays, s.policy.FollowupDays = 5, 3 // windows that end apart
-	rng := rand.New(rand.NewPCG(7, 11))
-	load := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Unix()
-	snap := &snapshot{rows: randomRows(s, rng, 5000, load)}
+	s, rng, load, snap := testSnapshot(7, 11, 5000)
 	s.buildBlocks(snap, load)
 	summed := 0
 	for i := range snap.blocks {
@@ -169,11 +175,7 @@ func TestQuantileParts(t *testing.T) {
 // building them at each instant: before, at and after the load, and on
 // either side of incidents' turns.
 func TestListedMatchesIncident(t *testing.T) {
-	s := &Store{policy: trustlens.DefaultPolicy()}
-	s.policy.PostmortemDays, s.policy.FollowupDays = 5, 3
-	rng := rand.New(rand.NewPCG(5, 9))
-	load := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Unix()
-	snap := &snapshot{rows: randomRows(s, rng, 2000, load)}
+	s, rng, load, snap := testSnapshot(5, 9, 2000)
 	// loaded at the very instant an incident's churn window ends
 	for _, r := range snap.rows {
 		if r.isRes && r.resTS+int64(s.policy.ChurnWindowDays)*86400 < load {
@@ -204,11 +206,7 @@ func TestListedMatchesIncident(t *testing.T) {
 // TestSpreadMatchesIncidents checks the spread from the blocks' sums
 // against counting the incidents' answers one by one.
 func TestSpreadMatchesIncidents(t *testing.T) {
-	s := &Store{policy: trustlens.DefaultPolicy()}
-	s.policy.PostmortemDays, s.policy.FollowupDays = 5, 3
-	rng := rand.New(rand.NewPCG(13, 17))
-	load := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Unix()
-	snap := &snapshot{rows: randomRows(s, rng, 3000, load)}
+	s, rng, load, snap := testSnapshot(13, 17, 3000)
 	s.buildBlocks(snap, load)
 	nows := turnInstants(&s.policy, snap, rng, []int64{load, load + 86400, load - 86400}, 30)
 	bounds := []int64{0, 450, 900, 1800, 3600, 7200, 14400}
