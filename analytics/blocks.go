@@ -3,6 +3,7 @@ package analytics
 import (
 	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/trustlens/trustlens"
@@ -57,15 +58,20 @@ type block struct {
 // until]; open incidents' figures change with every second, so they are
 // added one by one.
 type blockSums struct {
-	from, until int64
+	at, from, until int64 // summed at at, holding over [from, until]
 	// slots are the resolved rows' sums by slotOf (nil: none), with their
 	// tta and silRes values sorted.
 	slots [slotCount]*acc
 	open  []*preRow // in order
+	// answers are the API forms of the resolved rows as of at (an open
+	// row's entry is empty), built when first asked for: a list of
+	// thousands of incidents copies them from consecutive memory.
+	answersOnce sync.Once
+	answers     []trustlens.Incident
 }
 
 // figureEdges calls fn with every instant T at which a figure of resolved
-// row r that the aggregates read turns: each is a test "now > T" or
+// row r that the aggregates and its API form read turns: each is a test "now > T" or
 // "now <= T", so the figure is the same for every now in (T', T] between
 // two consecutive edges.
 func figureEdges(p *trustlens.Policy, r *preRow, fn func(t int64)) {
@@ -80,7 +86,7 @@ func figureEdges(p *trustlens.Policy, r *preRow, fn func(t int64)) {
 // sumBlock sums rows at now, and finds the instants around now between
 // which the sums hold.
 func (s *Store) sumBlock(rows []*preRow, now int64) *blockSums {
-	bs := &blockSums{from: math.MinInt64, until: math.MaxInt64}
+	bs := &blockSums{at: now, from: math.MinInt64, until: math.MaxInt64}
 	for _, r := range rows {
 		if !r.isRes {
 			bs.open = append(bs.open, r)
@@ -120,8 +126,36 @@ func (s *Store) sumsAt(b *block, now int64) *blockSums {
 	return bs
 }
 
+// answer is the API form of the block's i-th row, which is resolved, as of
+// bs.at.
+func (bs *blockSums) answer(p *trustlens.Policy, rows []*preRow, i int) trustlens.Incident {
+	bs.answersOnce.Do(func() {
+		bs.answers = make([]trustlens.Incident, len(rows))
+		for k, r := range rows {
+			if r.isRes {
+				f := figuresAt(p, r, bs.at)
+				bs.answers[k] = buildIncident(r, &f)
+			}
+		}
+	})
+	return bs.answers[i]
+}
+
+// incidentOf is the API form of row r of snap at now: a resolved row's from
+// its block's sums while they hold, any other built anew.
+func (s *Store) incidentOf(snap *snapshot, r *preRow, now int64) trustlens.Incident {
+	if b, i := int(r.idx)/blockRows, int(r.idx)%blockRows; r.isRes && b < len(snap.blocks) && snap.blocks[b].rows[i] == r {
+		return s.sumsAt(&snap.blocks[b], now).answer(&s.policy, snap.blocks[b].rows, i)
+	}
+	f := figuresAt(&s.policy, r, now)
+	return buildIncident(r, &f)
+}
+
 // buildBlocks divides snap's rows into blocks and sums them at now.
 func (s *Store) buildBlocks(snap *snapshot, now int64) {
+	for i, r := range snap.rows {
+		r.idx = int32(i)
+	}
 	n := len(snap.rows) / blockRows // a last, partial block is never whole in a range
 	snap.blocks = make([]block, n)
 	for b := range snap.blocks {
@@ -355,46 +389,4 @@ func quantileParts(xs []int64, parts [][]int64, q float64) int64 {
 		}
 	}
 	return lo
-}
-
-// listed is a row's API form as of the snapshot's load, with the instants
-// between which it holds (the same turns as the sums'). Kept in one array
-// in the rows' order, a list of thousands of incidents is copied from
-// consecutive memory instead of from each row's own.
-type listed struct {
-	from, until int64
-	inc         trustlens.Incident
-}
-
-// buildListed builds the rows' API forms at now. An open incident's form
-// changes every second (its longest silence grows): it never holds.
-func (s *Store) buildListed(snap *snapshot, now int64) {
-	snap.listed = make([]listed, len(snap.rows))
-	for i, r := range snap.rows {
-		r.idx = int32(i)
-		l := &snap.listed[i]
-		l.inc = incidentAt(&s.policy, r, now)
-		if !r.isRes {
-			l.from, l.until = 1, 0
-			continue
-		}
-		l.from, l.until = math.MinInt64, math.MaxInt64
-		figureEdges(&s.policy, r, func(t int64) {
-			if t >= now {
-				l.until = min(l.until, t)
-			} else {
-				l.from = max(l.from, t+1)
-			}
-		})
-	}
-}
-
-// incidentOf is the API form of row r of snap at now.
-func (s *Store) incidentOf(snap *snapshot, r *preRow, now int64) trustlens.Incident {
-	if i := int(r.idx); i < len(snap.listed) && snap.rows[i] == r {
-		if l := &snap.listed[i]; now >= l.from && now <= l.until {
-			return l.inc
-		}
-	}
-	return incidentAt(&s.policy, r, now)
 }

@@ -71,7 +71,7 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 		return d, fmt.Errorf("analytics: incident %q: %w", id, trustlens.ErrNotFound)
 	}
 	now := s.nowOf(ctx)
-	d.Incident, d.Gaps = incidentAt(&s.policy, r, now), gapsAt(r, now)
+	d.Incident, d.Gaps = s.incidentOf(snap, r, now), gapsAt(r, now)
 	b := s.builderCtx(ctx)
 	arg := clickhouse.Named("id", id)
 	d.Timeline, err = s.timeline(ctx, b, arg)

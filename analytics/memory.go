@@ -17,7 +17,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/trustlens/trustlens"
@@ -46,17 +45,7 @@ type preRow struct {
 	sevIdx         int8     // index in trustlens.Severities; -1: unknown
 	cadence        int64    // the severity's cadence target, seconds (0: unknown severity)
 	compSev        bool     // the severity is one of compensation_severities
-	stableAfter    int64    // from this instant on (exclusive) the figures no longer depend on the clock; -1: never
-	stable         atomic.Pointer[figures]
-	built          atomic.Pointer[builtIncident] // the API form last built (incidentAt)
-	idx            int32                         // index in the snapshot's rows
-}
-
-// builtIncident is the API form of a row built from figures f (without
-// the silence, which it does not show).
-type builtIncident struct {
-	f   figures
-	inc trustlens.Incident
+	idx            int32    // index in the snapshot's rows
 }
 
 // compAgg sums an incident's (incident, customer) pairs with a
@@ -135,20 +124,9 @@ type figures struct {
 	trust        int64 // -1: null
 }
 
-// figuresAt computes finish for one row at now.
+// figuresAt computes finish for one row at now. The answers over many
+// rows reuse them through the blocks' sums (blocks.go).
 func figuresAt(p *trustlens.Policy, r *preRow, now int64) figures {
-	if r.stableAfter >= 0 && now > r.stableAfter {
-		if f := r.stable.Load(); f != nil {
-			return *f
-		}
-		f := computeFigures(p, r, now)
-		r.stable.Store(&f)
-		return f
-	}
-	return computeFigures(p, r, now)
-}
-
-func computeFigures(p *trustlens.Policy, r *preRow, now int64) figures {
 	var f figures
 	if r.isRes {
 		f.maxSilence = maxOf(r.gapsRes)
@@ -259,34 +237,6 @@ func compSev(p *trustlens.Policy, sev string) bool {
 	return slices.Contains(p.CompensationSeverities, sev) && slices.Contains(trustlens.Severities, sev)
 }
 
-// stableAfterOf is the instant after which no figure of r depends on the
-// clock (-1 when that never comes: an open incident).
-func stableAfterOf(p *trustlens.Policy, r *preRow) int64 {
-	if !r.isRes {
-		return -1
-	}
-	t := r.resTS + int64(max(p.ChurnWindowDays, p.PostmortemDays, p.FollowupDays))*86400
-	for _, d := range r.unkept {
-		t = max(t, d)
-	}
-	return t
-}
-
-// incidentAt is the API form of row r at now. It is built again only when
-// r's figures have changed since it was last built (most rows' figures
-// change at a few instants, or never again): the copies share its map,
-// slices and pointers, which nobody writes to.
-func incidentAt(p *trustlens.Policy, r *preRow, now int64) trustlens.Incident {
-	f := figuresAt(p, r, now)
-	f.silence, f.overdue = 0, false // they change every second; the API form does not show them
-	if b := r.built.Load(); b != nil && b.f == f {
-		return b.inc
-	}
-	inc := buildIncident(r, &f)
-	r.built.Store(&builtIncident{f: f, inc: inc})
-	return inc
-}
-
 // gapsAt are the silences of row r at now.
 func gapsAt(r *preRow, now int64) []int64 {
 	if r.isRes {
@@ -302,6 +252,7 @@ func gapsOf(gaps []int64) []int64 {
 	return gaps
 }
 
+// buildIncident is the API form of row r with figures f.
 func buildIncident(r *preRow, f *figures) trustlens.Incident {
 	inc := trustlens.Incident{
 		IncidentID:           r.id,
@@ -527,7 +478,6 @@ func (a *acc) row() aggRow {
 
 // prepare sets the fields of r that follow from its columns and the policy.
 func (s *Store) prepare(r *preRow) {
-	r.stableAfter = stableAfterOf(&s.policy, r)
 	r.sevIdx = int8(slices.Index(trustlens.Severities, r.sev))
 	r.cadence = cadenceOf(&s.policy, r.sev)
 	r.compSev = compSev(&s.policy, r.sev)
@@ -607,6 +557,5 @@ WHERE n_off > 0`)
 	snap.byID = byID
 	now := s.now().UTC().Unix()
 	s.buildBlocks(snap, now)
-	s.buildListed(snap, now)
 	return nil
 }

@@ -89,7 +89,7 @@ func TestFiguresMatchSQL(t *testing.T) {
 	var churn, learn, follow, open, promised int
 	day := int64(86400)
 	for _, r := range snap.rows {
-		f := computeFigures(&p, r, ex.Now.Unix())
+		f := figuresAt(&p, r, ex.Now.Unix())
 		if r.isRes && churn < 1 {
 			churn++
 			edges = append(edges, r.resTS+int64(p.ChurnWindowDays)*day)

@@ -55,7 +55,6 @@ type snapshot struct {
 	rows        []*preRow          // the incidents table in memory, sorted by det, incident_id (memory.go)
 	byID        map[string]*preRow // rows by incident_id
 	blocks      []block            // sums of the rows, by blockRows (blocks.go)
-	listed      []listed           // the rows' API forms, in the same order (blocks.go)
 	fingerprint string
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint
 }

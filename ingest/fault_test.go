@@ -172,24 +172,10 @@ func explainMissing(t testing.TB, conn driver.Conn, addr, group, prefix string) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second}
 	topics := topicsOf(prefix)
-	parts := map[string][]int{}
-	req := map[string][]kafka.OffsetRequest{}
-	for _, tp := range topics {
-		parts[tp] = []int{0, 1, 2, 3}
-		for p := 0; p < 4; p++ {
-			req[tp] = append(req[tp], kafka.LastOffsetOf(p))
-		}
-	}
-	ends, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: req})
+	ends, committed, err := partitionOffsets(ctx, addr, group, topics)
 	if err != nil {
-		t.Logf("explainMissing: list offsets: %v", err)
-		return
-	}
-	committed, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: parts})
-	if err != nil {
-		t.Logf("explainMissing: offset fetch: %v", err)
+		t.Logf("explainMissing: %v", err)
 		return
 	}
 	held := map[string]map[int]map[int64]bool{}
@@ -219,13 +205,7 @@ func explainMissing(t testing.TB, conn driver.Conn, addr, group, prefix string) 
 		rows.Close()
 	}
 	for _, tp := range topics {
-		end, com := map[int]int64{}, map[int]int64{}
-		for _, po := range ends.Topics[tp] {
-			end[po.Partition] = po.LastOffset
-		}
-		for _, po := range committed.Topics[tp] {
-			com[po.Partition] = po.CommittedOffset
-		}
+		end, com := ends[tp], committed[tp]
 		for p := 0; p < 4; p++ {
 			var gaps []string
 			missing := 0

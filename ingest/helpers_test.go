@@ -151,12 +151,9 @@ func distinctCounts(t testing.TB, conn driver.Conn) (map[string]uint64, error) {
 	return out, nil
 }
 
-// committedAll reports whether the group has committed the end of every
-// partition of topics.
-func committedAll(t testing.TB, addr, group string, topics []string) (bool, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+// partitionOffsets are the end offset and the group's committed offset of
+// every partition (0–3) of topics, by topic and partition.
+func partitionOffsets(ctx context.Context, addr, group string, topics []string) (end, committed map[string]map[int]int64, err error) {
 	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second}
 	parts := map[string][]int{}
 	req := map[string][]kafka.OffsetRequest{}
@@ -168,21 +165,40 @@ func committedAll(t testing.TB, addr, group string, topics []string) (bool, stri
 	}
 	ends, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: req})
 	if err != nil {
-		return false, err.Error()
+		return nil, nil, fmt.Errorf("list offsets: %w", err)
 	}
 	got, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: parts})
+	if err != nil {
+		return nil, nil, fmt.Errorf("offset fetch: %w", err)
+	}
+	end, committed = map[string]map[int]int64{}, map[string]map[int]int64{}
+	for _, tp := range topics {
+		end[tp], committed[tp] = map[int]int64{}, map[int]int64{}
+		for _, po := range ends.Topics[tp] {
+			end[tp][po.Partition] = po.LastOffset
+		}
+		for _, po := range got.Topics[tp] {
+			committed[tp][po.Partition] = po.CommittedOffset
+		}
+	}
+	return end, committed, nil
+}
+
+// committedAll reports whether the group has committed the end of every
+// partition of topics.
+func committedAll(t testing.TB, addr, group string, topics []string) (bool, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	end, committed, err := partitionOffsets(ctx, addr, group, topics)
 	if err != nil {
 		return false, err.Error()
 	}
 	var diffs []string
 	for _, tp := range topics {
-		end := map[int]int64{}
-		for _, po := range ends.Topics[tp] {
-			end[po.Partition] = po.LastOffset
-		}
-		for _, po := range got.Topics[tp] {
-			if po.CommittedOffset != end[po.Partition] && !(end[po.Partition] == 0 && po.CommittedOffset < 0) {
-				diffs = append(diffs, fmt.Sprintf("%s/%d committed %d, end %d", tp, po.Partition, po.CommittedOffset, end[po.Partition]))
+		for p, off := range committed[tp] {
+			if off != end[tp][p] && !(end[tp][p] == 0 && off < 0) {
+				diffs = append(diffs, fmt.Sprintf("%s/%d committed %d, end %d", tp, p, off, end[tp][p]))
 			}
 		}
 	}

@@ -460,14 +460,11 @@ FROM %[1]s.kafka_queue`, db, topic)
 		}
 	}
 	// drop the Kafka table before the broker goes away: an 18.16 server
-	// holding a Kafka table whose broker is gone hangs on SIGTERM
+	// holding a Kafka table whose broker is gone hangs on SIGTERM (the
+	// views go with the database)
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_ = admin.Exec(dctx, "DROP TABLE IF EXISTS "+db+".kafka_mv")
-		for _, v := range derived {
-			_ = admin.Exec(dctx, "DROP TABLE IF EXISTS "+strings.Fields(v)[3])
-		}
 		_ = admin.Exec(dctx, "DROP TABLE IF EXISTS "+db+".kafka_queue")
 	}()
 	// Every view is created on a Null table of the same name, which is then
