@@ -2,59 +2,110 @@
 # Local ClickHouse for development and tests: no Docker, no systemd.
 #
 #   scripts/clickhouse.sh start    reuse a server answering on TRUSTLENS_CLICKHOUSE_ADDR,
-#                                  or install Debian's clickhouse-server if missing and
-#                                  start one as a plain background process
+#                                  or install and start one as a plain background process
 #   scripts/clickhouse.sh stop     stop the server this script started (and only that one)
-#   scripts/clickhouse.sh status   say whether a server answers, and whose it is
-#   scripts/clickhouse.sh pid      print the pid of the server this script started
+#   scripts/clickhouse.sh status   say whether a server answers, its version, and whose it is
+#   scripts/clickhouse.sh pid      print the pid of the server process this script started
+#   scripts/clickhouse.sh restarts print the supervisor's restart log (modern server only)
 #
-# Data, logs and the generated config live under .local/clickhouse (git-ignored),
-# or .local/clickhouse-<port> for a server on a port other than 9000.
+# Two servers (TRUSTLENS_LOCAL_CLICKHOUSE):
+#   modern (default)  ClickHouse 26.7 from the npm package @chdb/lib-linux-x64-gnu
+#                     (exact version in scripts/chdb/package-lock.json): libchdb.so is
+#                     clickhouse-local as a library; scripts/chdb/chdb-server.c (built here
+#                     with cc) runs it with SYSTEM START LISTEN TCP/HTTP. A supervisor loop
+#                     restarts it whenever it dies and logs each restart.
+#   debian            Debian's clickhouse-server 18.16 (apt), the one that replicates: the
+#                     substrate of `make test-cluster`.
+#
+# Data, logs and the generated config live under .local/clickhouse (git-ignored):
+# .local/clickhouse for the modern server on port 9000, .local/clickhouse-<flavour>-<port>
+# otherwise, so that the two versions never share a data directory.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+flavour="${TRUSTLENS_LOCAL_CLICKHOUSE:-modern}"
+case "$flavour" in
+  modern|debian) ;;
+  *) echo "clickhouse: TRUSTLENS_LOCAL_CLICKHOUSE must be 'modern' (ClickHouse 26.7) or 'debian' (18.16), not '$flavour'" >&2; exit 2 ;;
+esac
 addr="${TRUSTLENS_CLICKHOUSE_ADDR:-127.0.0.1:9000}"
 addr="${addr%%,*}"            # first of a comma-separated list
 host="${addr%:*}"
 port="${addr##*:}"
-# The server on the default port 9000 keeps .local/clickhouse and HTTP port
-# 8123; a server on any other port (a private one, e.g. for `make chaos`) gets
-# its own directory .local/clickhouse-<port> and HTTP port <port>-877, so that
-# starting, stopping or freezing it never touches the default one.
+# The server on the default port 9000 gets HTTP port 8123; a server on any
+# other port (a private one, e.g. for `make chaos`) gets HTTP port
+# <port>-877, so that starting, stopping or freezing it never touches the
+# default one.
 if [ "$port" = 9000 ]; then
-  dir="${TRUSTLENS_CLICKHOUSE_DIR:-$root/.local/clickhouse}"
   http_port="${TRUSTLENS_CLICKHOUSE_HTTP_PORT:-8123}"
 else
-  dir="${TRUSTLENS_CLICKHOUSE_DIR:-$root/.local/clickhouse-$port}"
   http_port="${TRUSTLENS_CLICKHOUSE_HTTP_PORT:-$((port - 877))}"
 fi
-pidfile="$dir/clickhouse.pid"
+if [ "$port" = 9000 ] && [ "$flavour" = modern ]; then
+  dir="${TRUSTLENS_CLICKHOUSE_DIR:-$root/.local/clickhouse}"
+else
+  dir="${TRUSTLENS_CLICKHOUSE_DIR:-$root/.local/clickhouse-$flavour-$port}"
+fi
+pidfile="$dir/clickhouse.pid"        # debian: the server; modern: the supervisor
+serverpid="$dir/server.pid"          # modern: the server process the supervisor runs now
+restarts="$dir/log/restarts.log"
+chdb="$root/.local/chdb"             # the npm package and the launcher, shared by every port
 
+# answers: something accepts connections on the native port
 answers() {
-  command -v clickhouse-client >/dev/null 2>&1 || return 1
-  clickhouse-client --host "$host" --port "$port" --query "SELECT 1" >/dev/null 2>&1
+  (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
 }
 
-# ours: the pid file names a live clickhouse-server running this directory's config
+# version: the version of the server on this script's HTTP port, if it says
+version() {
+  curl -sf --max-time 5 "http://$host:$http_port/?query=SELECT%20version()" 2>/dev/null ||
+    { command -v clickhouse-client >/dev/null 2>&1 &&
+      clickhouse-client --host "$host" --port "$port" --query "SELECT version()" 2>/dev/null; } ||
+    true
+}
+
+# ours: the pid file names a live process of this script's for this directory
 ours() {
   [ -f "$pidfile" ] || return 1
   local pid
   pid=$(cat "$pidfile")
   kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config-file=$dir/config.xml"
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir"
 }
 
-
-install_clickhouse() {
-  command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 && return 0
-  echo "clickhouse: installing Debian's clickhouse-server and clickhouse-client" >&2
+need_apt() {
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "clickhouse: installing Debian's $*" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
-write_config() {
+# install_modern: the pinned npm package (npm ci with the lockfile) and the launcher
+install_modern() {
+  local pkgs=()
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+  command -v cc >/dev/null 2>&1 || pkgs+=(gcc)
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+  [ ${#pkgs[@]} -eq 0 ] || need_apt "${pkgs[@]}"
+  mkdir -p "$chdb"
+  if ! cmp -s "$root/scripts/chdb/package-lock.json" "$chdb/package-lock.json" ||
+     [ ! -f "$chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so" ]; then
+    echo "clickhouse: installing ClickHouse 26.7 (npm @chdb/lib-linux-x64-gnu, about 180 MB) into $chdb" >&2
+    cp "$root/scripts/chdb/package.json" "$root/scripts/chdb/package-lock.json" "$chdb/"
+    (cd "$chdb" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -x "$chdb/chdb-server" ] || [ "$root/scripts/chdb/chdb-server.c" -nt "$chdb/chdb-server" ]; then
+    cc -O2 -o "$chdb/chdb-server" "$root/scripts/chdb/chdb-server.c" -ldl
+  fi
+}
+
+install_debian() {
+  command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 && return 0
+  need_apt clickhouse-server clickhouse-client
+}
+
+write_debian_config() {
   mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
   cat >"$dir/config.xml" <<XML
 <?xml version="1.0"?>
@@ -91,9 +142,41 @@ write_config() {
     </kafka>
 </yandex>
 XML
+  write_users yandex
+}
+
+write_modern_config() {
+  mkdir -p "$dir/data" "$dir/log"
+  # clickhouse-local reads the server keys it knows (ports, timezone,
+  # kafka) from this file, and its users from user_directories.
+  cat >"$dir/config.xml" <<XML
+<?xml version="1.0"?>
+<clickhouse>
+    <listen_host>$host</listen_host>
+    <tcp_port>$port</tcp_port>
+    <http_port>$http_port</http_port>
+    <timezone>UTC</timezone>
+    <max_connections>4096</max_connections>
+    <keep_alive_timeout>3</keep_alive_timeout>
+    <max_concurrent_queries>200</max_concurrent_queries>
+    <mark_cache_size>1073741824</mark_cache_size>
+    <kafka>
+        <auto_offset_reset>smallest</auto_offset_reset>
+    </kafka>
+    <user_directories>
+        <users_xml><path>$dir/users.xml</path></users_xml>
+    </user_directories>
+</clickhouse>
+XML
+  write_users clickhouse
+}
+
+# write_users ROOT: the default user (no password, loopback only) and the
+# read-only analyst user, as the compose file has them
+write_users() {
   cat >"$dir/users.xml" <<XML
 <?xml version="1.0"?>
-<yandex>
+<$1>
     <profiles>
         <default>
             <max_memory_usage>10000000000</max_memory_usage>
@@ -130,40 +213,94 @@ XML
             </interval>
         </default>
     </quotas>
-</yandex>
+</$1>
 XML
+}
+
+# The query the modern server runs: open the listeners, then a query that
+# never ends (one row a second, one row a block), for as long as the
+# server is to serve.
+serve_query="SYSTEM START LISTEN TCP; SYSTEM START LISTEN HTTP; SELECT sleepEachRow(1) FROM system.numbers SETTINGS max_block_size = 1 FORMAT Null"
+
+# supervise: run the modern server, and run it again whenever it dies (one
+# malformed native-protocol packet ends this build's process: ClickHouse
+# issue 115666, fixed upstream later). Each restart is logged in
+# $restarts. SIGTERM stops the server and the loop.
+supervise() {
+  local child="" stopping=""
+  trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; rm -f "$serverpid"; exit 0' TERM INT
+  local n=0
+  while [ -z "$stopping" ]; do
+    CHDB_LIB="$chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so" "$chdb/chdb-server" \
+      --config-file="$dir/config.xml" --path="$dir/data/" --log-level=warning \
+      --query "$serve_query" >>"$dir/log/server.log" 2>&1 </dev/null &
+    child=$!
+    echo "$child" >"$serverpid"
+    local rc=0
+    wait "$child" || rc=$?
+    [ -n "$stopping" ] && break
+    n=$((n + 1))
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) clickhouse on $host:$port (pid $child) exited with status $rc; restart $n" | tee -a "$restarts" >&2
+    sleep 1
+  done
+}
+
+# ready: the server answers a query on its HTTP port (or, for a server
+# without curl at hand, accepts connections)
+ready() {
+  if command -v curl >/dev/null 2>&1; then
+    [ "$(curl -sf --max-time 5 "http://$host:$http_port/?query=SELECT%201" 2>/dev/null)" = 1 ]
+  else
+    answers
+  fi
 }
 
 start() {
   if answers; then
-    echo "clickhouse: a server already answers on $host:$port; using it"
+    local v
+    v=$(version)
+    echo "clickhouse: a server already answers on $host:$port${v:+ (ClickHouse $v)}; using it"
+    case "$flavour:$v" in
+      modern:18.*|debian:2[0-9].*)
+        echo "clickhouse: but TRUSTLENS_LOCAL_CLICKHOUSE=$flavour asks for the other version: stop that server or choose another TRUSTLENS_CLICKHOUSE_ADDR" >&2
+        return 1 ;;
+    esac
     return 0
   fi
-  install_clickhouse
-  if answers; then   # the package may have started its own service
-    echo "clickhouse: a server already answers on $host:$port; using it"
-    return 0
+  if [ "$flavour" = modern ]; then
+    install_modern
+    write_modern_config
+    echo "clickhouse: starting ClickHouse 26.7 (chDB) on $host:$port, HTTP $http_port (data in $dir)"
+    # setsid: the supervisor outlives the shell that started it (make, a test)
+    setsid nohup "$0" supervise "$dir" </dev/null >>"$dir/log/supervisor.log" 2>&1 &
+    echo $! >"$pidfile"
+  else
+    install_debian
+    if answers; then   # the package may have started its own service
+      echo "clickhouse: a server already answers on $host:$port; using it"
+      return 0
+    fi
+    write_debian_config
+    echo "clickhouse: starting ClickHouse 18.16 (Debian) on $host:$port, HTTP $http_port (data in $dir)"
+    # jemalloc hands freed pages back to the kernel within seconds (at once
+    # for allocations of 8 MiB and more), so the large column buffers of
+    # every INSERT were faulted in anew: a quarter of the server's CPU while
+    # ingesting. Keeping them in the ordinary arenas and for five minutes took
+    # the server's CPU per million ingested events from 6.9 s to about 3.2 s
+    # (docs/performance.md); the memory goes back after five idle minutes.
+    (cd "$dir" && MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0,dirty_decay_ms:300000,muzzy_decay_ms:300000}" exec nohup clickhouse-server --config-file="$dir/config.xml" \
+        >"$dir/log/stdout.log" 2>&1 </dev/null) &
+    echo $! >"$pidfile"
   fi
-  write_config
-  echo "clickhouse: starting a local server on $host:$port (data in $dir)"
-  # jemalloc hands freed pages back to the kernel within seconds (at once
-  # for allocations of 8 MiB and more), so the large column buffers of
-  # every INSERT were faulted in anew: a quarter of the server's CPU while
-  # ingesting. Keeping them in the ordinary arenas and for five minutes took
-  # the server's CPU per million ingested events from 6.9 s to about 3.2 s
-  # (docs/performance.md); the memory goes back after five idle minutes.
-  (cd "$dir" && MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0,dirty_decay_ms:300000,muzzy_decay_ms:300000}" exec nohup clickhouse-server --config-file="$dir/config.xml" \
-      >"$dir/log/stdout.log" 2>&1 </dev/null) &
-  echo $! >"$pidfile"
-  for _ in $(seq 1 120); do
-    if answers; then
+  for _ in $(seq 1 240); do
+    if answers && ready; then
       echo "clickhouse: ready on $host:$port"
       return 0
     fi
     sleep 0.5
   done
-  echo "clickhouse: the server did not answer on $host:$port within 60 s; see $dir/log" >&2
-  tail -n 20 "$dir/log/clickhouse-server.err.log" >&2 2>/dev/null || true
+  echo "clickhouse: the server did not answer on $host:$port within 120 s; see $dir/log" >&2
+  tail -n 20 "$dir/log/clickhouse-server.err.log" "$dir/log/server.log" >&2 2>/dev/null || true
   return 1
 }
 
@@ -176,28 +313,44 @@ stop() {
   pid=$(cat "$pidfile")
   kill "$pid"
   for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; echo "clickhouse: stopped"; return 0; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      # the supervisor's server, should it have outlived the supervisor
+      if [ -f "$serverpid" ]; then kill -9 "$(cat "$serverpid")" 2>/dev/null || true; rm -f "$serverpid"; fi
+      echo "clickhouse: stopped"
+      return 0
+    fi
     sleep 0.5
   done
   echo "clickhouse: still running after 30 s; killing $pid" >&2
   kill -9 "$pid" 2>/dev/null || true
+  if [ -f "$serverpid" ]; then kill -9 "$(cat "$serverpid")" 2>/dev/null || true; rm -f "$serverpid"; fi
   rm -f "$pidfile"
 }
 
 status() {
   if answers; then
-    if ours; then echo "clickhouse: running on $host:$port (started by this script, pid $(cat "$pidfile"))"
-    else echo "clickhouse: a server answers on $host:$port (not started by this script)"; fi
+    local v
+    v=$(version)
+    if ours; then echo "clickhouse: running on $host:$port${v:+, ClickHouse $v} (started by this script, pid $(server_pid))"
+    else echo "clickhouse: a server answers on $host:$port${v:+, ClickHouse $v} (not started by this script)"; fi
   else
     echo "clickhouse: no server answers on $host:$port"
     return 1
   fi
 }
 
+# server_pid: the process that is the server (the supervisor's child for the modern one)
+server_pid() {
+  if [ "$flavour" = modern ]; then cat "$serverpid"; else cat "$pidfile"; fi
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  pid) ours && cat "$pidfile" || { echo "clickhouse: no server started by this script runs on $host:$port" >&2; exit 1; } ;;
-  *) echo "usage: $0 start|stop|status|pid" >&2; exit 2 ;;
+  pid) ours && server_pid || { echo "clickhouse: no server started by this script runs on $host:$port" >&2; exit 1; } ;;
+  restarts) cat "$restarts" 2>/dev/null || true ;;
+  supervise) supervise ;;   # "$2" (the data directory) is there for ours() to see
+  *) echo "usage: $0 start|stop|status|pid|restarts" >&2; exit 2 ;;
 esac
