@@ -152,6 +152,13 @@ write_modern_config() {
   cat >"$dir/config.xml" <<XML
 <?xml version="1.0"?>
 <clickhouse>
+    <logger>
+        <level>warning</level>
+        <log>$dir/log/clickhouse.log</log>
+        <errorlog>$dir/log/clickhouse.err.log</errorlog>
+        <size>100M</size>
+        <count>3</count>
+    </logger>
     <listen_host>$host</listen_host>
     <tcp_port>$port</tcp_port>
     <http_port>$http_port</http_port>
