@@ -62,6 +62,16 @@ func TestVersionsAgree(t *testing.T) {
 			t.Errorf("%s differs between ClickHouse %s and %s:\n%s", route, a.version, b.version, strings.Join(msgs, "\n"))
 		}
 	}
+	summary, _ := a.bodies["/api/v1/summary?from=2026-07-01&to=2026-11-21"].(map[string]any)
+	list, _ := a.bodies["/api/v1/incidents?limit=1000&from=2026-07-01&to=2026-11-21"].(map[string]any)
+	incidents, _ := list["incidents"].([]any)
+	overdue, _ := a.bodies["/api/v1/cadence/overdue"].(map[string]any)
+	late, _ := overdue["overdue"].([]any)
+	t.Logf("compared: summary of %v incidents (%v open), %d incident rows, %d overdue, %d ingest_errors rows",
+		summary["incidents"], summary["open_incidents"], len(incidents), len(late), len(a.errors))
+	if len(incidents) < 20 || len(late) != 2 {
+		t.Errorf("the scenario gave %d incidents in range and %d overdue, want ≥ 20 and 2", len(incidents), len(late))
+	}
 	if !reflect.DeepEqual(a.errors, b.errors) {
 		t.Errorf("ingest_errors differ:\n%s: %q\n%s: %q", a.version, a.errors, b.version, b.errors)
 	}
@@ -94,6 +104,17 @@ func versionScenario(t *testing.T, dir string, now time.Time) (map[string]string
 			`{"event_id":"bad-4","type":"customer.feedback","occurred_at":"2026-11-01T00:00:00Z","customer_id":"c","csat":9}`,
 		},
 	}
+	// Three incidents still open at now: two overdue (silent past their
+	// cadence target), one keeping its cadence.
+	at := func(d time.Duration) string { return now.Add(-d).Format(time.RFC3339) }
+	for i, o := range []struct {
+		sev            string
+		detected, last time.Duration
+	}{{"sev1", 3 * time.Hour, 2 * time.Hour}, {"sev2", 5 * time.Hour, 150 * time.Minute}, {"sev3", 2 * time.Hour, time.Hour}} {
+		id := fmt.Sprintf("open-%d", i+1)
+		sink.line(trustlens.Incidents, fmt.Sprintf(`{"event_id":"%s-d","type":"incident.detected","occurred_at":"%s","incident_id":"%s","severity":"%s","title":"Open incident %d"}`, id, at(o.detected), id, o.sev, i+1))
+		sink.line(trustlens.Communications, fmt.Sprintf(`{"event_id":"%s-u","type":"communication.sent","occurred_at":"%s","incident_id":"%s","channel":"status_page","kind":"update","apology":true}`, id, at(o.last), id))
+	}
 	files, valid := map[string]string{}, map[string]uint64{}
 	for _, s := range trustlens.Streams {
 		buf := sink.buf[s]
@@ -117,6 +138,12 @@ func versionScenario(t *testing.T, dir string, now time.Time) (map[string]string
 type fileSink struct {
 	buf map[trustlens.Stream]*bytes.Buffer
 	ids map[trustlens.Stream]map[string]bool
+}
+
+func (f *fileSink) line(s trustlens.Stream, v string) {
+	if err := f.Send(context.Background(), s, "", []byte(v)); err != nil {
+		panic(err)
+	}
 }
 
 func (f *fileSink) Send(_ context.Context, s trustlens.Stream, _ string, v []byte) error {
