@@ -111,7 +111,8 @@ func clickhouseCPU() float64 {
 			continue
 		}
 		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
-		if err == nil && strings.HasPrefix(string(comm), "clickhouse") {
+		// clickhouse-server (18.16) or scripts/chdb/chdb-server (26.x)
+		if err == nil && (strings.HasPrefix(string(comm), "clickhouse") || strings.HasPrefix(string(comm), "chdb-server")) {
 			sum += cpuSeconds(pid)
 		}
 	}
