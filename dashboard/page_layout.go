@@ -62,6 +62,7 @@ var navItems = []navItem{
 	{pageAudit, "Update audit", "/audit"},
 	{pageChurn, "Churn", "/churn"},
 	{pageCompensation, "Compensation", "/compensation"},
+	{pageCustomers, "Customers", "/customers"},
 }
 
 // filterState is the date range and severity of a page, as given in the URL

@@ -32,12 +32,16 @@ func (s *Server) routes() {
 	e.GET("/api/v1/churn", s.apiChurn)
 	e.GET("/api/v1/compensation", s.apiCompensation)
 	e.GET("/api/v1/trends", s.apiTrends)
+	e.GET("/api/v1/customers", s.apiCustomers)
+	e.GET("/api/v1/customers/:id", s.apiCustomer)
 
 	e.GET("/", s.overviewPage)
 	e.GET("/audit", s.auditPage)
 	e.GET("/incidents/:id", s.incidentPage)
 	e.GET("/churn", s.churnPage)
 	e.GET("/compensation", s.compensationPage)
+	e.GET("/customers", s.customersPage)
+	e.GET("/customers/:id", s.customerPage)
 	e.GET("/static/*", s.staticFiles)
 
 	e.GET("/login", s.loginForm)
