@@ -264,7 +264,9 @@ func TestCustomersGenerated(t *testing.T) {
 	from := now.Add(-180 * day)
 	want := map[string]*trustlens.Customer{}
 	apols := map[string][]time.Time{}
-	sort.Slice(incs, func(i, j int) bool { return incs[i].det.Before(incs[j].det) || (incs[i].det.Equal(incs[j].det) && incs[i].id < incs[j].id) })
+	sort.Slice(incs, func(i, j int) bool {
+		return incs[i].det.Before(incs[j].det) || (incs[i].det.Equal(incs[j].det) && incs[i].id < incs[j].id)
+	})
 	for _, in := range incs {
 		if in.det.Before(from) {
 			continue
