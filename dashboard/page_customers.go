@@ -228,7 +228,7 @@ func (s *Server) customerPage(c echo.Context) error {
 		return err
 	}
 	data := customerData{layoutData: s.newLayout("Customer "+id, pageCustomers, st), C: d, Back: withQuery("/customers", st.Query)}
-	data.Chart = customerTimelineChart("chart-customer", d.Timeline)
+	data.Chart = customerTimelineChart("chart-customer", d.Timeline, st.Filter)
 	return s.render(c, http.StatusOK, pageCustomer, data)
 }
 
@@ -236,15 +236,17 @@ func (s *Server) customerPage(c echo.Context) error {
 var followUpColors = map[string]string{"done": colorMet, "due": colorPending, "missed": colorMissed, "open": colorGrey}
 
 // customerTimelineChart puts a customer's incidents on a time axis, one
-// row per severity, coloured by follow-up state; a ring marks an apology.
-func customerTimelineChart(id string, incidents []trustlens.CustomerIncident) chartView {
+// row per severity, coloured by follow-up state (a larger dot: an
+// apology), over the page's whole range.
+func customerTimelineChart(id string, incidents []trustlens.CustomerIncident, f trustlens.Filter) chartView {
 	if len(incidents) == 0 {
 		return chartView{ID: id, Empty: "No incidents affected this customer in this period."}
 	}
 	sc := charts.NewScatter()
 	sc.SetGlobalOptions(append(baseOpts(id, true),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "time", Name: "detected", NameLocation: "middle", NameGap: 28}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "time", Name: "detected", NameLocation: "middle", NameGap: 28,
+			Min: f.From.UnixMilli(), Max: f.To.UnixMilli()}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: severities, Inverse: opts.Bool(true)}),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
