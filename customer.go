@@ -98,3 +98,27 @@ type CustomerDetail struct {
 	Customer
 	Timeline []CustomerIncident `json:"timeline"`
 }
+
+// CompensationPays answers SPEC §2.3 "Does compensation pay?": over the
+// non-pending resolved incidents in range, each incident's affected
+// customers active at resolved_at, split into those offered compensation
+// for it and the rest, with their pooled churn in the churn window. It is
+// an association, like the trust drivers: customers are not offered
+// compensation at random.
+type CompensationPays struct {
+	CompensatedActive      int64    `json:"compensated_active"`
+	CompensatedChurned     int64    `json:"compensated_churned"`
+	UncompensatedActive    int64    `json:"uncompensated_active"`
+	UncompensatedChurned   int64    `json:"uncompensated_churned"`
+	ChurnCompensatedRate   *float64 `json:"churn_compensated_rate"`
+	ChurnUncompensatedRate *float64 `json:"churn_uncompensated_rate"`
+	// CompensatedMRR is Σ MRR of the offered customers (one term per
+	// incident and customer); CompensatedAmount Σ the amounts offered to
+	// them.
+	CompensatedMRR    float64 `json:"compensated_mrr"`
+	CompensatedAmount float64 `json:"compensated_offered_amount"`
+	// RetainedMRRPerAmount = (uncompensated − compensated rate) ×
+	// CompensatedMRR ÷ CompensatedAmount; null when either sum is 0 or a
+	// rate is null.
+	RetainedMRRPerAmount *float64 `json:"retained_mrr_per_amount"`
+}

@@ -224,6 +224,7 @@ type Churn struct {
 	ChurnGroup                             // pooled over all non-pending incidents
 	BySeverity       map[string]ChurnGroup `json:"by_severity"`
 	Drivers          []Driver              `json:"drivers"` // in the order of Habits
+	CompensationPays                       // does compensation pay? (customer.go)
 	Policy           Policy                `json:"policy"`
 }
 
@@ -241,8 +242,9 @@ type CompensationFigures struct {
 // Compensation is the answer of GET /api/v1/compensation.
 type Compensation struct {
 	CompensationFigures
-	ByType map[string]CompensationFigures `json:"by_type"`
-	Policy Policy                         `json:"policy"`
+	ByType           map[string]CompensationFigures `json:"by_type"`
+	CompensationPays                                // does compensation pay? (customer.go)
+	Policy           Policy                         `json:"policy"`
 }
 
 // TrendPoint is one bucket of a trend.

@@ -75,9 +75,10 @@ type custAttrs struct {
 	churnTS int64
 }
 
-// custRows reads the pairs of the customers affected by the incidents of f
-// (and, when id != "", of that customer only), by customer.
-func (s *Store) custRows(ctx context.Context, snap *snapshot, f trustlens.Filter, id string) (map[string][]*custPair, map[string]custAttrs, error) {
+// snapInRange is a condition on incident_id that keeps the complete
+// incidents of snap detected in f's range with f's severity, and its
+// bound parameters.
+func snapInRange(snap *snapshot, f trustlens.Filter) (string, []any) {
 	var conds []string
 	var args []any
 	sc, _ := scopeOf(f)
@@ -91,11 +92,17 @@ func (s *Store) custRows(ctx context.Context, snap *snapshot, f trustlens.Filter
 		conds = append(conds, "sev = @sev")
 		args = append(args, clickhouse.Named("sev", f.Severity))
 	}
-	inRange := "incident_id IN (SELECT incident_id FROM " + snap.incidents
+	in := "incident_id IN (SELECT incident_id FROM " + snap.incidents
 	if len(conds) > 0 {
-		inRange += " WHERE " + strings.Join(conds, " AND ")
+		in += " WHERE " + strings.Join(conds, " AND ")
 	}
-	inRange += ")"
+	return in + ")", args
+}
+
+// custRows reads the pairs of the customers affected by the incidents of f
+// (and, when id != "", of that customer only), by customer.
+func (s *Store) custRows(ctx context.Context, snap *snapshot, f trustlens.Filter, id string) (map[string][]*custPair, map[string]custAttrs, error) {
+	inRange, args := snapInRange(snap, f)
 	affected := "is_aff = 1 AND " + inRange
 	if id != "" {
 		affected += " AND customer_id = @cid"
@@ -152,28 +159,7 @@ ANY LEFT JOIN (
 	// MRR and segment (latest), churn (earliest), at any time
 	b := s.builderCtx(ctx)
 	aq := `SELECT toString(customer_id), toString(seg_v), toUInt8(has_mrr), toFloat64(mrr_v), toUInt8(has_ch), toInt64(ch_at)
-FROM (
-  SELECT customer_id,
-    argMaxIf(seg, (ts, event_id), seg != '') AS seg_v,
-    toUInt8(countIf(has_m = 1) > 0) AS has_mrr,
-    argMaxIf(m, (ts, event_id), has_m = 1) AS mrr_v,
-    toUInt8(countIf(type = 'customer.churned') > 0) AS has_ch,
-    minIf(ts, type = 'customer.churned') AS ch_at
-  FROM (
-    SELECT event_id, type, ts, customer_id, seg, has_m, m
-    FROM (` + b.dedup("incident_events",
-		"event_id, type, toInt64(occurred_at) AS ts, customer_id, segment AS seg, toUInt8(isNotNull(mrr)) AS has_m, toFloat64(ifNull(mrr, 0)) AS m",
-		"type = 'incident.customer_affected' AND "+custs) + `)
-    WHERE type = 'incident.customer_affected' AND ` + custs + `
-    UNION ALL
-    SELECT event_id, type, ts, customer_id, seg, has_m, m
-    FROM (` + b.dedup("customer_events",
-		"event_id, type, toInt64(occurred_at) AS ts, customer_id, segment AS seg, toUInt8(isNotNull(mrr) AND type = 'customer.signed_up') AS has_m, toFloat64(ifNull(mrr, 0)) AS m",
-		"type IN ('customer.signed_up', 'customer.churned') AND "+custs) + `)
-    WHERE type IN ('customer.signed_up', 'customer.churned') AND ` + custs + `
-  )
-  GROUP BY customer_id
-)`
+FROM (` + attrsSQL(b, custs) + `)`
 	arows, err := s.query(ctx, aq, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("customers: %w", err)
@@ -372,4 +358,33 @@ func (s *Store) customer(ctx context.Context, id string, f trustlens.Filter) (tr
 		d.Timeline = append(d.Timeline, ci)
 	}
 	return d, nil
+}
+
+// attrsSQL is one row per customer matching the condition custs: seg_v
+// (latest non-empty segment), has_mrr and mrr_v (latest mrr on
+// incident.customer_affected or customer.signed_up), has_ch and ch_at
+// (earliest churn). Latest and earliest by (occurred_at, event_id); each
+// event_id counts once.
+func attrsSQL(b builder, custs string) string {
+	return `  SELECT customer_id,
+    argMaxIf(seg, (ts, event_id), seg != '') AS seg_v,
+    toUInt8(countIf(has_m = 1) > 0) AS has_mrr,
+    argMaxIf(m, (ts, event_id), has_m = 1) AS mrr_v,
+    toUInt8(countIf(type = 'customer.churned') > 0) AS has_ch,
+    minIf(ts, type = 'customer.churned') AS ch_at
+  FROM (
+    SELECT event_id, type, ts, customer_id, seg, has_m, m
+    FROM (` + b.dedup("incident_events",
+		"event_id, type, toInt64(occurred_at) AS ts, customer_id, segment AS seg, toUInt8(isNotNull(mrr)) AS has_m, toFloat64(ifNull(mrr, 0)) AS m",
+		"type = 'incident.customer_affected' AND "+custs) + `)
+    WHERE type = 'incident.customer_affected' AND ` + custs + `
+    UNION ALL
+    SELECT event_id, type, ts, customer_id, seg, has_m, m
+    FROM (` + b.dedup("customer_events",
+		"event_id, type, toInt64(occurred_at) AS ts, customer_id, segment AS seg, toUInt8(isNotNull(mrr) AND type = 'customer.signed_up') AS has_m, toFloat64(ifNull(mrr, 0)) AS m",
+		"type IN ('customer.signed_up', 'customer.churned') AND "+custs) + `)
+    WHERE type IN ('customer.signed_up', 'customer.churned') AND ` + custs + `
+  )
+  GROUP BY customer_id
+`
 }

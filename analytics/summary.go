@@ -184,6 +184,9 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 		}
 		out.Drivers = append(out.Drivers, trustlens.Driver{Habit: h, Met: side(trustlens.Met), Missed: side(trustlens.Missed)})
 	}
+	if out.CompensationPays, err = s.compensationPays(ctx, snap, f, s.nowOf(ctx)); err != nil {
+		return out, fmt.Errorf("analytics: churn: %w", err)
+	}
 	return out, nil
 }
 
@@ -248,6 +251,9 @@ func (s *Store) compensation(ctx context.Context, f trustlens.Filter) (trustlens
 	out.CompensationFigures = figs(total)
 	for i, t := range trustlens.CompensationTypes {
 		out.ByType[t] = figs(byType[i])
+	}
+	if out.CompensationPays, err = s.compensationPays(ctx, snap, f, s.nowOf(ctx)); err != nil {
+		return out, fmt.Errorf("analytics: compensation: %w", err)
 	}
 	return out, nil
 }
