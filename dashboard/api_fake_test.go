@@ -207,6 +207,9 @@ func newAPIFake() *apiFake {
 			Drivers: []trustlens.Driver{{Habit: "apologize",
 				Met:    trustlens.DriverSide{Incidents: 1, ActiveAffected: 2, ChurnedAffected: 1, ChurnRate: f64(0.5)},
 				Missed: trustlens.DriverSide{}}},
+			CompensationPays: trustlens.CompensationPays{CompensatedActive: 1, UncompensatedActive: 1, UncompensatedChurned: 1,
+				ChurnCompensatedRate: f64(0), ChurnUncompensatedRate: f64(1), CompensatedMRR: 100, CompensatedAmount: 20,
+				RetainedMRRPerAmount: f64(5)},
 		},
 		comp: trustlens.Compensation{
 			CompensationFigures: trustlens.CompensationFigures{OfferedCustomers: 3, RedeemedCustomers: 1,
@@ -215,6 +218,9 @@ func newAPIFake() *apiFake {
 				"discount": {OfferedCustomers: 1, OfferedAmount: 10, UptakeRate: f64(0)},
 				"credit":   {OfferedCustomers: 2, RedeemedCustomers: 1, OfferedAmount: 20, RedeemedAmount: 10, UptakeRate: f64(0.5), MedianDaysToRedeem: f64(2.5)},
 			},
+			CompensationPays: trustlens.CompensationPays{CompensatedActive: 1, UncompensatedActive: 1, UncompensatedChurned: 1,
+				ChurnCompensatedRate: f64(0), ChurnUncompensatedRate: f64(1), CompensatedMRR: 100, CompensatedAmount: 20,
+				RetainedMRRPerAmount: f64(5)},
 		},
 		trend: trustlens.Trend{Metric: "apology_rate", Interval: "week", Points: []trustlens.TrendPoint{
 			{Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Value: f64(0.5)},

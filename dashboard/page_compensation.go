@@ -18,6 +18,8 @@ type compensationData struct {
 	Amounts       chartView
 	MedianRedeem  string
 	HasRedeemTime bool
+	Retained      string // retained_mrr_per_amount, formatted
+	PaysCaveat    string
 }
 
 // compensationPage is GET /compensation: offered vs redeemed by type, the
@@ -34,6 +36,7 @@ func (s *Server) compensationPage(c echo.Context) error {
 	}
 	d := compensationData{layoutData: s.newLayout(title, pageCompensation, st), C: comp, Rows: compensationRows(comp)}
 	d.MedianRedeem = fmtDays(comp.MedianDaysToRedeem)
+	d.Retained, d.PaysCaveat = fmtRetained(comp.RetainedMRRPerAmount), compensationPaysCaveat
 	for _, r := range d.Rows {
 		if r.MedianDaysToRedeem != nil {
 			d.HasRedeemTime = true

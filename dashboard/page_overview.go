@@ -57,6 +57,7 @@ func (s *Server) overviewPage(c echo.Context) error {
 		trend     trustlens.Trend
 		list      trustlens.IncidentPage
 		churn     trustlens.Churn
+		prevChurn trustlens.Churn
 		spread    trustlens.Spread
 	)
 	pol := s.policy()
@@ -71,6 +72,7 @@ func (s *Server) overviewPage(c echo.Context) error {
 		},
 		func() (err error) { list, err = s.analytics.Incidents(ctx, listF); return err },
 		func() (err error) { churn, err = s.analytics.Churn(ctx, f); return err },
+		func() (err error) { prevChurn, err = s.analytics.Churn(ctx, previousPeriod(f)); return err },
 		func() (err error) {
 			spread, err = s.analytics.Spread(ctx, f, ttaBounds(pol.AckTarget.Seconds()))
 			return err
@@ -87,6 +89,7 @@ func (s *Server) overviewPage(c echo.Context) error {
 		Interval:   trendInterval(f),
 	}
 	d.KPIs = overviewKPIs(cur, prev, d.PrevLabel)
+	d.KPIs = append(d.KPIs, compensationPaysKPI(churn.CompensationPays, prevChurn.CompensationPays, d.PrevLabel))
 	d.Trust = trendChart("chart-trust", trend, "trust score", 1)
 	// the histogram and the habits chart count every incident of the
 	// filter, not a list of them
