@@ -1,0 +1,18 @@
+-- alert_claims: the overdue alerts of SPEC §3. A serve process that sees
+-- an overdue episode (an open incident silent past its cadence target,
+-- from one update point — or the detection — until the next) inserts a
+-- 'claim' row before it sends, waits a moment, and reads the episode's
+-- claims back: only the earliest claim (by at_ns, then owner) sends. Once
+-- the receiver accepted the message the owner adds a 'sent' row, and no
+-- process claims that episode again. Plain MergeTree, inserts only, read
+-- with GROUP BY: a row stored twice changes nothing.
+CREATE TABLE IF NOT EXISTS {{.DB}}.alert_claims{{.OnCluster}} (
+    episode     String,
+    incident_id String,
+    owner       String,
+    kind        String,
+    at_ns       UInt64,
+    created_at  DateTime('UTC') DEFAULT now()
+) ENGINE = {{engine "MergeTree" "alert_claims"}}
+PARTITION BY toYYYYMM(created_at)
+ORDER BY (episode, at_ns, owner);
