@@ -24,6 +24,7 @@ type webSettings struct {
 	pprofAddr                          *string
 	queryTimeout                       *time.Duration
 	maxStaleness                       *time.Duration
+	alerts                             alertSettings // alerts.go
 }
 
 func (s *settings) web() webSettings {
@@ -36,6 +37,7 @@ func (s *settings) web() webSettings {
 	w.maxStaleness = s.Duration("max-staleness", "TRUSTLENS_MAX_STALENESS", 0, 0, time.Hour, "answer from figures up to this old while a background refresher rebuilds them (0: every answer exact, rebuilt first when events arrived)")
 	w.pprofAddr = s.String("pprof-addr", "TRUSTLENS_PPROF_ADDR", "", "serve Go's pprof profiles (/debug/pprof/) on this address (empty = off; keep it on loopback)")
 	w.clock = s.String("clock", "TRUSTLENS_CLOCK", "", "compute every figure as of this RFC 3339 instant instead of now (reproducible reports and tests)")
+	w.alerts = s.alerts()
 	s.hostPort(w.addr, "http-addr", "TRUSTLENS_HTTP_ADDR", false)
 	s.hostPort(w.pprofAddr, "pprof-addr", "TRUSTLENS_PPROF_ADDR", true)
 	s.Check(func() error {
@@ -96,6 +98,12 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int
 	} else {
 		stop = func() { _ = store.Close() }
 	}
+	var alertReg prometheus.Registerer
+	if reg != nil {
+		alertReg = reg
+	}
+	stopAlerts, stopStore := w.alerts.start(ctx, conn, store, alertReg, log, w.now()), stop
+	stop = func() { stopAlerts(); stopStore() }
 	if *w.pprofAddr != "" {
 		w.servePprof(ctx, log)
 	}

@@ -87,6 +87,7 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{"log level", []string{"broker"}, map[string]string{"TRUSTLENS_LOG_LEVEL": "loud"}, []string{"TRUSTLENS_LOG_LEVEL", `"loud"`}},
 		{"kafka brokers", []string{"run"}, map[string]string{"TRUSTLENS_KAFKA_BROKERS": "kafka"}, []string{"TRUSTLENS_KAFKA_BROKERS", `"kafka"`}},
 		{"bool", []string{"run"}, map[string]string{"TRUSTLENS_DEMO": "perhaps"}, []string{"TRUSTLENS_DEMO", `"perhaps"`}},
+		{"alert webhook", []string{"serve"}, map[string]string{"TRUSTLENS_ALERT_WEBHOOK_URL": "hooks.example.com"}, []string{"TRUSTLENS_ALERT_WEBHOOK_URL", `"hooks.example.com"`}},
 		{"unknown flag", []string{"serve", "--colour"}, nil, []string{"colour"}},
 		{"stray argument", []string{"migrate", "now"}, nil, []string{`unexpected argument "now"`}},
 		{"produce without topic", []string{"produce"}, nil, []string{"--topic is required"}},
@@ -222,6 +223,19 @@ func TestRunServesHealth(t *testing.T) {
 	if !strings.Contains(out.String(), "http://"+httpAddr+"/") {
 		t.Errorf("run did not print the dashboard URL:\n%s", out.String())
 	}
+	metrics := func() string {
+		resp, err := http.Get("http://" + httpAddr + "/metrics")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	waitFor(t, "the overdue gauges on /metrics", 30*time.Second, func() bool {
+		m := metrics()
+		return strings.Contains(m, "\ntrustlens_incidents_overdue 0\n") && strings.Contains(m, "\ntrustlens_longest_open_silence_seconds 0\n")
+	})
 	cancel()
 	stopped = true
 	select {
