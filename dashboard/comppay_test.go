@@ -26,7 +26,9 @@ func (f *paysFake) Churn(ctx context.Context, flt trustlens.Filter) (trustlens.C
 
 // TestCompensationPaysShown: the compensation page and the overview tile
 // show "does compensation pay?" with its caveat, and the tile its change
-// against the previous period (1.25 now, 0.5 before: +0.75, better).
+// against the previous period (1.25 now, 0.5 before: +0.75, better); the
+// overview's first line names what got better and worse (the page fake's
+// summaries: see TestPages).
 func TestCompensationPaysShown(t *testing.T) {
 	pays := trustlens.CompensationPays{CompensatedActive: 3, CompensatedChurned: 1, UncompensatedActive: 6, UncompensatedChurned: 3,
 		ChurnCompensatedRate: pgFloat(1.0 / 3), ChurnUncompensatedRate: pgFloat(0.5), CompensatedMRR: 450, CompensatedAmount: 60,
@@ -40,7 +42,8 @@ func TestCompensationPaysShown(t *testing.T) {
 	}{
 		{"/", []string{
 			`data-metric="retained_mrr_per_amount" data-value="1.25"`, `<span class="kpi-figure">&#43;1.25</span>`,
-			`<div class="kpi-delta delta-good">▲ &#43;0.75 vs previous 90 days</div>`,
+			`<div class="kpi-delta delta-good">▲ &#43;0.75 vs previous 90 days · better</div>`,
+			`<p class="changes" id="overview-changes">Against the previous 90 days: <span class="delta-good">▲ better: Median time to acknowledge −8 min; Compensation uptake &#43;16.7 pp; Does compensation pay? &#43;0.75</span> · <span class="delta-bad">▼ worse: Trust score −11.5 pts; Update cadence compliance −50 pp; Churn uplift &#43;7.5 pp</span>.</p>`,
 			"churn 33% with compensation, 50% without. An association, not proof",
 		}},
 		{"/compensation", []string{

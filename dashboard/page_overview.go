@@ -37,6 +37,7 @@ type overviewData struct {
 	Total     int64
 	PrevLabel string
 	Interval  string // of the trust-score trend
+	Changes   overviewChanges
 }
 
 // overviewRecent is how many of the most recent incidents the overview
@@ -90,6 +91,7 @@ func (s *Server) overviewPage(c echo.Context) error {
 	}
 	d.KPIs = overviewKPIs(cur, prev, d.PrevLabel)
 	d.KPIs = append(d.KPIs, compensationPaysKPI(churn.CompensationPays, prevChurn.CompensationPays, d.PrevLabel))
+	d.Changes = changesOf(d.KPIs, d.PrevLabel)
 	d.Trust = trendChart("chart-trust", trend, "trust score", 1)
 	// the histogram and the habits chart count every incident of the
 	// filter, not a list of them

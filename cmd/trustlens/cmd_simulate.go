@@ -97,10 +97,12 @@ func cmdSimulate(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// The demo of `trustlens run --demo`: half a year of history, then live
-// incidents thirty times as often as in the history.
+// The demo of `trustlens run --demo`: 16 months of history, so that the
+// overview's default range (90 days) and a year's range both have an
+// earlier period to compare with, then live incidents thirty times as
+// often as in the history.
 const (
-	demoHistory   = 180 * 24 * time.Hour
+	demoHistory   = 480 * 24 * time.Hour
 	demoSpeed     = 30
 	demoCustomers = simulate.DefaultCustomers
 )
@@ -111,7 +113,7 @@ func runDemo(ctx context.Context, brokers []string, prefix string, seed int64, l
 	cfg := simulate.Config{
 		Seed: seed, History: demoHistory, Live: true, Speed: demoSpeed, Customers: demoCustomers, Logger: log,
 		HistorySent: func(st simulate.Stats) {
-			fmt.Fprintf(out, "demo: 6 months of history sent (%d events); live incidents now streaming\n", st.Events)
+			fmt.Fprintf(out, "demo: 16 months of history sent (%d events); live incidents now streaming\n", st.Events)
 		},
 	}
 	_, err := simulate.Run(ctx, cfg, sink)
