@@ -44,7 +44,7 @@ func TestCompensationPaysShown(t *testing.T) {
 			`data-metric="retained_mrr_per_amount" data-value="1.25"`, `<span class="kpi-figure">&#43;1.25</span>`,
 			`<div class="kpi-delta delta-good">▲ &#43;0.75 vs previous 90 days · better</div>`,
 			`<p class="changes" id="overview-changes">Against the previous 90 days: <span class="delta-good">▲ better: Median time to acknowledge −8 min; Compensation uptake &#43;16.7 pp; Does compensation pay? &#43;0.75</span> · <span class="delta-bad">▼ worse: Trust score −11.5 pts; Update cadence compliance −50 pp; Churn uplift &#43;7.5 pp</span>.</p>`,
-			"churn 33% with compensation, 50% without. An association, not proof",
+			"churn 33% with compensation, 50% without; an association, not proof",
 		}},
 		{"/compensation", []string{
 			`data-metric="churn_compensated_rate" data-value="0.3333333333333333"`, "1 of 3 customers",

@@ -34,9 +34,9 @@ func fmtRetained(v *float64) string {
 // offered, against the previous period.
 func compensationPaysKPI(cur, prev trustlens.CompensationPays, prevLabel string) kpi {
 	k := kpi{Metric: "retained_mrr_per_amount", Label: "Does compensation pay?", Value: fmtRetained(cur.RetainedMRRPerAmount),
-		Raw: rawFloat(cur.RetainedMRRPerAmount), Unit: "MRR per 1 offered"}
-	k.Hint = fmt.Sprintf("churn %s with compensation, %s without. %s",
-		fmtPercent(cur.ChurnCompensatedRate), fmtPercent(cur.ChurnUncompensatedRate), compensationPaysCaveat)
+		Raw: rawFloat(cur.RetainedMRRPerAmount), Unit: "MRR / 1 offered"}
+	k.Hint = fmt.Sprintf("churn %s with compensation, %s without; an association, not proof",
+		fmtPercent(cur.ChurnCompensatedRate), fmtPercent(cur.ChurnUncompensatedRate))
 	if cur.RetainedMRRPerAmount != nil && prev.RetainedMRRPerAmount != nil {
 		diff := *cur.RetainedMRRPerAmount - *prev.RetainedMRRPerAmount
 		if math.Round(diff*100) == 0 {

@@ -16,7 +16,7 @@ func changesOf(kpis []kpi, prevLabel string) overviewChanges {
 	c := overviewChanges{PrevLabel: prevLabel}
 	var better, worse []string
 	for _, k := range kpis {
-		if k.Delta == "" {
+		if k.Delta == "" || k.Trend == "neutral" { // a count that is nobody's doing is no "change"
 			continue
 		}
 		c.Compared = true
