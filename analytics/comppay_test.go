@@ -2,7 +2,9 @@ package analytics_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"math/rand"
 	"testing"
 	"time"
 
@@ -139,4 +141,118 @@ func nearP(t *testing.T, what string, got, want *float64) {
 	if (got == nil) != (want == nil) || (got != nil && math.Abs(*got-*want) > 1e-9) {
 		t.Errorf("%s = %v, want %v", what, show(got), show(want))
 	}
+}
+
+// TestCompensationPaysGenerated compares the figures with a plain
+// recomputation from the events fed: random resolved incidents over a
+// year, random affected customers (some signing up late, some churning
+// before, inside or after each window), random offers with amounts and
+// MRRs (every event stored 1–3 times).
+func TestCompensationPaysGenerated(t *testing.T) {
+	conn, db := chtest.NewDatabase(t)
+	ctx := context.Background()
+	now := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	rng := rand.New(rand.NewSource(23))
+	h := &history{}
+	type cust struct {
+		su, churn time.Time // zero: none
+		mrr       float64
+		hasMRR    bool
+	}
+	custs := map[string]*cust{}
+	var ids []string
+	for i := 0; i < 30; i++ {
+		id := fmt.Sprintf("k%02d", i)
+		c := &cust{}
+		if rng.Intn(4) != 0 {
+			c.su = now.Add(-time.Duration(rng.Intn(400*24)) * time.Hour)
+			c.mrr, c.hasMRR = float64(10*(1+rng.Intn(50))), rng.Intn(3) != 0
+			if c.hasMRR {
+				h.customer(trustlens.TypeCustomerSignedUp, id, "", c.su, mrr(c.mrr))
+			} else {
+				h.customer(trustlens.TypeCustomerSignedUp, id, "", c.su)
+			}
+		}
+		if rng.Intn(2) == 0 {
+			c.churn = now.Add(-time.Duration(rng.Intn(360*24)) * time.Hour)
+			h.customer(trustlens.TypeCustomerChurned, id, "", c.churn)
+		}
+		custs[id] = c
+		ids = append(ids, id)
+	}
+	type pair struct {
+		inc   string
+		res   time.Time
+		cust  string
+		amt   float64
+		offer bool
+	}
+	var pairs []pair
+	for i := 0; i < 40; i++ {
+		inc := fmt.Sprintf("q%02d", i)
+		det := now.Add(-time.Duration(rng.Intn(360*24)) * time.Hour)
+		res := det.Add(time.Duration(1+rng.Intn(10)) * time.Hour)
+		h.detected(inc, trustlens.Severities[rng.Intn(2)], det)
+		h.resolved(inc, res)
+		for _, c := range ids {
+			if rng.Intn(5) != 0 {
+				continue
+			}
+			h.affected(inc, c, det.Add(time.Minute))
+			p := pair{inc: inc, res: res, cust: c}
+			if rng.Intn(2) == 0 {
+				p.offer, p.amt = true, float64(1+rng.Intn(100))
+				h.customer(trustlens.TypeCompensationOffered, c, inc, res.Add(time.Hour), offer("credit", p.amt))
+			}
+			pairs = append(pairs, p)
+		}
+	}
+	h.insert(t, conn, db)
+	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }))
+
+	var want trustlens.CompensationPays
+	window := 30 * day
+	for _, p := range pairs {
+		c := custs[p.cust]
+		if !now.After(p.res.Add(window)) { // pending
+			continue
+		}
+		active := (c.su.IsZero() || !c.su.After(p.res)) && (c.churn.IsZero() || c.churn.After(p.res))
+		if !active {
+			continue
+		}
+		churned := !c.churn.IsZero() && !c.churn.After(p.res.Add(window))
+		if p.offer {
+			want.CompensatedActive++
+			want.CompensatedAmount += p.amt
+			if c.hasMRR {
+				want.CompensatedMRR += c.mrr
+			}
+			if churned {
+				want.CompensatedChurned++
+			}
+		} else {
+			want.UncompensatedActive++
+			if churned {
+				want.UncompensatedChurned++
+			}
+		}
+	}
+	got, err := store.Compensation(ctx, trustlens.Filter{From: now.Add(-400 * day), To: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got.CompensationPays
+	eq(t, "groups", [4]int64{g.CompensatedActive, g.CompensatedChurned, g.UncompensatedActive, g.UncompensatedChurned},
+		[4]int64{want.CompensatedActive, want.CompensatedChurned, want.UncompensatedActive, want.UncompensatedChurned})
+	eq(t, "sums", [2]float64{g.CompensatedMRR, g.CompensatedAmount}, [2]float64{want.CompensatedMRR, want.CompensatedAmount})
+	rc := float64(want.CompensatedChurned) / float64(want.CompensatedActive)
+	ru := float64(want.UncompensatedChurned) / float64(want.UncompensatedActive)
+	nearP(t, "churn_compensated_rate", g.ChurnCompensatedRate, &rc)
+	nearP(t, "churn_uncompensated_rate", g.ChurnUncompensatedRate, &ru)
+	r := (ru - rc) * want.CompensatedMRR / want.CompensatedAmount
+	nearP(t, "retained_mrr_per_amount", g.RetainedMRRPerAmount, &r)
+	t.Logf("compensated %d/%d, uncompensated %d/%d, retained %.4f", want.CompensatedChurned, want.CompensatedActive,
+		want.UncompensatedChurned, want.UncompensatedActive, r)
 }
