@@ -73,5 +73,5 @@ func csvChurnRows(ch trustlens.Churn) [][]string {
 				"", "", "", ""})
 		}
 	}
-	return rows
+	return append(rows, csvCompensationPaysRows(ch.CompensationPays)...)
 }

@@ -323,7 +323,9 @@ func TestAPICSV(t *testing.T) {
 				"all,,,,1,2,1,0.5,10,1,0.1,40\r\n" +
 				"severity,sev1,,,1,2,1,0.5,10,1,0.1,40\r\n" +
 				"driver,,apologize,met,1,2,1,0.5,,,,\r\n" +
-				"driver,,apologize,missed,0,0,0,,,,,\r\n"},
+				"driver,,apologize,missed,0,0,0,,,,,\r\n" +
+				"compensation,,,offered,,1,0,0,,,,\r\n" +
+				"compensation,,,not_offered,,1,1,1,,,,\r\n"},
 		{"/api/v1/compensation?format=csv", "trustlens-compensation.csv",
 			"compensation_type,offered_customers,redeemed_customers,offered_amount,redeemed_amount,uptake_rate,median_days_to_redeem\r\n" +
 				"all,3,1,30,10,0.3333333333333333,\r\n" +

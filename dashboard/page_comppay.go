@@ -47,3 +47,12 @@ func compensationPaysKPI(cur, prev trustlens.CompensationPays, prevLabel string)
 	}
 	return k
 }
+
+// csvCompensationPaysRows are the churn CSV's rows of "does compensation
+// pay?": scope "compensation", outcome offered / not_offered.
+func csvCompensationPaysRows(p trustlens.CompensationPays) [][]string {
+	return [][]string{
+		{"compensation", "", "", "offered", "", csvInt(p.CompensatedActive), csvInt(p.CompensatedChurned), csvFloatP(p.ChurnCompensatedRate), "", "", "", ""},
+		{"compensation", "", "", "not_offered", "", csvInt(p.UncompensatedActive), csvInt(p.UncompensatedChurned), csvFloatP(p.ChurnUncompensatedRate), "", "", "", ""},
+	}
+}
