@@ -41,9 +41,26 @@ type Source interface {
 	UpdatePoints(ctx context.Context, ids []string) (map[string][]time.Time, error)
 }
 
+// Outcome is what a claim found.
+type Outcome int
+
+const (
+	// Held: another live process sends the episode (look again later: it
+	// may stop before it succeeds).
+	Held Outcome = iota
+	// Won: this process sends it.
+	Won
+	// Done: it was sent.
+	Done
+)
+
 // Claimer decides which process sends an episode (Claims).
 type Claimer interface {
-	Claim(ctx context.Context, episode, incidentID string) (bool, error)
+	Claim(ctx context.Context, episode, incidentID string) (Outcome, error)
+	// Renew keeps the claim alive between attempts and reports whether
+	// this process still holds it.
+	Renew(ctx context.Context, episode, incidentID string) (bool, error)
+	// Sent records that the receiver took the episode's alert.
 	Sent(ctx context.Context, episode, incidentID string) error
 }
 
@@ -301,8 +318,9 @@ func human(sec int64) string {
 }
 
 // deliver claims and sends one episode's alert, retrying with backoff.
-// It reports whether the episode is finished for this process (sent, or
-// another process's), false when ctx ended first.
+// It reports whether the episode is finished (sent); false when another
+// live process holds it (the next Check looks again, and takes it over
+// once that process stopped) or ctx ended first.
 func (m *Monitor) deliver(ctx context.Context, o trustlens.Overdue, ep string) bool {
 	body, err := json.Marshal(m.message(o))
 	if err != nil { // cannot happen: plain strings and numbers
@@ -324,9 +342,12 @@ func (m *Monitor) deliver(ctx context.Context, o trustlens.Overdue, ep string) b
 		}
 	}
 	for {
-		won, err := m.cfg.Claims.Claim(ctx, ep, o.IncidentID)
-		if err == nil && !won {
+		outcome, err := m.cfg.Claims.Claim(ctx, ep, o.IncidentID)
+		if err == nil && outcome == Done {
 			return true
+		}
+		if err == nil && outcome == Held {
+			return false
 		}
 		if err == nil {
 			break
@@ -346,6 +367,12 @@ func (m *Monitor) deliver(ctx context.Context, o trustlens.Overdue, ep string) b
 		log.Warn("alert: webhook failed; retrying", slog.Any("err", err))
 		if !wait() {
 			return false
+		}
+		switch still, err := m.cfg.Claims.Renew(ctx, ep, o.IncidentID); {
+		case err != nil:
+			log.Warn("alert: renewing the claim failed; retrying anyway", slog.Any("err", err))
+		case !still: // taken over (this process was thought stopped) or sent
+			return true
 		}
 	}
 	m.sent.Inc()

@@ -86,11 +86,15 @@ func insert(t *testing.T, conn driver.Conn, db string, events ...trustlens.Event
 	}
 }
 
+// lease is the claims' lease in these tests: a stopped process's claim
+// is taken over this long after its last renewal.
+var lease = 2 * time.Second
+
 func monitor(t *testing.T, store alert.Source, conn driver.Conn, hook string, clk *clock, reg prometheus.Registerer) *alert.Monitor {
 	t.Helper()
 	m, err := alert.New(store, alert.Config{
 		WebhookURL: hook, PublicURL: "https://trust.example.com/",
-		Claims:     &alert.Claims{Conn: conn, Owner: alert.NewOwner(), Settle: 300 * time.Millisecond},
+		Claims:     &alert.Claims{Conn: conn, Owner: alert.NewOwner(), Settle: 300 * time.Millisecond, Lease: lease},
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 		Registerer: reg, Now: clk.now,
 	})
@@ -249,6 +253,48 @@ func TestDeadReceiverDoesNotBlock(t *testing.T) {
 	}
 	cancel()
 	m.Wait()
+}
+
+// TestStoppedSenderTakenOver: a process that claimed an episode and stops
+// while the receiver is down loses its claim after the lease; another
+// process, which saw the claim held before, looks again and delivers the
+// alert, once.
+func TestStoppedSenderTakenOver(t *testing.T) {
+	conn, db := chtest.NewDatabase(t)
+	t0 := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0.Add(3 * time.Hour)}
+	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(clk.now))
+	insert(t, conn, db, trustlens.Event{Type: trustlens.TypeIncidentDetected, IncidentID: "inc-7", Severity: "sev2", OccurredAt: t0})
+	rcv := newReceiver(t)
+	rcv.down.Store(1 << 40) // down until told otherwise
+	a := monitor(t, store, conn, rcv.srv.URL, clk, nil)
+	ctx, stopA := context.WithCancel(context.Background())
+	if err := a.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for rcv.attempts.Load() < 2 { // a claimed and tried
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopA() // the process stops with the alert undelivered
+	a.Wait()
+	rcv.down.Store(0)
+
+	b := monitor(t, store, conn, rcv.srv.URL, clk, nil)
+	if err := b.Check(context.Background()); err != nil { // within the lease: a's claim holds
+		t.Fatal(err)
+	}
+	b.Wait()
+	if n := len(rcv.messages()); n != 0 {
+		t.Fatalf("%d messages while a's claim holds, want 0", n)
+	}
+	time.Sleep(lease + 200*time.Millisecond)
+	if err := b.Check(context.Background()); err != nil { // b looks again and takes over
+		t.Fatal(err)
+	}
+	b.Wait()
+	if got := rcv.messages(); len(got) != 1 || got[0].IncidentID != "inc-7" {
+		t.Fatalf("after the lease: %+v, want one message for inc-7", got)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
