@@ -1,0 +1,149 @@
+package classify
+
+import "strings"
+
+// causeAfter are connectives followed by the cause: "caused by X",
+// "due to X", "the root cause was X".
+var causeAfter = []string{
+	"caused by ", "caused due to ", "due to ", "result of ", "resulted from ", "triggered by ",
+	"stemmed from ", "stems from ", "because of ", "because ", "owing to ", "attributed to ",
+	"root cause was ", "root cause is ", "root cause to be ", "root cause of this incident was ",
+	"root cause of the incident was ", "root cause of this outage was ", "root cause: ",
+	"root cause ", "cause was ", "cause of this outage was ", "cause: ", "traced the issue to ",
+	"traced it to ", "traced to ", "pointed to ", "culprit was ", "following a ",
+	"determined that ", "discovered that ", "detected that ", "found that ", "uncovered that ",
+	"we identified ", "identified as ",
+}
+
+// causeBefore are connectives preceded by the cause: "X caused Y".
+var causeBefore = []string{
+	" caused ", " causes ", " causing ", " led to ", " leading to ", " resulted in ",
+	" resulting in ", " triggered ", " made them ", " made it ",
+}
+
+// causeInline are phrases that state a concrete cause by themselves.
+var causeInline = []string{
+	"introduced a bug", "contained a bug", "a bug in ", "faulty ", "overwhelmed", "overloaded",
+	"overloading", "for maintenance", "for scheduled maintenance",
+}
+
+// mechanisms are the words that make a cause concrete: a change, a
+// deployment, a configuration, a provider, hardware, load, … A cause
+// without one ("an issue", "a problem", "internal errors") says nothing.
+var mechanisms = []string{
+	"change", "deploy", "config", "bug", "provider", "upstream", "third party",
+	"third-party", "vendor", "supplier", "isp", "hardware", "disk", "server", "node",
+	"database", "load", "traffic", "capacity", "credential", "certificate", "dns",
+	"network", "link", "route", "routing", "fiber", "power", "outage", "failure in",
+	"migration", "upgrade", "maintenance", "rollout", "roll out", "rollback", "release",
+	"feature flag", "memory", "cpu", "utilization", "query", "backlog", "spam", "removal",
+	"delet", "cleanup", "cache", "overload", "spike", "surge", "job", "task", "partition",
+	"script", "operator", "human error", "code", "software", "infrastructure", "storage",
+	"data", "contention", "ip address", "parameter", "api call", "requests", "attack",
+	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
+	"expired", "quota", "limit",
+}
+
+// tentatives mark a cause that is guessed, sought or denied, not stated.
+var tentatives = []string{
+	"suspect", "may be the cause", "may have been", "might", "potential", "possibl",
+	"likely", "appears to", "seems", "we believe", "not yet", "investigating the",
+	"investigate the", "determining the", "determine the", "looking into", "to understand",
+	"under investigation", "being investigated", "unknown", "not caused", "no evidence",
+	"not related", "ruled out", "still investigating",
+}
+
+func tentative(s string) bool {
+	_, ok := containsAny(s, tentatives)
+	return ok
+}
+
+// identifiedNotStated follow "we identified" when no cause is named.
+var identifiedNotStated = []string{
+	"the issue", "the root cause", "the cause", "the problem", "a root cause", "a fix",
+	"a mitigation", "improvements", "and ", "some ", "the source", "an issue",
+}
+
+// rootCause finds a sentence that states a concrete cause.
+func rootCause(d *doc) (string, bool) {
+	for _, s := range d.sentences {
+		if tentative(s.lower) {
+			continue
+		}
+		if ev, ok := statedCause(s); ok {
+			return ev, true
+		}
+	}
+	return "", false
+}
+
+func statedCause(s sentence) (string, bool) {
+	l := s.lower
+	for _, c := range causeAfter {
+		i := strings.Index(l, c)
+		if i < 0 {
+			continue
+		}
+		np := clauseAfter(l[i+len(c):])
+		if c == "we identified " || c == "identified as " {
+			if hasPrefixAny(np, identifiedNotStated) {
+				continue
+			}
+		}
+		if concrete(np) {
+			return evidence(s.orig), true
+		}
+	}
+	for _, c := range causeBefore {
+		i := strings.Index(l, c)
+		if i < 0 {
+			continue
+		}
+		if concrete(clauseBefore(l[:i])) {
+			return evidence(s.orig), true
+		}
+	}
+	if _, ok := containsAny(l, causeInline); ok {
+		return evidence(s.orig), true
+	}
+	return "", false
+}
+
+// clauseAfter is the text up to the next comma, or 80 bytes.
+func clauseAfter(s string) string {
+	if i := strings.IndexByte(s, ','); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}
+
+// clauseBefore is the text back to the previous comma (ignoring one that
+// ends it, as in "X, causing Y"), or 100 bytes.
+func clauseBefore(s string) string {
+	s = strings.TrimRight(s, ", ")
+	if i := strings.LastIndexByte(s, ','); i >= 0 {
+		s = s[i+1:]
+	}
+	if len(s) > 100 {
+		s = s[len(s)-100:]
+	}
+	return s
+}
+
+func concrete(np string) bool {
+	_, ok := containsAny(np, mechanisms)
+	return ok
+}
+
+func hasPrefixAny(s string, prefixes []string) bool {
+	s = strings.TrimSpace(s)
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
