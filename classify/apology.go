@@ -4,19 +4,19 @@ import "strings"
 
 // apologyCues start an apology ("we apologize", "our apologies", "we're
 // sorry", "we regret").
-var apologyCues = []string{"apologi", "apology", "sorry", "regret"}
+var apologyCues = newPhrases("apologi", "apology", "sorry", "regret")
 
 // apologyNotForOutage are the objects of an apology that is not for the
 // outage: for a late or missing post, a mislabelled component, noise,
 // confusion, or someone's feelings ("sorry you feel this way").
-var apologyNotForOutage = []string{
+var apologyNotForOutage = newPhrases(
 	"delayed post", "late post", "delay in post", "delay posting", "delayed update",
 	"late update", "delay in updat", "delay in communicat", "delayed communicat",
 	"delay in acknowledg", "delayed status", "late status", "status page update",
 	"lack of update", "not updating", "not posting",
 	"mislabel", "incorrect component", "wrong component", "confusion", "noise",
 	"duplicate", "you feel", "feel this way", "feel that way", "to hear",
-}
+)
 
 // errorPageAfterSorry follow "sorry," in the canned text of an error page
 // that a message quotes ("Sorry, the service is unavailable").
@@ -29,16 +29,19 @@ var errorPageAfterSorry = []string{
 
 // apology finds a sentence that apologises for the outage or its impact.
 func apology(d *doc) (string, bool) {
-	if _, ok := containsAny(d.lower, apologyCues); !ok {
+	if _, ok := d.has(d.lower, apologyCues); !ok {
 		return "", false
 	}
 	for _, s := range d.sentences {
-		for _, cue := range apologyCues {
+		for k, cue := range apologyCues.words {
+			if !d.hit(apologyCues.ids[k]) {
+				continue
+			}
 			i := strings.Index(s.lower, cue)
 			if i < 0 {
 				continue
 			}
-			if apologyFor(s.lower, i, cue) {
+			if apologyFor(d, s.lower, i, cue) {
 				return evidence(s.orig), true
 			}
 		}
@@ -48,7 +51,7 @@ func apology(d *doc) (string, bool) {
 
 // apologyFor decides whether the cue at i in sentence s is an apology
 // for the outage.
-func apologyFor(s string, i int, cue string) bool {
+func apologyFor(d *doc, s string, i int, cue string) bool {
 	rest := s[i+len(cue):]
 	switch cue {
 	case "regret":
@@ -73,7 +76,7 @@ func apologyFor(s string, i int, cue string) bool {
 		return false
 	}
 	// What the apology is for: the rest of the sentence.
-	if _, notOutage := containsAny(rest, apologyNotForOutage); notOutage {
+	if _, notOutage := d.has(rest, apologyNotForOutage); notOutage {
 		return false
 	}
 	return true

@@ -4,33 +4,33 @@ import "strings"
 
 // causeAfter are connectives followed by the cause: "caused by X",
 // "due to X", "the root cause was X".
-var causeAfter = []string{
+var causeAfter = newPhrases(
 	"caused by ", "caused due to ", "due to ", "result of ", "resulted from ", "triggered by ",
 	"stemmed from ", "stems from ", "because of ", "because ", "owing to ", "attributed to ",
 	"root cause was ", "root cause is ", "root cause to be ", "root cause of this incident was ",
 	"root cause of the incident was ", "root cause of this outage was ", "root cause: ",
-	"root cause ", "cause was ", "cause of this outage was ", "cause: ", "traced the issue to ",
+	"cause was ", "cause of this outage was ", "cause: ", "traced the issue to ",
 	"traced it to ", "traced to ", "pointed to ", "culprit was ", "following a ",
 	"determined that ", "discovered that ", "detected that ", "found that ", "uncovered that ",
 	"we identified ", "identified as ",
-}
+)
 
 // causeBefore are connectives preceded by the cause: "X caused Y".
-var causeBefore = []string{
+var causeBefore = newPhrases(
 	" caused ", " causes ", " causing ", " led to ", " leading to ", " resulted in ",
 	" resulting in ", " triggered ", " made them ", " made it ",
-}
+)
 
 // causeInline are phrases that state a concrete cause by themselves.
-var causeInline = []string{
+var causeInline = newPhrases(
 	"introduced a bug", "contained a bug", "a bug in ", "faulty ", "overwhelmed", "overloaded",
 	"overloading", "for maintenance", "for scheduled maintenance",
-}
+)
 
 // mechanisms are the words that make a cause concrete: a change, a
 // deployment, a configuration, a provider, hardware, load, … A cause
 // without one ("an issue", "a problem", "internal errors") says nothing.
-var mechanisms = []string{
+var mechanisms = newPhrases(
 	"change", "deploy", "config", "bug", "provider", "upstream", "third party",
 	"third-party", "vendor", "supplier", "isp", "hardware", "disk", "server", "node",
 	"database", "load", "traffic", "capacity", "credential", "certificate", "dns",
@@ -42,19 +42,19 @@ var mechanisms = []string{
 	"data", "contention", "ip address", "parameter", "api call", "requests", "attack",
 	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
 	"expired", "quota", "limit",
-}
+)
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
-var tentatives = []string{
+var tentatives = newPhrases(
 	"suspect", "may be the cause", "may have been", "might", "potential", "possibl",
 	"likely", "appears to", "seems", "we believe", "not yet", "investigating the",
 	"investigate the", "determining the", "determine the", "looking into", "to understand",
 	"under investigation", "being investigated", "unknown", "not caused", "no evidence",
 	"not related", "ruled out", "still investigating",
-}
+)
 
-func tentative(s string) bool {
-	_, ok := containsAny(s, tentatives)
+func tentative(d *doc, s string) bool {
+	_, ok := d.has(s, tentatives)
 	return ok
 }
 
@@ -67,19 +67,22 @@ var identifiedNotStated = []string{
 // rootCause finds a sentence that states a concrete cause.
 func rootCause(d *doc) (string, bool) {
 	for _, s := range d.sentences {
-		if tentative(s.lower) {
+		if tentative(d, s.lower) {
 			continue
 		}
-		if ev, ok := statedCause(s); ok {
+		if ev, ok := statedCause(d, s); ok {
 			return ev, true
 		}
 	}
 	return "", false
 }
 
-func statedCause(s sentence) (string, bool) {
+func statedCause(d *doc, s sentence) (string, bool) {
 	l := s.lower
-	for _, c := range causeAfter {
+	for k, c := range causeAfter.words {
+		if !d.hit(causeAfter.ids[k]) {
+			continue
+		}
 		i := strings.Index(l, c)
 		if i < 0 {
 			continue
@@ -90,20 +93,23 @@ func statedCause(s sentence) (string, bool) {
 				continue
 			}
 		}
-		if concrete(np) {
+		if concrete(d, np) {
 			return evidence(s.orig), true
 		}
 	}
-	for _, c := range causeBefore {
+	for k, c := range causeBefore.words {
+		if !d.hit(causeBefore.ids[k]) {
+			continue
+		}
 		i := strings.Index(l, c)
 		if i < 0 {
 			continue
 		}
-		if concrete(clauseBefore(l[:i])) {
+		if concrete(d, clauseBefore(l[:i])) {
 			return evidence(s.orig), true
 		}
 	}
-	if _, ok := containsAny(l, causeInline); ok {
+	if _, ok := d.has(l, causeInline); ok {
 		return evidence(s.orig), true
 	}
 	return "", false
@@ -133,8 +139,8 @@ func clauseBefore(s string) string {
 	return s
 }
 
-func concrete(np string) bool {
-	_, ok := containsAny(np, mechanisms)
+func concrete(d *doc, np string) bool {
+	_, ok := d.has(np, mechanisms)
 	return ok
 }
 

@@ -13,6 +13,7 @@ package classify
 
 import (
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -74,6 +75,7 @@ func (c *Classifier) Classify(text string, at time.Time) trustlens.Classificatio
 type doc struct {
 	lower     string // the whole text, normalised
 	sentences []sentence
+	hits      []uint64 // bit set of the dictionary words the text contains
 }
 
 type sentence struct {
@@ -83,7 +85,8 @@ type sentence struct {
 
 func newDoc(text string) *doc {
 	lower := normalise(text)
-	d := &doc{lower: lower}
+	d := &doc{lower: lower, hits: make([]uint64, (len(dictionary)+63)/64)}
+	matcher().match(lower, func(id int32) { d.hits[id/64] |= 1 << (id % 64) })
 	d.sentences = split(text, lower)
 	return d
 }
@@ -163,11 +166,46 @@ func split(orig, lower string) []sentence {
 
 func decodeRune(s string) (rune, int) { return utf8.DecodeRuneInString(s) }
 
-// containsAny reports whether s contains one of the phrases, and which.
-func containsAny(s string, phrases []string) (string, bool) {
-	for _, p := range phrases {
-		if strings.Contains(s, p) {
-			return p, true
+// phrases is one of the rules' phrase lists. All lists share one
+// Aho–Corasick automaton (matcher.go), run once over the whole text: a
+// sentence is then searched only for the few phrases the text contains
+// at all.
+type phrases struct {
+	words []string
+	ids   []int // into dictionary
+}
+
+var (
+	dictionary []string
+	dictIndex  = map[string]int{}
+	matcher    = sync.OnceValue(func() *automaton { return newAutomaton(dictionary) })
+)
+
+// newPhrases registers a list; it runs during package initialisation,
+// before the matcher is first built.
+func newPhrases(words ...string) *phrases {
+	p := &phrases{words: words}
+	for _, w := range words {
+		id, ok := dictIndex[w]
+		if !ok {
+			id = len(dictionary)
+			dictionary = append(dictionary, w)
+			dictIndex[w] = id
+		}
+		p.ids = append(p.ids, id)
+	}
+	return p
+}
+
+// hit reports whether the text contains dictionary word id.
+func (d *doc) hit(id int) bool { return d.hits[id/64]&(1<<(id%64)) != 0 }
+
+// has reports whether s (a part of the text) contains one of p's
+// phrases, and which (the first in p's order).
+func (d *doc) has(s string, p *phrases) (string, bool) {
+	for i, id := range p.ids {
+		if d.hit(id) && strings.Contains(s, p.words[i]) {
+			return p.words[i], true
 		}
 	}
 	return "", false

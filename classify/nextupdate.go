@@ -9,18 +9,18 @@ import (
 )
 
 // promiseCues introduce the promise of a next update.
-var promiseCues = []string{
+var promiseCues = newPhrases(
 	"next update", "another update", "an update", "further update", "more updates",
 	"update you", "provide update", "update by", "update at", "update in", "update within",
 	"back with", "be back", "more information", "further information", "more details",
 	"further details", "follow up", "check back", "report back", "update this", "update again",
-}
+)
 
 // futureMarkers show the sentence promises rather than reports.
-var futureMarkers = []string{
+var futureMarkers = newPhrases(
 	"will", "'ll", "next", "another", "expect", "plan", "shall", "going to", "further",
 	"follow", "aim to",
-}
+)
 
 // Relative promises: "in 30 minutes", "within 2 hours", "in half an hour",
 // "within the hour".
@@ -76,7 +76,7 @@ func mustZone(name string) *time.Location {
 // against at.
 func nextUpdate(d *doc, at time.Time) (time.Time, string, bool) {
 	for _, s := range d.sentences {
-		if t, ok := promisedTime(s.lower, at); ok {
+		if t, ok := promisedTime(d, s.lower, at); ok {
 			return t, evidence(s.orig), true
 		}
 	}
@@ -85,12 +85,12 @@ func nextUpdate(d *doc, at time.Time) (time.Time, string, bool) {
 
 // promisedTime reads one sentence: a promise cue, a future marker, then a
 // duration or a clock time within the next 80 bytes.
-func promisedTime(s string, at time.Time) (time.Time, bool) {
-	cue, ok := containsAny(s, promiseCues)
+func promisedTime(d *doc, s string, at time.Time) (time.Time, bool) {
+	cue, ok := d.has(s, promiseCues)
 	if !ok {
 		return time.Time{}, false
 	}
-	if _, ok := containsAny(s, futureMarkers); !ok {
+	if _, ok := d.has(s, futureMarkers); !ok {
 		return time.Time{}, false
 	}
 	i := strings.Index(s, cue)

@@ -1,7 +1,7 @@
 package classify
 
 // preventionFrames say a sentence is about not letting it happen again.
-var preventionFrames = []string{
+var preventionFrames = newPhrases(
 	"to prevent", "prevent this", "prevent similar", "prevent future", "prevent recurrence",
 	"prevent a recurrence", "prevent the same", "prevent it ", "prevent issues", "prevent such",
 	"prevent these", "prevent a repeat", "prevention", "recur", "reoccur", "in the future", "future", "again", "going forward",
@@ -10,23 +10,23 @@ var preventionFrames = []string{
 	"reduce the breadth", "to detect", "next steps", "preventative", "preventive",
 	"improvement actions", "follow-up", "repair items", "to mitigate against",
 	"minimize the impact", "minimize impact", "to minimize", "quicker", "faster", "sooner",
-}
+)
 
 // stepVerbs are the acts of a step, taken or planned.
-var stepVerbs = []string{
+var stepVerbs = newPhrases(
 	"add", "implement", "improv", "expand", "introduc", "build", "making improvements",
 	"making changes", "making architectural", "updat", "tun", "streamlin", "redesign",
 	"enhanc", "strengthen", "repair", "switch", "migrat", "increas", "chang", "creat",
 	"deploy", "requir", "enforc", "automat", "explor", "identified improvements",
 	"prioritiz", "working on", "working to", "clarif", "reduc", "disabled", "moving",
 	"streamline", "audit", "train", "rewrit", "replac", "isolat",
-}
+)
 
 // concreteSteps are what a real step names: tests, alerts, staged
 // roll-outs, process changes, architecture. "Additional safeguards",
 // "improvements" or "measures" alone are vague, and "monitoring" counts
 // only as new alerting or monitors, not "we will continue to monitor".
-var concreteSteps = []string{
+var concreteSteps = newPhrases(
 	"test", "alert", "alarm", "staged", "canary", "progressive", "gradual", "phased",
 	"rollout process", "runbook", "playbook", "validation", "verification", "health check",
 	"rate limit", "capacity", "failover", "isolation", "replication", "redundan",
@@ -41,17 +41,17 @@ var concreteSteps = []string{
 	"additional monitoring", "better monitoring", "improved monitoring", "monitoring threshold",
 	"not to deploy", "operations & recovery", "detection processes", "mechanisms and automation",
 	"communication processes", "automated testing", "deployment safety",
-}
+)
 
 // notSteps are sentences that look forward but only investigate, review
 // or promise in general.
-var notSteps = []string{
+var notSteps = newPhrases(
 	"figure out", "evaluate", "conducting a", "investigating ways", "investigate whether",
 	"reviewing this event", "determine how", "analyzing data", "analysing data",
 	"will publish", "we'll publish", "post a", "postmortem will", "post-mortem will",
 	"we will share", "continue to monitor", "continuing to monitor", "full postmortem",
 	"a postmortem", "post mortem",
-}
+)
 
 // prevention finds a sentence naming a concrete step against recurrence.
 // A step may sit in a list after a sentence with the frame ("we are
@@ -60,8 +60,8 @@ var notSteps = []string{
 func prevention(d *doc) (string, bool) {
 	prevFrame := false
 	for _, s := range d.sentences {
-		_, frame := containsAny(s.lower, preventionFrames)
-		if (frame || prevFrame) && step(s.lower) {
+		_, frame := d.has(s.lower, preventionFrames)
+		if (frame || prevFrame) && step(d, s.lower) {
 			return evidence(s.orig), true
 		}
 		prevFrame = frame
@@ -69,13 +69,13 @@ func prevention(d *doc) (string, bool) {
 	return "", false
 }
 
-func step(s string) bool {
-	if _, ok := containsAny(s, notSteps); ok {
+func step(d *doc, s string) bool {
+	if _, ok := d.has(s, notSteps); ok {
 		return false
 	}
-	if _, ok := containsAny(s, concreteSteps); !ok {
+	if _, ok := d.has(s, concreteSteps); !ok {
 		return false
 	}
-	_, ok := containsAny(s, stepVerbs)
+	_, ok := d.has(s, stepVerbs)
 	return ok
 }

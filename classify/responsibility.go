@@ -5,7 +5,7 @@ import "strings"
 // ownership are the phrases by which a company owns a failure as its own.
 // Describing a cause impersonally ("a change caused") or blaming a
 // provider is not among them.
-var ownership = []string{
+var ownership = newPhrases(
 	"our mistake", "my mistake", "our fault", "my fault", "our error.", "our own error",
 	"we made a mistake", "we made an error", "we made mistakes",
 	"let you down", "let our customers down", "let our users down", "letting you down",
@@ -20,19 +20,19 @@ var ownership = []string{
 	"we accidentally", "we mistakenly", "we inadvertently", "we broke",
 	"change we made", "changes we made", "change we deployed", "change we pushed",
 	"change that we made", "change that we deployed",
-}
+)
 
 // responsibility finds a sentence in which the company owns the failure.
 func responsibility(d *doc) (string, bool) {
 	for _, s := range d.sentences {
-		if p, ok := containsAny(s.lower, ownership); ok {
+		if p, ok := d.has(s.lower, ownership); ok {
 			// "not our fault", "no fault of ours" deny it.
 			if i := strings.Index(s.lower, p); i >= 4 && strings.HasSuffix(s.lower[:i], "not ") {
 				continue
 			}
 			return evidence(s.orig), true
 		}
-		if ownChange(s.lower) {
+		if ownChange(d, s.lower) {
 			return evidence(s.orig), true
 		}
 	}
@@ -40,19 +40,19 @@ func responsibility(d *doc) (string, bool) {
 }
 
 // firstPersonChange are "we" followed by an act that changes production.
-var firstPersonChange = []string{
+var firstPersonChange = newPhrases(
 	"we made a change", "we made a configuration change", "we made a code change",
 	"we deployed", "we pushed", "we shipped", "we rolled out", "we released",
 	"we began a software deployment", "we began a deployment", "we began rolling out",
 	"we introduced", "we applied", "we ran a", "we executed", "we changed", "we updated",
 	"we upgraded", "we migrated",
-}
+)
 
 // causalMarkers say that the act broke something.
-var causalMarkers = []string{
+var causalMarkers = newPhrases(
 	"caus", "inadvertent", "unintend", "bug", "broke", "prevented", "error", "fail",
 	"unexpected", "outage", "disrupt", "overwhelm", "overload",
-}
+)
 
 // fixObjects follow "we deployed" when what was deployed is the remedy.
 var fixObjects = []string{"a fix", "the fix", "fixes", "a patch", "a mitigation", "several changes to", "changes to address", "a change to address", "a rollback"}
@@ -60,8 +60,8 @@ var fixObjects = []string{"a fix", "the fix", "fixes", "a patch", "a mitigation"
 // ownChange reports a sentence where a change the company made caused the
 // failure: "we made a change which inadvertently prevented …", "we
 // deployed a database change, which caused …".
-func ownChange(s string) bool {
-	p, ok := containsAny(s, firstPersonChange)
+func ownChange(d *doc, s string) bool {
+	p, ok := d.has(s, firstPersonChange)
 	if !ok {
 		return false
 	}
@@ -71,7 +71,7 @@ func ownChange(s string) bool {
 			return false
 		}
 	}
-	_, ok = containsAny(rest, causalMarkers)
+	_, ok = d.has(rest, causalMarkers)
 	return ok
 }
 
@@ -79,7 +79,7 @@ func ownChange(s string) bool {
 // the change is the concrete cause.
 func ownChangeCause(d *doc) (string, bool) {
 	for _, s := range d.sentences {
-		if ownChange(s.lower) && !tentative(s.lower) {
+		if ownChange(d, s.lower) && !tentative(d, s.lower) {
 			return evidence(s.orig), true
 		}
 	}
