@@ -10,7 +10,7 @@ var causeAfter = newPhrases(
 	"root cause was ", "root cause is ", "root cause to be ", "root cause of this incident was ",
 	"root cause of the incident was ", "root cause of this outage was ", "root cause: ",
 	"cause was ", "cause of this outage was ", "cause: ", "traced the issue to ",
-	"traced it to ", "traced to ", "pointed to ", "culprit was ", "following a ",
+	"traced this issue to ", "traced this to ", "traced the problem to ", "traced it to ", "traced to ", "pointed to ", "culprit was ", "following a ",
 	"determined that ", "discovered that ", "detected that ", "found that ", "uncovered that ",
 	"we identified ", "identified as ",
 )
@@ -24,12 +24,29 @@ var causeBefore = newPhrases(
 // causeInline are phrases that state a concrete cause by themselves.
 var causeInline = newPhrases(
 	"introduced a bug", "contained a bug", "a bug in ", "faulty ", "overwhelmed", "overloaded",
-	"overloading", "for maintenance", "for scheduled maintenance",
+	"overloading", "overwhelming", "for maintenance", "for scheduled maintenance",
 )
 
 // mechanisms are the words that make a cause concrete: a change, a
 // deployment, a configuration, a provider, hardware, load, … A cause
 // without one ("an issue", "a problem", "internal errors") says nothing.
+// The first ones say what happened; the components (a database, a
+// server, a link) say where, and after "an issue with" only what
+// happened counts ("an issue with a Redis dependency" is still vague).
+var strongMechanisms = newPhrases(
+	"change", "deploy", "config", "bug", "provider", "upstream", "third party",
+	"third-party", "vendor", "supplier", "isp", "hardware", "credential", "certificate",
+	"fiber", "power", "outage", "migration", "upgrade", "maintenance", "rollout",
+	"roll out", "rollback", "release", "feature flag", "spam", "removal", "delet",
+	"cleanup", "overload", "spike", "surge", "influx", "load", "traffic", "capacity",
+	"script", "operator", "human error", "contention", "parameter", "api call",
+	"number of requests", "attack", "ddos", "expired", "quota", "limit", "faulty",
+	"corrupt", "memory", "cpu", "utilization",
+)
+
+// vagueHeads open a cause that names only a place ("an issue with …").
+var vagueHeads = []string{"an issue", "a problem", "issues", "problems", "an error", "errors", "some issues"}
+
 var mechanisms = newPhrases(
 	"change", "deploy", "config", "bug", "provider", "upstream", "third party",
 	"third-party", "vendor", "supplier", "isp", "hardware", "disk", "server", "node",
@@ -39,7 +56,7 @@ var mechanisms = newPhrases(
 	"feature flag", "memory", "cpu", "utilization", "query", "backlog", "spam", "removal",
 	"delet", "cleanup", "cache", "overload", "spike", "surge", "job", "task", "partition",
 	"script", "operator", "human error", "code", "software", "infrastructure", "storage",
-	"data", "contention", "ip address", "parameter", "api call", "requests", "attack",
+	"data", "contention", "ip address", "parameter", "api call", "number of requests", "influx", "attack",
 	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
 	"expired", "quota", "limit",
 )
@@ -131,6 +148,14 @@ func clauseAfter(s string) string {
 func clauseBefore(s string) string {
 	s = strings.TrimRight(s, ", ")
 	if i := strings.LastIndexByte(s, ','); i >= 0 {
+		// "X, which caused", "X, and may have caused": the cause is X.
+		if len(strings.Fields(s[i+1:])) < 4 {
+			if j := strings.LastIndexByte(s[:i], ','); j >= 0 {
+				i = j
+			} else {
+				i = -1
+			}
+		}
 		s = s[i+1:]
 	}
 	if len(s) > 100 {
@@ -140,16 +165,26 @@ func clauseBefore(s string) string {
 }
 
 func concrete(d *doc, np string) bool {
+	if hasPrefixAny(np, vagueHeads) {
+		_, ok := d.has(np, strongMechanisms)
+		return ok
+	}
 	_, ok := d.has(np, mechanisms)
 	return ok
 }
 
+// hasPrefixAny reports whether s starts with one of the prefixes as
+// whole words ("the problem" does not start "the problematic server").
 func hasPrefixAny(s string, prefixes []string) bool {
 	s = strings.TrimSpace(s)
 	for _, p := range prefixes {
 		if strings.HasPrefix(s, p) {
-			return true
+			if rest := s[len(p):]; rest == "" || !isLetter(rest[0]) || strings.HasSuffix(p, " ") {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }

@@ -10,6 +10,7 @@ var preventionFrames = newPhrases(
 	"reduce the breadth", "to detect", "next steps", "preventative", "preventive",
 	"improvement actions", "follow-up", "repair items", "to mitigate against",
 	"minimize the impact", "minimize impact", "to minimize", "quicker", "faster", "sooner",
+	"safer", "more resilient", "resilien",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -40,7 +41,7 @@ var concreteSteps = newPhrases(
 	"switch to backup", "safety nets", "monitoring and alerting", "monitoring and deployment",
 	"additional monitoring", "better monitoring", "improved monitoring", "monitoring threshold",
 	"not to deploy", "operations & recovery", "detection processes", "mechanisms and automation",
-	"communication processes", "automated testing", "deployment safety",
+	"communication processes", "automated testing", "deployment safety", "observability",
 )
 
 // notSteps are sentences that look forward but only investigate, review

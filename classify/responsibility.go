@@ -19,7 +19,8 @@ var ownership = newPhrases(
 	"immediate cause was operator error", "human error on our part",
 	"we accidentally", "we mistakenly", "we inadvertently", "we broke",
 	"change we made", "changes we made", "change we deployed", "change we pushed",
-	"change that we made", "change that we deployed",
+	"change that we made", "change that we deployed", "operation we performed",
+	"operation the team performed", "maintenance we performed",
 )
 
 // responsibility finds a sentence in which the company owns the failure.
