@@ -45,7 +45,7 @@ var strongMechanisms = newPhrases(
 )
 
 // vagueHeads open a cause that names only a place ("an issue with …").
-var vagueHeads = []string{"an issue", "a problem", "issues", "problems", "an error", "errors", "some issues"}
+var vagueHeads = []string{"an issue", "a problem", "issues", "problems", "an error", "errors", "some issues", "operational issues", "technical issues", "technical difficulties"}
 
 var mechanisms = newPhrases(
 	"change", "deploy", "config", "bug", "provider", "upstream", "third party",

@@ -51,7 +51,25 @@ var notSteps = newPhrases(
 	"reviewing this event", "determine how", "analyzing data", "analysing data",
 	"will publish", "we'll publish", "post a", "postmortem will", "post-mortem will",
 	"we will share", "continue to monitor", "continuing to monitor", "full postmortem",
-	"a postmortem", "post mortem",
+	"a postmortem", "post mortem", "we mitigated", "mitigated the incident", "was mitigated",
+	"resolved the incident",
+)
+
+// commitments promise future work ("we will", "we are adding").
+var commitments = newPhrases(
+	"we will ", "we'll ", "we are going to", "we plan to", "we are working to",
+	"we're working to", "we are adding", "we're adding", "we have added", "we've added",
+	"we are introducing", "we have introduced", "we are implementing", "will be implemented",
+	"are being added", "we are investing", "we are building",
+)
+
+// strongSteps are steps so specific (tests, alerts, runbooks, drills)
+// that a commitment anywhere in the message suffices as the frame: a
+// postmortem's list of actions often sits under a heading.
+var strongSteps = newPhrases(
+	"test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
+	"procedure", "training", "simulation", "exercise", "review process", "validation",
+	"verification", "observability", "rollback plan", "soft delete",
 )
 
 // prevention finds a sentence naming a concrete step against recurrence.
@@ -59,11 +77,17 @@ var notSteps = newPhrases(
 // taking the following steps: 1. … 2. …"), so the frame of the previous
 // sentence counts too.
 func prevention(d *doc) (string, bool) {
+	_, committed := d.has(d.lower, commitments)
 	prevFrame := false
 	for _, s := range d.sentences {
 		_, frame := d.has(s.lower, preventionFrames)
 		if (frame || prevFrame) && step(d, s.lower) {
 			return evidence(s.orig), true
+		}
+		if committed && step(d, s.lower) {
+			if _, ok := d.has(s.lower, strongSteps); ok {
+				return evidence(s.orig), true
+			}
 		}
 		prevFrame = frame
 	}
