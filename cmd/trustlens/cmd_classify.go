@@ -30,7 +30,7 @@ type classifyOutput struct {
 func cmdClassify(ctx context.Context, args []string, e env) error {
 	s := newSettings("classify", "Read the habits of SPEC §7 from the words of updates: NDJSON lines {\"text\": …, \"occurred_at\"?: RFC 3339, \"id\"?: …} in, one JSON object per line out (apology, takes_responsibility, root_cause, prevention_steps, next_update_at, evidence, and the id if given). Stops at the first bad line, naming its line number.", e)
 	file := s.String("file", "", "", "read lines from this file instead of stdin")
-	atFlag := s.String("at", "", "", "the time relative promises (\"next update in 30 minutes\") count from when a line has no occurred_at, RFC 3339 (default: now)")
+	atFlag := s.String("at", "", "", "the time relative promises (\"next update in 30 minutes\") count from when a line has no occurred_at, RFC 3339; empty means now")
 	if err := s.parse(args); err != nil {
 		return err
 	}
