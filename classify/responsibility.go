@@ -49,10 +49,12 @@ var firstPersonChange = newPhrases(
 	"we upgraded", "we migrated",
 )
 
-// causalMarkers say that the act broke something.
+// causalMarkers say that the act broke something ("error" alone does
+// not: "we upgraded systems for more robust error handling").
 var causalMarkers = newPhrases(
-	"caus", "inadvertent", "unintend", "bug", "broke", "prevented", "error", "fail",
-	"unexpected", "outage", "disrupt", "overwhelm", "overload",
+	"caus", "inadvertent", "unintend", "bug", "broke", "prevented", "serving errors",
+	"errors for", "to fail", "failures", "unexpected", "outage", "disrupt", "overwhelm",
+	"overload", "resulted in", "led to",
 )
 
 // fixObjects follow "we deployed" when what was deployed is the remedy.
