@@ -41,7 +41,7 @@ var strongMechanisms = newPhrases(
 	"cleanup", "overload", "spike", "surge", "influx", "load", "traffic", "capacity",
 	"script", "operator", "human error", "contention", "parameter", "api call",
 	"number of requests", "attack", "ddos", "expired", "quota", "limit", "faulty",
-	"corrupt", "memory", "cpu", "utilization",
+	"corrupt", "memory", "cpu", "utilization", "partner", "bulk",
 )
 
 // vagueHeads open a cause that names only a place ("an issue with …").
@@ -58,7 +58,7 @@ var mechanisms = newPhrases(
 	"script", "operator", "human error", "code", "software", "infrastructure", "storage",
 	"data", "contention", "ip address", "parameter", "api call", "number of requests", "influx", "attack",
 	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
-	"expired", "quota", "limit",
+	"expired", "quota", "limit", "partner", "bulk",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.

@@ -42,6 +42,8 @@ var concreteSteps = newPhrases(
 	"additional monitoring", "better monitoring", "improved monitoring", "monitoring threshold",
 	"not to deploy", "operations & recovery", "detection processes", "mechanisms and automation",
 	"communication processes", "automated testing", "deployment safety", "observability",
+	"fallback", "automatically", "process for deploying", "deploying changes",
+	"change management", "guardrail",
 )
 
 // notSteps are sentences that look forward but only investigate, review
@@ -74,14 +76,19 @@ var strongSteps = newPhrases(
 
 // prevention finds a sentence naming a concrete step against recurrence.
 // A step may sit in a list after a sentence with the frame ("we are
-// taking the following steps: 1. … 2. …"), so the frame of the previous
-// sentence counts too.
+// taking the following steps: 1. … 2. …") or before one ("Both of these
+// measures should eliminate future impacts"), so the frames of the
+// neighbouring sentences count too.
 func prevention(d *doc) (string, bool) {
 	_, committed := d.has(d.lower, commitments)
 	prevFrame := false
-	for _, s := range d.sentences {
+	for i, s := range d.sentences {
 		_, frame := d.has(s.lower, preventionFrames)
-		if (frame || prevFrame) && step(d, s.lower) {
+		nextFrame := false
+		if i+1 < len(d.sentences) {
+			_, nextFrame = d.has(d.sentences[i+1].lower, preventionFrames)
+		}
+		if (frame || prevFrame || nextFrame) && step(d, s.lower) {
 			return evidence(s.orig), true
 		}
 		if committed && step(d, s.lower) {
