@@ -60,11 +60,11 @@ func LoadSettings(path string) (Settings, error) {
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return Settings{}, fmt.Errorf("connectors file: %w", err)
+		return Settings{}, err
 	}
 	s, err := ParseSettings(raw)
 	if err != nil {
-		return Settings{}, fmt.Errorf("connectors file %s: %w", path, err)
+		return Settings{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
 }

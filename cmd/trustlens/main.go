@@ -48,6 +48,7 @@ func commands() []command {
 		{"produce", "publish newline-delimited JSON events to a topic (stdin by default)", cmdProduce},
 		{"simulate", "generate a realistic history and/or a live stream of events", cmdSimulate},
 		{"broker", "the embedded Kafka-protocol broker alone (in memory)", cmdBroker},
+		{"receive", "the webhooks of PagerDuty, Statuspage, Stripe and Zendesk, published as events (docs/connectors.md)", cmdReceive},
 		{"healthcheck", "exit 0 when a URL answers 200 (for container health checks)", cmdHealthcheck},
 	}
 }
