@@ -86,7 +86,9 @@ func TestReceiveCommand(t *testing.T) {
 		"TRUSTLENS_KAFKA_BROKERS": b.Addr(), "TRUSTLENS_TOPIC_PREFIX": "rcv.", "TRUSTLENS_RECEIVE_ADDR": addr,
 		"TRUSTLENS_PAGERDUTY_SECRET": "pd-secret",
 	}
-	go func() { done <- run(ctx, []string{"receive"}, envOf(env), strings.NewReader(""), io.Discard, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"receive"}, envOf(env), strings.NewReader(""), io.Discard, io.Discard)
+	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
