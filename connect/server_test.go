@@ -328,3 +328,49 @@ func dedupeSorted(ids []string) []string {
 	}
 	return out
 }
+
+func TestReceiveStripeAndZendesk(t *testing.T) {
+	r := startReceiver(t, Config{StripeSecret: "whsec_abc", ZendeskSecret: "zd-secret"})
+	now := time.Now()
+	credit := fixture(t, "stripe_credit_note_created.json")
+	stripeHeader := func(ts int64) http.Header {
+		return http.Header{"Stripe-Signature": {fmt.Sprintf("t=%d,v1=%s", ts, stripeSign("whsec_abc", ts, credit))}}
+	}
+	if code := r.post(t, "/hooks/stripe", credit, stripeHeader(now.Unix()-400)); code != http.StatusUnauthorized {
+		t.Errorf("stale stripe: %d, want 401", code)
+	}
+	if code := r.post(t, "/hooks/stripe", credit, stripeHeader(now.Unix())); code != http.StatusAccepted {
+		t.Errorf("stripe: %d, want 202", code)
+	}
+	if got, want := eventIDs(t, r.read(t, "customer-responses", 2)), []string{"stripe:evt_1MxvRsLkdIwHu7ixC4BdqF8r", "stripe:evt_1MxvRsLkdIwHu7ixC4BdqF8r:redeemed"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("stripe events %q, want %q", got, want)
+	}
+
+	ticket := fixture(t, "zendesk_ticket_created.json")
+	csat := fixture(t, "zendesk_csat.json")
+	ts := now.UTC().Format(time.RFC3339)
+	zdHeader := func(ts string, body []byte) http.Header {
+		return http.Header{"X-Zendesk-Webhook-Signature": {zendeskSign("zd-secret", ts, body)}, "X-Zendesk-Webhook-Signature-Timestamp": {ts}}
+	}
+	if code := r.post(t, "/hooks/zendesk", ticket, zdHeader(ts, csat)); code != http.StatusUnauthorized {
+		t.Errorf("zendesk signature of another body: %d, want 401", code)
+	}
+	if code := r.post(t, "/hooks/zendesk", ticket, zdHeader(ts, ticket)); code != http.StatusAccepted {
+		t.Errorf("zendesk ticket: %d, want 202", code)
+	}
+	if code := r.post(t, "/hooks/zendesk/csat", csat, zdHeader(ts, csat)); code != http.StatusAccepted {
+		t.Errorf("zendesk csat: %d, want 202", code)
+	}
+	got := eventIDs(t, r.read(t, "customer-responses", 4))
+	if want := []string{"stripe:evt_1MxvRsLkdIwHu7ixC4BdqF8r", "stripe:evt_1MxvRsLkdIwHu7ixC4BdqF8r:redeemed", "zendesk:cbe4028c-7239-495d-b020-f22348516046", "zendesk:csat:5158:2026-05-30T09:00:00Z"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	raw := r.read(t, "webhooks", 3)
+	routes := map[string]int{}
+	for _, rec := range raw {
+		routes[header(rec, "connector")+" "+header(rec, "route")]++
+	}
+	if fmt.Sprint(routes) != "map[stripe /hooks/stripe:1 zendesk /hooks/zendesk:1 zendesk /hooks/zendesk/csat:1]" {
+		t.Errorf("raw deliveries by route: %v", routes)
+	}
+}
