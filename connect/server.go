@@ -57,6 +57,16 @@ func (c Config) Connectors() []string {
 	return out
 }
 
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Settings.PagerDuty.Severity == nil {
+		c.Settings = DefaultSettings()
+	}
+	return c
+}
+
 // Server answers the webhook routes.
 type Server struct {
 	cfg  Config
@@ -70,6 +80,7 @@ type Server struct {
 type route struct {
 	connector string
 	path      string
+	on        bool // the connector's secret is set
 	// timeout bounds the publish, below the vendor's own deadline.
 	timeout time.Duration
 	// verify says why a delivery is not authentic (nil when it is).
@@ -84,12 +95,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Publisher == nil {
 		return nil, errors.New("connect: no publisher")
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.Settings.PagerDuty.Severity == nil {
-		cfg.Settings = DefaultSettings()
-	}
+	cfg = cfg.withDefaults()
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
@@ -113,29 +119,34 @@ func New(cfg Config) (*Server, error) {
 // routes is every route of the configured connectors (SPEC §6.1).
 func (s *Server) routes() []route {
 	var out []route
-	if s.cfg.PagerDutySecret != "" {
-		pd := pagerDuty{secret: s.cfg.PagerDutySecret, settings: s.cfg.Settings.PagerDuty, classifier: s.cfg.Classifier}
-		// PagerDuty gives up after 5 s.
-		out = append(out, route{"pagerduty", "/hooks/pagerduty", 4 * time.Second, pd.verify, pd.mapBody})
-	}
-	if s.cfg.StatuspageToken != "" {
-		sp := statuspage{token: s.cfg.StatuspageToken, pageID: s.cfg.StatuspagePageID, classifier: s.cfg.Classifier}
-		// Statuspage gives up after 30 s.
-		out = append(out, route{"statuspage", "/hooks/statuspage/:token", 20 * time.Second, sp.verify, sp.mapBody})
-	}
-	if s.cfg.StripeSecret != "" {
-		st := stripe{secret: s.cfg.StripeSecret}
-		out = append(out, route{"stripe", "/hooks/stripe", 8 * time.Second, st.verify, st.mapBody})
-	}
-	if s.cfg.ZendeskSecret != "" {
-		zd := zendesk{secret: s.cfg.ZendeskSecret, settings: s.cfg.Settings.Zendesk}
-		// Zendesk gives up after 12 s.
-		out = append(out,
-			route{"zendesk", "/hooks/zendesk", 10 * time.Second, zd.verify, zd.mapTicket},
-			route{"zendesk", "/hooks/zendesk/csat", 10 * time.Second, zd.verify, zd.mapCSAT})
+	for _, r := range allRoutes(s.cfg) {
+		if r.on {
+			out = append(out, r)
+		}
 	}
 	return out
 }
+
+// allRoutes is every route, on or not (replay maps the deliveries of
+// every connector).
+func allRoutes(cfg Config) []route {
+	pd := pagerDuty{secret: cfg.PagerDutySecret, settings: cfg.Settings.PagerDuty, classifier: cfg.Classifier}
+	sp := statuspage{token: cfg.StatuspageToken, pageID: cfg.StatuspagePageID, classifier: cfg.Classifier}
+	st := stripe{secret: cfg.StripeSecret}
+	zd := zendesk{secret: cfg.ZendeskSecret, settings: cfg.Settings.Zendesk}
+	return []route{
+		// PagerDuty gives up after 5 s, Statuspage after 30 s, Zendesk after 12 s.
+		{"pagerduty", "/hooks/pagerduty", cfg.PagerDutySecret != "", 4 * time.Second, pd.verify, pd.mapBody},
+		{"statuspage", "/hooks/statuspage/:token", cfg.StatuspageToken != "", 20 * time.Second, sp.verify, sp.mapBody},
+		{"stripe", "/hooks/stripe", cfg.StripeSecret != "", 8 * time.Second, st.verify, st.mapBody},
+		{"zendesk", "/hooks/zendesk", cfg.ZendeskSecret != "", 10 * time.Second, zd.verify, zd.mapTicket},
+		{"zendesk", "/hooks/zendesk/csat", cfg.ZendeskSecret != "", 10 * time.Second, zd.verify, zd.mapCSAT},
+	}
+}
+
+// template is the route's path as recorded in the raw deliveries' route
+// header (the Statuspage token left out).
+func (r route) template() string { return strings.Replace(r.path, ":token", "{token}", 1) }
 
 // Handler is the HTTP handler of the receiver.
 func (s *Server) Handler() http.Handler { return s.echo }
@@ -149,7 +160,7 @@ type answer struct {
 
 func (s *Server) handle(r route) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		log := s.log.With(slog.String("connector", r.connector), slog.String("route", strings.Replace(r.path, ":token", "{token}", 1)))
+		log := s.log.With(slog.String("connector", r.connector), slog.String("route", r.template()))
 		fail := func(code int, outcome, msg string) error {
 			s.m.deliveries.WithLabelValues(r.connector, outcome).Inc()
 			return c.JSON(code, answer{Error: msg})
@@ -210,32 +221,12 @@ func (s *Server) handle(r route) echo.HandlerFunc {
 // passes SPEC §1's validation on its topic, the dead-letter message when
 // anything could not be mapped, and the raw delivery.
 func (s *Server) messages(r route, body []byte, m mapping, receivedAt time.Time) ([]kafka.Message, []Event, []string) {
-	problems := append([]string(nil), m.problems...)
-	var (
-		msgs   []kafka.Message
-		events []Event
-	)
-	for _, ev := range m.events {
-		raw, err := ev.encode()
-		if err == nil {
-			_, err = trustlens.Decode(trustlens.StreamOfType(ev.Type), raw, receivedAt)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("event %s: %v", ev.EventID, err))
-			continue
-		}
-		events = append(events, ev)
-		msgs = append(msgs, kafka.Message{
-			Topic: s.cfg.TopicPrefix + string(trustlens.StreamOfType(ev.Type)),
-			Key:   ev.key(),
-			Value: raw,
-		})
-	}
+	msgs, events, problems := eventMessages(s.cfg.TopicPrefix, m, receivedAt)
 	at := []byte(receivedAt.UTC().Format(time.RFC3339Nano))
 	headers := func(extra ...kafka.Header) []kafka.Header {
 		return append([]kafka.Header{
 			{Key: "connector", Value: []byte(r.connector)},
-			{Key: "route", Value: []byte(strings.Replace(r.path, ":token", "{token}", 1))},
+			{Key: "route", Value: []byte(r.template())},
 			{Key: "received_at", Value: at},
 		}, extra...)
 	}
@@ -256,6 +247,33 @@ func (s *Server) messages(r route, body []byte, m mapping, receivedAt time.Time)
 		Value:   body,
 		Headers: headers(),
 	})
+	return msgs, events, problems
+}
+
+// eventMessages are the messages of the events of m that pass SPEC §1's
+// validation on their topic; the others join m's problems.
+func eventMessages(prefix string, m mapping, now time.Time) ([]kafka.Message, []Event, []string) {
+	problems := append([]string(nil), m.problems...)
+	var (
+		msgs   []kafka.Message
+		events []Event
+	)
+	for _, ev := range m.events {
+		raw, err := ev.encode()
+		if err == nil {
+			_, err = trustlens.Decode(trustlens.StreamOfType(ev.Type), raw, now)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("event %s: %v", ev.EventID, err))
+			continue
+		}
+		events = append(events, ev)
+		msgs = append(msgs, kafka.Message{
+			Topic: prefix + string(trustlens.StreamOfType(ev.Type)),
+			Key:   ev.key(),
+			Value: raw,
+		})
+	}
 	return msgs, events, problems
 }
 

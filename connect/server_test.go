@@ -374,3 +374,43 @@ func TestReceiveStripeAndZendesk(t *testing.T) {
 		t.Errorf("raw deliveries by route: %v", routes)
 	}
 }
+
+// A replay maps the raw deliveries again and publishes the same event ids.
+func TestReplay(t *testing.T) {
+	r := startReceiver(t, Config{PagerDutySecret: "pd-secret", StatuspageToken: "sp-token"})
+	pd := fixture(t, "pagerduty_triggered.json")
+	if code := r.post(t, "/hooks/pagerduty", pd, pdHeader("pd-secret", pd)); code != http.StatusAccepted {
+		t.Fatalf("pagerduty: %d", code)
+	}
+	if code := r.post(t, "/hooks/statuspage/sp-token", fixture(t, "statuspage_incident.json"), nil); code != http.StatusAccepted {
+		t.Fatalf("statuspage: %d", code)
+	}
+	before := eventIDs(t, r.read(t, "incidents", 5))
+	comms := eventIDs(t, r.read(t, "communications", 3))
+
+	pub := NewKafkaPublisher([]string{r.brokerAddr})
+	defer pub.Close()
+	cfg := Config{TopicPrefix: r.prefix, Publisher: pub, Classifier: wordClassifier{}, Logger: testLogger()}
+	st, err := Replay(context.Background(), []string{r.brokerAddr}, cfg, "statuspage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != (ReplayStats{Deliveries: 2, Events: 7, Skipped: 1}) {
+		t.Errorf("statuspage replay: %+v", st)
+	}
+	st, err = Replay(context.Background(), []string{r.brokerAddr}, cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != (ReplayStats{Deliveries: 2, Events: 8}) {
+		t.Errorf("full replay: %+v", st)
+	}
+	after := dedupeSorted(eventIDs(t, r.read(t, "incidents", 5+4+5)))
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("event ids after replays %q, want %q", after, before)
+	}
+	if got := dedupeSorted(eventIDs(t, r.read(t, "communications", 3+3+3))); fmt.Sprint(got) != fmt.Sprint(comms) {
+		t.Errorf("communications after replays %q, want %q", got, comms)
+	}
+	r.read(t, "webhooks", 2) // a replay publishes no raw delivery
+}

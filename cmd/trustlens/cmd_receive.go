@@ -111,3 +111,33 @@ func (r receiveSettings) config(prefix string) (connect.Config, error) {
 		TopicPrefix:      prefix,
 	}, nil
 }
+
+func cmdReplayHooks(ctx context.Context, args []string, e env) error {
+	s := newSettings("replay-hooks", "Map again, with the current mappings and connector settings, every raw webhook delivery kept on <prefix>webhooks, and publish the events. Event ids are those of the first time, so events already stored count once; what a new mapping adds is stored (docs/connectors.md).", e)
+	k := s.kafka()
+	file := s.String("connectors-file", "TRUSTLENS_CONNECTORS_FILE", "", "YAML file of connector settings (docs/connectors.md)")
+	connector := s.String("connector", "", "", "replay only this connector: pagerduty, statuspage, stripe or zendesk (default all)")
+	logs := s.logging()
+	s.Check(func() error {
+		switch *connector {
+		case "", "pagerduty", "statuspage", "stripe", "zendesk":
+			return nil
+		}
+		return fmt.Errorf("--connector: must be pagerduty, statuspage, stripe or zendesk, got %q", *connector)
+	})
+	if err := s.parse(args); err != nil {
+		return err
+	}
+	log := logs.logger(e.stderr)
+	st, err := connect.LoadSettings(*file)
+	if err != nil {
+		return fmt.Errorf("--connectors-file / TRUSTLENS_CONNECTORS_FILE: %w", err)
+	}
+	pub := connect.NewKafkaPublisher(k.brokerList())
+	defer pub.Close()
+	stats, err := connect.Replay(ctx, k.brokerList(), connect.Config{
+		Settings: st, TopicPrefix: *k.prefix, Publisher: pub, Classifier: classify.New(), Logger: log,
+	}, *connector)
+	fmt.Fprintf(e.stdout, "replayed %d deliveries: %d events published, %d with unmappable parts, %d skipped\n", stats.Deliveries, stats.Events, stats.Problems, stats.Skipped)
+	return err
+}

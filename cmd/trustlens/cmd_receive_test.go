@@ -125,4 +125,14 @@ func TestReceiveCommand(t *testing.T) {
 	if want := `trustlens_connector_deliveries_total{connector="pagerduty",outcome="published"} 1`; !strings.Contains(string(text), want) {
 		t.Errorf("/metrics lacks %s", want)
 	}
+
+	var out bytes.Buffer
+	rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer rcancel()
+	if err := run(rctx, []string{"replay-hooks"}, envOf(env), strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatalf("replay-hooks: %v", err)
+	}
+	if want := "replayed 1 deliveries: 1 events published, 0 with unmappable parts, 0 skipped\n"; out.String() != want {
+		t.Errorf("replay-hooks printed %q, want %q", out.String(), want)
+	}
 }
