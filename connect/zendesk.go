@@ -28,7 +28,8 @@ func (z zendesk) verify(c echo.Context, body []byte, now time.Time) error {
 }
 
 // verifyZendesk checks that sig is the base64 HMAC-SHA256 of timestamp +
-// body, and that the timestamp is within 300 s of now.
+// body keyed with one of the secrets, and that the timestamp is within
+// 300 s of now.
 func verifyZendesk(sig, timestamp, secret string, body []byte, now time.Time) error {
 	if sig == "" {
 		return errors.New("X-Zendesk-Webhook-Signature: missing")
@@ -36,11 +37,22 @@ func verifyZendesk(sig, timestamp, secret string, body []byte, now time.Time) er
 	if timestamp == "" {
 		return errors.New("X-Zendesk-Webhook-Signature-Timestamp: missing")
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write(body)
-	want := []byte(base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-	if !hmac.Equal([]byte(sig), want) {
+	// Each Zendesk webhook has its own secret: secret may list several,
+	// comma-separated (the ticket webhook's and the CSAT webhook's).
+	matched := false
+	for _, sec := range strings.Split(secret, ",") {
+		if sec = strings.TrimSpace(sec); sec == "" {
+			continue
+		}
+		mac := hmac.New(sha256.New, []byte(sec))
+		mac.Write([]byte(timestamp))
+		mac.Write(body)
+		want := []byte(base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+		if hmac.Equal([]byte(sig), want) {
+			matched = true
+		}
+	}
+	if !matched {
 		return errors.New("X-Zendesk-Webhook-Signature: does not match")
 	}
 	t, err := time.Parse(time.RFC3339Nano, timestamp)

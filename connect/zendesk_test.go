@@ -32,10 +32,12 @@ func TestVerifyZendesk(t *testing.T) {
 		{"timestamp changed", zendeskSign(secret, ts, body), "2026-06-01T11:58:01Z", false},
 		{"stale (301 s)", zendeskSign(secret, "2026-06-01T11:54:59Z", body), "2026-06-01T11:54:59Z", false},
 		{"hex instead of base64", strings.Repeat("ab", 32), ts, false},
+		{"second webhook's secret", zendeskSign("csat-webhook-secret", ts, body), ts, true},
+		{"empty secret of the list", zendeskSign("", ts, body), ts, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := verifyZendesk(tt.sig, tt.ts, secret, body, now); (err == nil) != tt.ok {
+			if err := verifyZendesk(tt.sig, tt.ts, secret+", csat-webhook-secret,", body, now); (err == nil) != tt.ok {
 				t.Errorf("verify = %v, want ok=%v", err, tt.ok)
 			}
 		})
