@@ -57,11 +57,10 @@ answers() {
 }
 
 # version: the version of the server on this script's HTTP port, if it says
+# (not asked over the native port with Debian's clickhouse-client: the
+# chDB server ends its process on that old client's login)
 version() {
-  curl -sf --max-time 5 "http://$host:$http_port/?query=SELECT%20version()" 2>/dev/null ||
-    { command -v clickhouse-client >/dev/null 2>&1 &&
-      clickhouse-client --host "$host" --port "$port" --query "SELECT version()" 2>/dev/null; } ||
-    true
+  curl -sf --max-time 5 "http://$host:$http_port/?query=SELECT%20version()" 2>/dev/null || true
 }
 
 # ours: the pid file names a live process of this script's for this directory
@@ -152,6 +151,13 @@ write_modern_config() {
   cat >"$dir/config.xml" <<XML
 <?xml version="1.0"?>
 <clickhouse>
+    <logger>
+        <level>warning</level>
+        <log>$dir/log/clickhouse.log</log>
+        <errorlog>$dir/log/clickhouse.err.log</errorlog>
+        <size>100M</size>
+        <count>3</count>
+    </logger>
     <listen_host>$host</listen_host>
     <tcp_port>$port</tcp_port>
     <http_port>$http_port</http_port>
@@ -174,6 +180,13 @@ XML
 # write_users ROOT: the default user (no password, loopback only) and the
 # read-only analyst user, as the compose file has them
 write_users() {
+  local constraints=""
+  # settings constraints are 19.14 and later: not for 18.16
+  [ "$1" = clickhouse ] && constraints="
+            <constraints>
+                <max_execution_time><max>600</max></max_execution_time>
+                <max_memory_usage><max>4000000000</max></max_memory_usage>
+            </constraints>"
   cat >"$dir/users.xml" <<XML
 <?xml version="1.0"?>
 <$1>
@@ -184,7 +197,13 @@ write_users() {
             <load_balancing>random</load_balancing>
         </default>
         <readonly>
-            <readonly>1</readonly>
+            <!-- 2: reads only, but a client may send settings (clickhouse-go
+                 sends max_execution_time for a context with a deadline,
+                 which readonly = 1 refuses on 26.x); the constraints keep
+                 the limits as the compose file's analyst profile has them -->
+            <readonly>2</readonly>
+            <max_execution_time>60</max_execution_time>
+            <max_memory_usage>4000000000</max_memory_usage>$constraints
         </readonly>
     </profiles>
     <users>
