@@ -130,7 +130,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		})
 		url := fmt.Sprintf("http://%s/hooks/statuspage/%s", rln.Addr(), rcfg.StatuspageToken)
 		start("demo webhooks", func(ctx context.Context) error {
-			if err := runDemoWebhooks(ctx, url, log); err != nil && ctx.Err() == nil {
+			if err := runDemoWebhooks(ctx, url, 3*time.Second, log); err != nil && ctx.Err() == nil {
 				log.Warn("demo webhooks stopped", slog.Any("err", err)) // the rest of the demo goes on
 			}
 			return nil

@@ -42,9 +42,9 @@ const demoPostmortem = "Postmortem: a configuration change we made to the paymen
 
 // runDemoWebhooks posts a Statuspage incident through the real route, as
 // Statuspage would: one delivery per update (each carrying the whole
-// incident so far), then its postmortem, a few seconds apart. A 503 or a
+// incident so far), then its postmortem, every apart. A 503 or a
 // refused connection is retried, as the vendor does.
-func runDemoWebhooks(ctx context.Context, url string, log *slog.Logger) error {
+func runDemoWebhooks(ctx context.Context, url string, every time.Duration, log *slog.Logger) error {
 	start := time.Now().UTC().Truncate(time.Second)
 	id := "demo" + strconv.FormatInt(start.Unix(), 36)
 	ts := func(ago time.Duration) string { return start.Add(-ago).Format(time.RFC3339) }
@@ -85,7 +85,7 @@ func runDemoWebhooks(ctx context.Context, url string, log *slog.Logger) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(3 * time.Second):
+		case <-time.After(every):
 		}
 	}
 	return nil
