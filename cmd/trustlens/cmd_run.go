@@ -45,15 +45,20 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	demoOnly := *demo && !rcfg.Enabled() // the receiver would run for the demo alone
 	if *demo && rcfg.StatuspageToken == "" {
 		rcfg.StatuspageToken = demoToken()
 	}
 	var rln net.Listener
 	if rcfg.Enabled() {
-		if rln, err = listen(*rs.addr, "receive"); err != nil {
+		if rln, err = listen(*rs.addr, "receive"); err != nil && !demoOnly {
 			return err
 		}
-		defer rln.Close()
+		if err != nil {
+			log.Warn("demo: no webhook feed", slog.Any("err", err))
+		} else {
+			defer rln.Close()
+		}
 	}
 
 	if *k.brokers == "" {
@@ -128,13 +133,15 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		start("demo", func(ctx context.Context) error {
 			return runDemo(ctx, k.brokerList(), *k.prefix, int64(*demoSeed), log, e.stdout)
 		})
-		url := fmt.Sprintf("http://%s/hooks/statuspage/%s", rln.Addr(), rcfg.StatuspageToken)
-		start("demo webhooks", func(ctx context.Context) error {
-			if err := runDemoWebhooks(ctx, url, 3*time.Second, log); err != nil && ctx.Err() == nil {
-				log.Warn("demo webhooks stopped", slog.Any("err", err)) // the rest of the demo goes on
-			}
-			return nil
-		})
+		if rln != nil {
+			url := fmt.Sprintf("http://%s/hooks/statuspage/%s", rln.Addr(), rcfg.StatuspageToken)
+			start("demo webhooks", func(ctx context.Context) error {
+				if err := runDemoWebhooks(ctx, url, 3*time.Second, log); err != nil && ctx.Err() == nil {
+					log.Warn("demo webhooks stopped", slog.Any("err", err)) // the rest of the demo goes on
+				}
+				return nil
+			})
+		}
 	}
 	fmt.Fprintf(e.stdout, "\ntrustlens is running.\n  Dashboard: %s\n  Kafka:     %s\n", dashboardURL(ln), k.brokerList()[0])
 	if rln != nil {
