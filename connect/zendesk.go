@@ -167,10 +167,11 @@ func (z zendesk) mapCSAT(body []byte) mapping {
 }
 
 // parseZendeskTime reads rated_at: ISO 8601 as Zendesk renders
-// {{ticket.updated_at_with_timestamp}}.
+// {{ticket.updated_at_with_timestamp}}, to the minute ("2013-12-12T05:35Z")
+// or to the second.
 func parseZendeskTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05-0700", "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 MST"} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05-0700", "2006-01-02T15:04-0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}

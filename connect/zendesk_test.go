@@ -75,6 +75,9 @@ func TestZendeskMapping(t *testing.T) {
 			nil, []string{"detail.organization_id / detail.requester_id: missing"}},
 		{"csat good, no organization", zd.mapCSAT, csat, feedback(5, "8447388090494"), nil},
 		{"csat Bad with an organization", zd.mapCSAT, strings.Replace(strings.Replace(csat, `"Good"`, `"Bad"`, 1), `"organization_id": ""`, `"organization_id": "8447346622462"`, 1), feedback(1, "8447346622462"), nil},
+		{"rated_at to the minute, as Zendesk renders it", zd.mapCSAT, strings.Replace(csat, `"2026-05-30T09:00:00Z"`, `"2026-05-30T11:00+02:00"`, 1), []Event{{
+			EventID: "zendesk:csat:5158:2026-05-30T11:00+02:00", Type: "customer.feedback", OccurredAt: "2026-05-30T09:00:00Z",
+			CustomerID: "8447388090494", IncidentID: "sp:lbkhbwn21v5q", CSAT: ptr(5), Comment: "Thanks for the quick fix"}}, nil},
 		{"csat offered: nothing", zd.mapCSAT, strings.Replace(csat, `"Good"`, `"Offered"`, 1), nil, nil},
 		{"csat without a time", zd.mapCSAT, strings.Replace(csat, `"2026-05-30T09:00:00Z"`, `"Saturday"`, 1), nil, []string{`rated_at: not an ISO 8601 time: "Saturday"`}},
 	}
