@@ -130,3 +130,14 @@ func TestStatuspageRepeatedUpdates(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkStatuspageMapping(b *testing.B) {
+	sp := statuspage{classifier: wordClassifier{}}
+	body := fixture(b, "statuspage_incident.json")
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if m := sp.mapBody(body); len(m.events) != 7 {
+			b.Fatal(len(m.events))
+		}
+	}
+}
