@@ -12,10 +12,11 @@ package analytics
 // a lambda uses ("Unknown identifier"), so outer values are passed in as
 // extra array arguments with replicate(value, array).
 //
-// The SQL must run on ClickHouse 18.16 and 25.8 alike
+// The SQL must run on ClickHouse 18.16 and 26.x alike
 // (shared/clickhouse-portable-sql.md): one JOIN per SELECT, ANY LEFT JOIN
-// on unique right keys only, no CTEs, no window functions, no alias equal
-// to a column name, every result type pinned.
+// on unique right keys only, both sides of a JOIN aliased (26.x requires
+// it: joined_subquery_requires_alias), no CTEs, no window functions, no
+// alias equal to a column name, every result type pinned.
 
 import (
 	"fmt"
@@ -259,8 +260,8 @@ func (b builder) responses(s scope, churn bool) string {
 	churnCols := ""
 	if churn {
 		src = `(SELECT incident_id, customer_id, is_aff, n_off, off_amt, n_red, red_amt, n_fu, fu_at, su, chd
-    FROM (` + b.pairs(s) + `)
-    ANY LEFT JOIN (` + b.known() + `) USING customer_id)`
+    FROM (` + b.pairs(s) + `) AS pairs_
+    ANY LEFT JOIN (` + b.known() + `) AS known_ USING customer_id)`
 		churnCols = `,
     groupArrayIf(su, is_aff = 1) AS aff_su,
     groupArrayIf(chd, is_aff = 1) AS aff_ch`
@@ -329,15 +330,15 @@ func (b builder) baseline(s scope) string {
     GROUP BY q`
 	quick := `SELECT incident_id,
       toInt64(arrayCount((su_, ch_, r_) -> ch_ > r_ AND ch_ <= r_ + ` + w + ` AND su_ > r_, rs, rc, replicate(res_ts, rs))) AS r_n
-    FROM (` + resolved + `)
+    FROM (` + resolved + `) AS resolved_
     CROSS JOIN (
       SELECT groupArray(su) AS rs, groupArray(chd) AS rc
       FROM (` + b.known() + `)
       WHERE chd < ` + never + ` AND su > chd - ` + w + `
-    )`
+    ) AS recent_`
 	return `SELECT incident_id, toUInt8(1) AS has_bl, a_res, c_end - c_res - r_n AS cw_res
-  FROM (` + sweep + `)
-  ANY LEFT JOIN (` + quick + `) USING incident_id`
+  FROM (` + sweep + `) AS sweep_
+  ANY LEFT JOIN (` + quick + `) AS quick_ USING incident_id`
 }
 
 // cadenceExpr is the severity's cadence target in seconds.
@@ -388,19 +389,19 @@ func (b builder) figureSet(s scope, churn bool) string {
 // churn, the affected customers' sign-up/churn and the baseline counts).
 func (b builder) joined(s scope, churn bool) string {
 	joined := `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made
-      FROM (` + b.base(s) + `)
-      ANY LEFT JOIN (` + b.comms(s) + `) USING incident_id`
+      FROM (` + b.base(s) + `) AS base_
+      ANY LEFT JOIN (` + b.comms(s) + `) AS comms_ USING incident_id`
 	uCols := "has_u, aff_n, off_n, red_n, off_sum, red_sum, aff_off_n, fu_times"
 	if churn {
 		uCols += ", aff_su, aff_ch"
 	}
 	joined = `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made, ` + uCols + `
-      FROM (` + joined + `)
-      ANY LEFT JOIN (` + b.responses(s, churn) + `) USING incident_id`
+      FROM (` + joined + `) AS with_comms_
+      ANY LEFT JOIN (` + b.responses(s, churn) + `) AS responses_ USING incident_id`
 	if churn {
 		joined = `SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, chans, resp, apol, has_pm, pm_at, prom_at, prom_made, ` + uCols + `, has_bl, a_res, cw_res
-      FROM (` + joined + `)
-      ANY LEFT JOIN (` + b.baseline(s) + `) USING incident_id`
+      FROM (` + joined + `) AS with_responses_
+      ANY LEFT JOIN (` + b.baseline(s) + `) AS baseline_ USING incident_id`
 	}
 	return joined
 }

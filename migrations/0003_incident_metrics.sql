@@ -91,7 +91,7 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
     ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
     LIMIT 1 BY event_id)
   GROUP BY incident_id
-  HAVING countIf(type = 'incident.detected') > 0)
+  HAVING countIf(type = 'incident.detected') > 0) AS base_
       ANY LEFT JOIN (SELECT incident_id,
     toUInt8(1) AS has_c,
     min(made_at) AS first_c,
@@ -119,7 +119,7 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
     WHERE 1
     GROUP BY incident_id, has_nua, nua
   )
-  GROUP BY incident_id) USING incident_id)
+  GROUP BY incident_id) AS comms_ USING incident_id) AS with_comms_
       ANY LEFT JOIN (SELECT incident_id,
     toUInt8(1) AS has_u,
     toInt64(countIf(is_aff = 1)) AS aff_n,
@@ -162,7 +162,7 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
     LIMIT 1 BY event_id)
       WHERE type IN ('customer.compensation_offered', 'customer.compensation_redeemed', 'customer.followed_up') AND 1
     )
-    GROUP BY incident_id, customer_id)
+    GROUP BY incident_id, customer_id) AS pairs_
     ANY LEFT JOIN (SELECT customer_id,
     if(countIf(k = 1) > 0, minIf(ts, k = 1), toInt64(-1)) AS su,
     if(countIf(k = 2) > 0, minIf(ts, k = 2), toInt64(253402300799)) AS chd
@@ -185,8 +185,8 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
     ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
     LIMIT 1 BY event_id) WHERE customer_id != ''
   )
-  GROUP BY customer_id) USING customer_id)
-  GROUP BY incident_id) USING incident_id)
+  GROUP BY customer_id) AS known_ USING customer_id)
+  GROUP BY incident_id) AS responses_ USING incident_id) AS with_responses_
       ANY LEFT JOIN (SELECT incident_id, toUInt8(1) AS has_bl, a_res, c_end - c_res - r_n AS cw_res
   FROM (SELECT q AS incident_id,
       toInt64(sumIf(ca, qk_ = 0)) AS a_res,
@@ -251,7 +251,7 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
     )
     ARRAY JOIN cas AS ca, ccs AS cc, qs AS q, qks_s AS qk_
     WHERE q != ''
-    GROUP BY q)
+    GROUP BY q) AS sweep_
   ANY LEFT JOIN (SELECT incident_id,
       toInt64(arrayCount((su_, ch_, r_) -> ch_ > r_ AND ch_ <= r_ + toInt64(2592000) AND su_ > r_, rs, rc, replicate(res_ts, rs))) AS r_n
     FROM (SELECT incident_id, res_ts FROM (SELECT incident_id,
@@ -265,7 +265,7 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
     ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
     LIMIT 1 BY event_id)
   GROUP BY incident_id
-  HAVING countIf(type = 'incident.detected') > 0) WHERE is_res = 1)
+  HAVING countIf(type = 'incident.detected') > 0) WHERE is_res = 1) AS resolved_
     CROSS JOIN (
       SELECT groupArray(su) AS rs, groupArray(chd) AS rc
       FROM (SELECT customer_id,
@@ -292,5 +292,5 @@ FROM (SELECT incident_id, sev, ttl, det, is_res, res_ts, has_c, first_c, pts, ch
   )
   GROUP BY customer_id)
       WHERE chd < toInt64(253402300799) AND su > chd - toInt64(2592000)
-    )) USING incident_id) USING incident_id))))
+    ) AS recent_) AS quick_ USING incident_id) AS baseline_ USING incident_id))))
 );

@@ -174,6 +174,13 @@ XML
 # write_users ROOT: the default user (no password, loopback only) and the
 # read-only analyst user, as the compose file has them
 write_users() {
+  local constraints=""
+  # settings constraints are 19.14 and later: not for 18.16
+  [ "$1" = clickhouse ] && constraints="
+            <constraints>
+                <max_execution_time><max>600</max></max_execution_time>
+                <max_memory_usage><max>4000000000</max></max_memory_usage>
+            </constraints>"
   cat >"$dir/users.xml" <<XML
 <?xml version="1.0"?>
 <$1>
@@ -184,7 +191,13 @@ write_users() {
             <load_balancing>random</load_balancing>
         </default>
         <readonly>
-            <readonly>1</readonly>
+            <!-- 2: reads only, but a client may send settings (clickhouse-go
+                 sends max_execution_time for a context with a deadline,
+                 which readonly = 1 refuses on 26.x); the constraints keep
+                 the limits as the compose file's analyst profile has them -->
+            <readonly>2</readonly>
+            <max_execution_time>60</max_execution_time>
+            <max_memory_usage>4000000000</max_memory_usage>$constraints
         </readonly>
     </profiles>
     <users>
