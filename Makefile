@@ -4,7 +4,12 @@ GO ?= go
 BIN := bin/trustlens
 export TRUSTLENS_CLICKHOUSE_ADDR ?= 127.0.0.1:9000
 
-.PHONY: run build assets test test-cluster bench lint clean clickhouse-start clickhouse-stop clickhouse-status cluster-up cluster-down
+.PHONY: run build assets test test-debian test-versions test-cluster bench lint clean clickhouse-start clickhouse-stop clickhouse-status cluster-up cluster-down
+
+# The local ClickHouse (scripts/clickhouse.sh): TRUSTLENS_LOCAL_CLICKHOUSE=modern (default,
+# ClickHouse 26.7 from npm) or debian (Debian's 18.16). test-debian and test-versions run
+# the 18.16 one on its own port, so both can be up at once.
+DEBIAN_CLICKHOUSE_ADDR ?= 127.0.0.1:9200
 
 ## run: local ClickHouse + embedded broker + demo data; prints the dashboard URL (Ctrl-C stops)
 ## (the demo lives in its own database, trustlens_demo, rebuilt on each run)
@@ -27,6 +32,15 @@ test: clickhouse-start assets
 	TRUSTLENS_TEST_NO_CLICKHOUSE_RESTART=1 $(GO) test -count=1 -timeout 18m ./...
 	$(GO) test -count=1 -timeout 5m -run 'TestIngestCrashes' ./ingest/
 	$(GO) test -count=1 -run='^$$' -fuzz=FuzzDecode -fuzztime=10s .
+
+## test-debian: the same single-node suite on Debian's ClickHouse 18.16 (a server of its own on DEBIAN_CLICKHOUSE_ADDR)
+test-debian:
+	TRUSTLENS_LOCAL_CLICKHOUSE=debian TRUSTLENS_CLICKHOUSE_ADDR=$(DEBIAN_CLICKHOUSE_ADDR) $(MAKE) test
+
+## test-versions: one generated scenario through `trustlens run` into 26.x and into 18.16: the answers must be identical
+test-versions: clickhouse-start assets
+	TRUSTLENS_LOCAL_CLICKHOUSE=debian TRUSTLENS_CLICKHOUSE_ADDR=$(DEBIAN_CLICKHOUSE_ADDR) scripts/clickhouse.sh start
+	TRUSTLENS_COMPARE_CLICKHOUSE_ADDR=$(DEBIAN_CLICKHOUSE_ADDR) $(GO) test -count=1 -timeout 10m -v -run 'TestVersionsAgree' ./cmd/trustlens/
 
 ## test-cluster: the cluster tests on a real two-replica ClickHouse cluster with ZooKeeper (scripts/cluster.sh)
 test-cluster: clickhouse-start assets
@@ -57,6 +71,7 @@ clickhouse-status:
 ## clean: remove build output and the local ClickHouse's data (stops it first)
 clean:
 	-scripts/clickhouse.sh stop
+	-TRUSTLENS_LOCAL_CLICKHOUSE=debian TRUSTLENS_CLICKHOUSE_ADDR=$(DEBIAN_CLICKHOUSE_ADDR) scripts/clickhouse.sh stop
 	rm -rf bin .local testdata/output
 
 ## chaos: the long fault suite (TRUSTLENS_CHAOS=1), alone: repeated kill -9 of ingest, ClickHouse

@@ -57,11 +57,10 @@ answers() {
 }
 
 # version: the version of the server on this script's HTTP port, if it says
+# (not over the native port: a failed native login, say to a foreign server
+# with a password, would end a chDB server's process)
 version() {
-  curl -sf --max-time 5 "http://$host:$http_port/?query=SELECT%20version()" 2>/dev/null ||
-    { command -v clickhouse-client >/dev/null 2>&1 &&
-      clickhouse-client --host "$host" --port "$port" --query "SELECT version()" 2>/dev/null; } ||
-    true
+  curl -sf --max-time 5 "http://$host:$http_port/?query=SELECT%20version()" 2>/dev/null || true
 }
 
 # ours: the pid file names a live process of this script's for this directory
@@ -152,6 +151,13 @@ write_modern_config() {
   cat >"$dir/config.xml" <<XML
 <?xml version="1.0"?>
 <clickhouse>
+    <logger>
+        <level>warning</level>
+        <log>$dir/log/clickhouse.log</log>
+        <errorlog>$dir/log/clickhouse.err.log</errorlog>
+        <size>100M</size>
+        <count>3</count>
+    </logger>
     <listen_host>$host</listen_host>
     <tcp_port>$port</tcp_port>
     <http_port>$http_port</http_port>

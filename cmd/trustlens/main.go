@@ -49,6 +49,7 @@ func commands() []command {
 		{"simulate", "generate a realistic history and/or a live stream of events", cmdSimulate},
 		{"broker", "the embedded Kafka-protocol broker alone (in memory)", cmdBroker},
 		{"healthcheck", "exit 0 when a URL answers 200 (for container health checks)", cmdHealthcheck},
+		{"classify", "read apology, responsibility, root cause, prevention and the next update from the words of updates (NDJSON in, JSON lines out)", cmdClassify},
 	}
 }
 

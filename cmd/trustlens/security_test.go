@@ -268,7 +268,16 @@ func TestSecretsNeverLogged(t *testing.T) {
 
 // TestSecretsNotInStartupErrors: when ClickHouse refuses the password, the
 // error and the logs name the address and the user, not the password.
+//
+// It needs a real clickhouse-server (18.16 in .ci/run): the local
+// ClickHouse 26.7 (chDB's clickhouse-local) ends its whole process when a
+// native-protocol login fails ("Terminate called for uncaught exception:
+// Code: 516 … Authentication failed"), which would take the server away
+// from every other test running at the same time.
 func TestSecretsNotInStartupErrors(t *testing.T) {
+	if chtest.IsChDB(t) {
+		t.Skip("the local chDB ClickHouse 26.7 dies on a failed login: this test runs on clickhouse-server (make test-debian)")
+	}
 	for _, cmd := range []string{"serve", "migrate"} {
 		t.Run(cmd, func(t *testing.T) {
 			env := map[string]string{

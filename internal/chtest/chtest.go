@@ -32,23 +32,30 @@ func Addr() string {
 // Connect opens a connection to database db ("" = default).
 func Connect(t testing.TB, db string) driver.Conn {
 	t.Helper()
+	return ConnectAt(t, Addr(), db)
+}
+
+// ConnectAt opens a connection to database db ("" = default) of the server
+// at addr (a comma-separated list allowed).
+func ConnectAt(t testing.TB, addr, db string) driver.Conn {
+	t.Helper()
 	if db == "" {
 		db = "default"
 	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:        strings.Split(Addr(), ","),
+		Addr:        strings.Split(addr, ","),
 		Auth:        clickhouse.Auth{Database: db, Username: "default"},
 		DialTimeout: 5 * time.Second,
 		ReadTimeout: 60 * time.Second,
 		Logger:      nil,
 	})
 	if err != nil {
-		t.Fatalf("chtest: open ClickHouse at %s: %v", Addr(), err)
+		t.Fatalf("chtest: open ClickHouse at %s: %v", addr, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := conn.Ping(ctx); err != nil {
-		t.Fatalf("chtest: ClickHouse does not answer at %s (start it with scripts/clickhouse.sh start): %v", Addr(), err)
+		t.Fatalf("chtest: ClickHouse does not answer at %s (start it with scripts/clickhouse.sh start): %v", addr, err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn
@@ -61,7 +68,13 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
 // database is dropped at the end unless TRUSTLENS_KEEP_TEST_DB is set.
 func NewDatabase(t testing.TB) (driver.Conn, string) {
 	t.Helper()
-	admin := Connect(t, "")
+	return NewDatabaseAt(t, Addr())
+}
+
+// NewDatabaseAt is NewDatabase on the server at addr.
+func NewDatabaseAt(t testing.TB, addr string) (driver.Conn, string) {
+	t.Helper()
+	admin := ConnectAt(t, addr, "")
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name := nonIdent.ReplaceAllString(strings.ToLower(t.Name()), "_")
@@ -83,7 +96,7 @@ func NewDatabase(t testing.TB) (driver.Conn, string) {
 		defer cancel()
 		_ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
 	})
-	return Connect(t, db), db
+	return ConnectAt(t, addr, db), db
 }
 
 // ConformanceDir is ../shared/conformance/example beside the repository.
@@ -99,4 +112,19 @@ func ConformanceDir(t testing.TB) string {
 		t.Fatalf("chtest: conformance example not found at %s (set TRUSTLENS_CONFORMANCE_DIR): %v", dir, err)
 	}
 	return dir
+}
+
+// IsChDB says whether the server at Addr() is the local ClickHouse 26.x
+// that scripts/clickhouse.sh runs from chDB's libchdb.so (clickhouse-local
+// serving TCP and HTTP), which has the function chdb. That build ends its
+// whole process when a native-protocol login fails, so the tests that log
+// in with a wrong password on purpose run only on a real clickhouse-server.
+func IsChDB(t testing.TB) bool {
+	t.Helper()
+	conn := Connect(t, "")
+	var n uint64
+	if err := conn.QueryRow(context.Background(), "SELECT toUInt64(count()) FROM system.functions WHERE name = 'chdb'").Scan(&n); err != nil {
+		t.Fatalf("chtest: %v", err)
+	}
+	return n > 0
 }
