@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/trustlens/trustlens"
 )
@@ -78,7 +79,11 @@ func shared[T any](s *Store, ctx context.Context, name, key string, fn func(cont
 	}
 	now := s.now().UTC().Unix()
 	ctx = context.WithValue(ctx, pinKey{}, pin{snap: snap, now: now})
-	v, err := s.answers.do(ctx, snap.incidents+"|"+strconv.FormatInt(now, 10), name+"|"+key, func() (any, error) { return fn(ctx) })
+	v, err := s.answers.do(ctx, snap.incidents+"|"+strconv.FormatInt(now, 10), name+"|"+key, func() (any, error) {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(s.maxExecutionSeconds)*time.Second+5*time.Second)
+		defer cancel()
+		return fn(wctx)
+	})
 	if err != nil {
 		return zero, err
 	}

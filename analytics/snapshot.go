@@ -22,23 +22,31 @@ package analytics
 //
 // A snapshot is labelled with a fingerprint of the event and state tables
 // (the highest block number of every partition of each table in
-// system.parts: any insert, from any process, changes it; merges do not). A Store checks the
-// fingerprint before answering and, when the data changed, builds a new
-// snapshot first (one build at a time; concurrent requests wait for it and
-// share it), so answers are exactly those of the raw-table SQL.
+// system.parts: any insert, from any process, changes it; merges do not).
+// Before answering, a Store learns whether the data changed through a
+// freshness check shared by all requests (freshness.go).
 //
-// WithMaxStaleness trades that for latency while ingest runs: a snapshot
-// whose data was current less than the given duration ago is used as is,
-// and RunRefresher keeps it fresh in the background.
+// When the data changed, an exact Store (the default) builds a new snapshot
+// first (one build at a time; concurrent requests wait for it and share
+// it), so answers are exactly those of the raw-table SQL. While
+// RunRefresher runs (serve and run), no request waits for a build once a
+// snapshot exists: the refresher builds the next one in the background and
+// until it is ready answers come from the last complete one, as of the
+// last instant it was confirmed current (trustlens.NoteAsOf). Only a
+// request that comes before the very first snapshot waits for it, within
+// its own deadline.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/trustlens/trustlens"
 )
 
 // snapshotPrefix starts the name of every snapshot table.
@@ -59,15 +67,39 @@ type snapshot struct {
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint
 }
 
-// WithMaxStaleness lets answers use a snapshot whose data was current up to
-// d ago, instead of bringing it up to date first. Use it with
-// RunRefresher. 0 (the default) keeps every answer exact.
+// confirm records that the stored events matched the snapshot at at.
+func (snap *snapshot) confirm(at time.Time) {
+	ns := at.UnixNano()
+	for {
+		old := snap.verified.Load()
+		if ns <= old || snap.verified.CompareAndSwap(old, ns) {
+			return
+		}
+	}
+}
+
+// asOf is the last instant the stored events were known to match snap:
+// its figures count every event stored before it.
+func (snap *snapshot) asOf() time.Time { return time.Unix(0, snap.verified.Load()).UTC() }
+
+// WithMaxStaleness lets answers reuse a freshness check (freshness.go) up
+// to d old instead of asking ClickHouse again, so that events stored in
+// the last d may be missing from an answer (its as-of time says which).
+// 0 (the default) checks for every answer, concurrent answers sharing one
+// check; `serve` uses 1 s.
 func WithMaxStaleness(d time.Duration) Option {
 	return func(s *Store) {
 		if d > 0 {
-			s.maxStale = d
+			s.freshFor = d
 		}
 	}
+}
+
+// WithBeforeBuild calls fn before each snapshot build, once it is known
+// that a new snapshot is needed; an error of fn fails that build. Tests
+// use it to hold a build back.
+func WithBeforeBuild(fn func(ctx context.Context) error) Option {
+	return func(s *Store) { s.beforeBuild = fn }
 }
 
 // WithLogger sets where the refresher reports (default: discard).
@@ -84,6 +116,7 @@ func WithLogger(log *slog.Logger) Option {
 // snapshot reads (a materialized view writes its block just after the
 // event table's, so a snapshot built in between is rebuilt).
 func (s *Store) fingerprint(ctx context.Context) (string, error) {
+	at := time.Now()
 	rows, err := s.query(ctx, `SELECT toString(count()), toString(sum(cityHash64(table, partition_id, mb)))
 FROM (
   SELECT table, partition_id, max(max_block_number) AS mb
@@ -106,29 +139,67 @@ FROM (
 	if err := rows.Err(); err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
 	}
-	return n + ":" + h, nil
+	fp := n + ":" + h
+	s.fresh.note(fp, at)
+	return fp, nil
 }
 
-// current is the snapshot to answer from: the latest one when its data is
-// still current (or, with WithMaxStaleness, was current recently enough),
-// otherwise a new one.
+// current is the snapshot to answer from, noted in ctx's trustlens.AsOf:
+//
+//   - none yet: wait (within ctx) for the first one;
+//   - the latest one when the shared freshness check finds its data current;
+//   - otherwise, while RunRefresher runs, still the latest one (the
+//     refresher is told to build the next at once), and also when the check
+//     fails or is slow: the answer is as of the last instant it was current;
+//   - otherwise (an exact Store) a new one, built first.
 func (s *Store) current(ctx context.Context) (*snapshot, error) {
 	if p, ok := ctx.Value(pinKey{}).(pin); ok {
 		return p.snap, nil
 	}
 	snap := s.snap.Load()
-	if snap != nil && s.maxStale > 0 && time.Since(time.Unix(0, snap.verified.Load())) <= s.maxStale {
+	if snap == nil {
+		var err error
+		if snap, err = s.refresh(ctx, s.background.Load()); err != nil {
+			return nil, err
+		}
+		trustlens.NoteAsOf(ctx, snap.asOf())
 		return snap, nil
 	}
-	fp, err := s.fingerprint(ctx)
-	if err != nil {
+	bg := s.background.Load()
+	wait := time.Duration(0)
+	if bg {
+		wait = checkWait
+	}
+	c, err := s.check(ctx, wait)
+	switch {
+	case err == nil && c.fp == snap.fingerprint:
+		snap.confirm(c.at)
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case bg && err != nil:
+		if !errors.Is(err, errCheckSlow) {
+			s.warnCheck(err)
+		}
+	case bg:
+		s.nudgeRefresher()
+	case err != nil:
 		return nil, err
+	default:
+		if snap, err = s.refresh(ctx, false); err != nil {
+			return nil, err
+		}
 	}
-	if snap != nil && snap.fingerprint == fp {
-		snap.verified.Store(time.Now().UnixNano())
-		return snap, nil
+	trustlens.NoteAsOf(ctx, snap.asOf())
+	return snap, nil
+}
+
+// nudgeRefresher asks the refresher to look for new events now (after its
+// rest, see RunRefresher).
+func (s *Store) nudgeRefresher() {
+	select {
+	case s.nudge <- struct{}{}:
+	default:
 	}
-	return s.refresh(ctx, s.maxStale > 0)
 }
 
 // Refresh brings the snapshot up to date with the stored events.
@@ -137,41 +208,52 @@ func (s *Store) Refresh(ctx context.Context) error {
 	return err
 }
 
-// RunRefresher checks every interval whether events were stored and, if
-// so, builds a new snapshot, until ctx ends. After a build it rests at
-// least as long as the build took, so that building never takes more than
-// half the time (builds also run on one thread and at a lower ClickHouse
-// priority than answers). It then drops the snapshot tables this Store built and
-// returns nil.
+// RunRefresher keeps the snapshot up to date in the background until ctx
+// ends: it builds one at once, then checks for new events every interval,
+// or sooner when an answer found some. While it runs answers never wait
+// for a build (see current). After a build it rests at least as long as
+// the build took, so that building never takes more than half the time
+// (builds also run on one thread and at a lower ClickHouse priority than
+// answers). It then drops the snapshot tables this Store built and returns
+// nil.
 func (s *Store) RunRefresher(ctx context.Context, every time.Duration) error {
+	s.background.Store(true)
 	defer s.Close()
+	defer s.background.Store(false)
 	for {
 		t0 := time.Now()
 		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("analytics: snapshot refresh failed", slog.Any("err", err))
 		}
-		rest := time.Since(t0)
-		if rest < every {
-			rest = every
+		took := time.Since(t0)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(took):
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(rest):
+		case <-time.After(every - took):
+		case <-s.nudge:
 		}
 	}
 }
 
-// refresh builds a new snapshot unless the latest one is current (or, when
-// stale is true, recent enough under WithMaxStaleness). One build runs at
-// a time; a caller that waited for another's build uses it. A build is not
-// tied to ctx: when ctx ends first the caller gets ctx's error and the
-// build goes on for the next caller.
-func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
+// refresh builds a new snapshot unless the latest one is current. One
+// build runs at a time. With takeAny (a request that found no snapshot
+// while the refresher runs) a snapshot built while the caller waited is
+// used as is. A build is not tied to ctx: when ctx ends first the caller
+// gets ctx's error and the build goes on for the next caller.
+func (s *Store) refresh(ctx context.Context, takeAny bool) (*snapshot, error) {
 	select {
 	case s.building <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+	if cur := s.snap.Load(); takeAny && cur != nil {
+		<-s.building
+		return cur, nil
 	}
 	type result struct {
 		snap *snapshot
@@ -182,18 +264,18 @@ func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
 		defer func() { <-s.building }()
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshSeconds*time.Second)
 		defer cancel()
-		snap, err := s.build(bctx, stale)
+		snap, err := s.build(bctx)
 		// A materialized view commits its block just after the event
 		// table's: a build that started in between missed that block and
 		// is labelled with the older fingerprint. An exact Store builds
 		// again when the fingerprint moved during the build (at most
 		// twice, so that a steady stream of inserts cannot hold it).
-		for i := 0; err == nil && s.maxStale == 0 && i < 2; i++ {
+		for i := 0; err == nil && !s.background.Load() && i < 2; i++ {
 			fp, ferr := s.fingerprint(bctx)
 			if ferr != nil || fp == snap.fingerprint {
 				break
 			}
-			snap, err = s.build(bctx, false)
+			snap, err = s.build(bctx)
 		}
 		done <- result{snap, err}
 	}()
@@ -205,21 +287,22 @@ func (s *Store) refresh(ctx context.Context, stale bool) (*snapshot, error) {
 	}
 }
 
-// build makes a new snapshot unless the latest one is current; the caller
-// holds s.building.
-func (s *Store) build(ctx context.Context, stale bool) (*snapshot, error) {
-	fp, err := s.fingerprint(ctx)
+// build makes a new snapshot unless the latest one is current (by a
+// freshness check at most s.freshFor old); the caller holds s.building.
+func (s *Store) build(ctx context.Context) (*snapshot, error) {
+	c, err := s.check(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
-	verified := time.Now().UnixNano()
-	if snap := s.snap.Load(); snap != nil {
-		if snap.fingerprint == fp {
-			snap.verified.Store(verified)
-			return snap, nil
-		}
-		if stale && time.Since(time.Unix(0, snap.verified.Load())) <= s.maxStale {
-			return snap, nil
+	fp := c.fp
+	verified := c.at.UnixNano()
+	if snap := s.snap.Load(); snap != nil && snap.fingerprint == fp {
+		snap.confirm(c.at)
+		return snap, nil
+	}
+	if s.beforeBuild != nil {
+		if err := s.beforeBuild(ctx); err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
 		}
 	}
 	if s.firstBuild.CompareAndSwap(false, true) {

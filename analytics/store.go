@@ -37,15 +37,20 @@ type Store struct {
 	policy              trustlens.Policy
 	now                 func() time.Time
 	maxExecutionSeconds int
-	maxStale            time.Duration
+	freshFor            time.Duration // reuse of a freshness check (freshness.go)
 	log                 *slog.Logger
+	beforeBuild         func(ctx context.Context) error
 
-	snap       atomic.Pointer[snapshot] // the latest snapshot (snapshot.go)
-	building   chan struct{}            // held while a snapshot is built
-	firstBuild atomic.Bool
-	gensMu     sync.Mutex
-	gens       []string // snapshot generations built by this Store, oldest first
-	answers    answers  // answers of the current snapshot and second (cache.go)
+	snap        atomic.Pointer[snapshot] // the latest snapshot (snapshot.go)
+	building    chan struct{}            // held while a snapshot is built
+	background  atomic.Bool              // RunRefresher runs: answers never wait for a build
+	nudge       chan struct{}            // an answer saw new events: the refresher looks now
+	fresh       freshness
+	checkWarned atomic.Int64 // unix ns of the last failed-check warning
+	firstBuild  atomic.Bool
+	gensMu      sync.Mutex
+	gens        []string // snapshot generations built by this Store, oldest first
+	answers     answers  // answers of the current snapshot and second (cache.go)
 }
 
 // Option configures a Store.
@@ -84,6 +89,7 @@ func New(conn driver.Conn, policy trustlens.Policy, opts ...Option) *Store {
 		maxExecutionSeconds: int(DefaultMaxExecutionTime / time.Second),
 		log:                 slog.New(slog.NewTextHandler(io.Discard, nil)),
 		building:            make(chan struct{}, 1),
+		nudge:               make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(s)
@@ -95,13 +101,13 @@ func New(conn driver.Conn, policy trustlens.Policy, opts ...Option) *Store {
 func (s *Store) Policy() trustlens.Policy { return s.policy }
 
 // Ping checks that ClickHouse answers.
-// With WithMaxStaleness it also waits for the first snapshot (so that a
+// While RunRefresher runs it also waits for the first snapshot (so that a
 // load balancer sends no request before answers are fast).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.conn.Ping(ctx); err != nil {
 		return fmt.Errorf("analytics: ping: %w", err)
 	}
-	if s.maxStale > 0 && s.snap.Load() == nil {
+	if s.background.Load() && s.snap.Load() == nil {
 		return fmt.Errorf("analytics: ping: the first snapshot is being built")
 	}
 	return nil

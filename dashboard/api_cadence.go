@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,7 +41,7 @@ func (s *Server) apiOverdue(c echo.Context) error {
 		}
 		return writeCSV(c, "overdue", csvOverdueHeader, rows)
 	}
-	return c.JSON(http.StatusOK, overdueAnswer{Overdue: list, Policy: s.analytics.Policy()})
+	return answerJSON(c, overdueAnswer{Overdue: list, Policy: s.analytics.Policy()})
 }
 
 var csvOverdueHeader = []string{"incident_id", "title", "severity", "detected_at", "last_update_at", "silence_seconds", "target_seconds"}

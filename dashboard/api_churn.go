@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 
 	"github.com/labstack/echo/v4"
@@ -39,7 +38,7 @@ func (s *Server) apiChurn(c echo.Context) error {
 	if format == "csv" {
 		return writeCSV(c, "churn", csvChurnHeader, csvChurnRows(ch))
 	}
-	return c.JSON(http.StatusOK, ch)
+	return answerJSON(c, ch)
 }
 
 var csvChurnHeader = []string{

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 
 	"github.com/labstack/echo/v4"
@@ -44,7 +43,7 @@ func (s *Server) apiCompensation(c echo.Context) error {
 		}
 		return writeCSV(c, "compensation", csvCompensationHeader, rows)
 	}
-	return c.JSON(http.StatusOK, comp)
+	return answerJSON(c, comp)
 }
 
 var csvCompensationHeader = []string{

@@ -96,7 +96,7 @@ func (s *Server) apiCustomers(c echo.Context) error {
 		c.Response().Header().Set("X-Total-Count", strconv.FormatInt(page.Total, 10))
 		return writeCSV(c, "customers", csvCustomerHeader, cells)
 	}
-	return c.JSON(http.StatusOK, customersAnswer{
+	return answerJSON(c, customersAnswer{
 		Customers: rows, Total: page.Total, Limit: f.Limit, Offset: f.Offset, Policy: s.analytics.Policy(),
 	})
 }
@@ -130,7 +130,7 @@ func (s *Server) apiCustomer(c echo.Context) error {
 		}
 		return writeCSV(c, "customer-incidents", csvCustomerIncidentHeader, cells)
 	}
-	return c.JSON(http.StatusOK, customerAnswer{CustomerDetail: d, Policy: s.analytics.Policy()})
+	return answerJSON(c, customerAnswer{CustomerDetail: d, Policy: s.analytics.Policy()})
 }
 
 // customerDetail reads one customer, turning "not found" into a 404.

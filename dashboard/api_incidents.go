@@ -58,7 +58,7 @@ func (s *Server) apiIncidents(c echo.Context) error {
 		c.Response().Header().Set("X-Total-Count", strconv.FormatInt(page.Total, 10))
 		return writeCSV(c, "incidents", csvIncidentHeader, rows)
 	}
-	return c.JSON(http.StatusOK, incidentsAnswer{
+	return answerJSON(c, incidentsAnswer{
 		Incidents: page.Incidents, Total: page.Total, Limit: f.Limit, Offset: f.Offset,
 		Policy: s.analytics.Policy(),
 	})
@@ -94,7 +94,7 @@ func (s *Server) apiIncident(c echo.Context) error {
 		}
 		return writeCSV(c, "incident-timeline", csvTimelineHeader, rows)
 	}
-	return c.JSON(http.StatusOK, incidentAnswer{IncidentDetail: d, Policy: s.analytics.Policy()})
+	return answerJSON(c, incidentAnswer{IncidentDetail: d, Policy: s.analytics.Policy()})
 }
 
 // normalizeIncident puts timestamps in UTC and turns absent lists into

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,7 +42,7 @@ func (s *Server) apiSummary(c echo.Context) error {
 	if format == "csv" {
 		return writeCSV(c, "summary", csvSummaryHeader, [][]string{csvSummaryRow(sum)})
 	}
-	return c.JSON(http.StatusOK, sum)
+	return answerJSON(c, sum)
 }
 
 var csvSummaryHeader = []string{

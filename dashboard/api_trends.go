@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,5 +47,5 @@ func (s *Server) apiTrends(c echo.Context) error {
 		}
 		return writeCSV(c, "trend-"+metric+"-"+interval, []string{"start", metric}, rows)
 	}
-	return c.JSON(http.StatusOK, tr)
+	return answerJSON(c, tr)
 }

@@ -47,6 +47,10 @@ func (e *statusError) Error() string {
 
 func (e *statusError) Unwrap() error { return e.Cause }
 
+// statusClientClosed is logged for a request whose client went away before
+// its answer (nginx's "499 Client Closed Request"); no client sees it.
+const statusClientClosed = 499
+
 // errorStatus maps an error to the status and the message users see. The
 // request context tells a timeout from other failures even when the store
 // did not wrap context.DeadlineExceeded.
@@ -76,7 +80,8 @@ func (s *Server) errorStatus(c echo.Context, err error) (int, string) {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || deadlinePassed(ctx):
 		return http.StatusGatewayTimeout, fmt.Sprintf("the request took longer than %s; narrow the date range or try again", s.cfg.RequestTimeout)
 	case errors.Is(err, context.Canceled):
-		return http.StatusServiceUnavailable, "the request was cancelled"
+		// the client went away: nobody reads this answer (nginx's 499)
+		return statusClientClosed, "the client closed the request"
 	}
 	return http.StatusInternalServerError, "internal error"
 }
@@ -100,7 +105,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, msg := s.errorStatus(c, err)
 	log := s.logger(c)
 	switch {
-	case status == http.StatusServiceUnavailable: // shed or cancelled: expected under load
+	case status == http.StatusTooManyRequests || status == statusClientClosed: // shed, or the client left
 		log.Warn("dashboard: request not served", slog.Int("status", status), slog.String("error", err.Error()))
 	case status >= 500:
 		msg += " (request id " + requestID(c) + ")"

@@ -227,7 +227,7 @@ func (f slowSummary) Summary(ctx context.Context, flt trustlens.Filter) (trustle
 
 // TestHostileQueuedRequestsGetTheirWholeBudget: a request that waited for
 // a slot under load still has the whole request timeout for its work, so a
-// burst is served (or shed with 503) rather than answered 504 after the
+// burst is served (or shed with 429) rather than answered 504 after the
 // server spent its time on it.
 func TestHostileQueuedRequestsGetTheirWholeBudget(t *testing.T) {
 	s := New(slowSummary{newAPIFake(), 400 * time.Millisecond}, Config{

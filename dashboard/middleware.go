@@ -27,8 +27,8 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 // errOverloaded is the answer when every slot is busy and the queue is full
-// or the wait for a slot ran out.
-var errOverloaded = &statusError{Status: http.StatusServiceUnavailable, Msg: "too many requests at once; retry in a second"}
+// or the wait for a slot ran out (load shedding: 429 with Retry-After).
+var errOverloaded = &statusError{Status: http.StatusTooManyRequests, Msg: "too many requests at once; retry in a second"}
 
 // requestID returns the id of the request (X-Request-ID).
 func requestID(c echo.Context) string {
@@ -188,7 +188,7 @@ func unlimited(route string) bool {
 }
 
 // limit lets cfg.MaxConcurrent API/page requests run at once; the next ones
-// wait up to cfg.QueueWait (at most cfg.MaxQueued of them), then get 503
+// wait up to cfg.QueueWait (at most cfg.MaxQueued of them), then get 429
 // with Retry-After.
 func (s *Server) limit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -168,8 +168,8 @@ func TestMiddlewareConcurrencyLimit(t *testing.T) {
 		<-fake.started
 
 		rec := apiDo(t, s, "GET", "/api/v1/churn", nil)
-		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" {
-			t.Fatalf("saturated: status %d Retry-After %q, want 503 and 1", rec.Code, rec.Header().Get("Retry-After"))
+		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
+			t.Fatalf("saturated: status %d Retry-After %q, want 429 and 1", rec.Code, rec.Header().Get("Retry-After"))
 		}
 		assertJSON(t, rec.Body.Bytes(), `{"error":"too many requests at once; retry in a second"}`)
 		if rec := apiDo(t, s, "GET", "/healthz", nil); rec.Code != http.StatusOK {
@@ -201,8 +201,8 @@ func TestMiddlewareConcurrencyLimit(t *testing.T) {
 		for len(s.waiting) == 0 { // the second request is queued
 			time.Sleep(time.Millisecond)
 		}
-		if rec := apiDo(t, s, "GET", "/api/v1/churn", nil); rec.Code != http.StatusServiceUnavailable {
-			t.Errorf("queue full: status %d, want 503", rec.Code)
+		if rec := apiDo(t, s, "GET", "/api/v1/churn", nil); rec.Code != http.StatusTooManyRequests {
+			t.Errorf("queue full: status %d, want 429", rec.Code)
 		}
 		close(fake.block)
 		wg.Wait()
@@ -217,8 +217,8 @@ func TestMiddlewareConcurrencyLimit(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); apiDo(t, s, "GET", "/api/v1/summary", nil) }()
 		<-fake.started
-		if rec := apiDo(t, s, "GET", "/api/v1/churn", nil); rec.Code != http.StatusServiceUnavailable {
-			t.Errorf("status %d, want 503", rec.Code)
+		if rec := apiDo(t, s, "GET", "/api/v1/churn", nil); rec.Code != http.StatusTooManyRequests {
+			t.Errorf("status %d, want 429", rec.Code)
 		}
 		close(fake.block)
 		wg.Wait()

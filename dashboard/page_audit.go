@@ -63,7 +63,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		return fmt.Errorf("dashboard: audit: %w", err)
 	}
 	pol := s.policy()
-	d := auditData{layoutData: s.newLayout(title, pageAudit, st), Overdue: overdue, Count: list.Total}
+	d := auditData{layoutData: s.newLayout(c, title, pageAudit, st), Overdue: overdue, Count: list.Total}
 	d.Scripts = []string{"audit.js"}
 	if n := int64(len(list.Incidents)); list.Total > n {
 		d.Truncated, d.Shown = list.Total-n, n

@@ -40,7 +40,7 @@ func (s *Server) churnPage(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: churn: %w", err)
 	}
-	d := churnData{layoutData: s.newLayout(title, pageChurn, st), C: ch, Rows: churnRows(ch), Uplift: "—"}
+	d := churnData{layoutData: s.newLayout(c, title, pageChurn, st), C: ch, Rows: churnRows(ch), Uplift: "—"}
 	if ch.UpliftPP != nil {
 		d.Uplift = signed(*ch.UpliftPP) + " pp"
 	}

@@ -34,7 +34,7 @@ func (s *Server) compensationPage(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: compensation: %w", err)
 	}
-	d := compensationData{layoutData: s.newLayout(title, pageCompensation, st), C: comp, Rows: compensationRows(comp)}
+	d := compensationData{layoutData: s.newLayout(c, title, pageCompensation, st), C: comp, Rows: compensationRows(comp)}
 	d.MedianRedeem = fmtDays(comp.MedianDaysToRedeem)
 	d.Retained, d.PaysCaveat = fmtRetained(comp.RetainedMRRPerAmount), compensationPaysCaveat
 	for _, r := range d.Rows {

@@ -125,7 +125,7 @@ func (s *Server) customersPage(c echo.Context) error {
 		return fmt.Errorf("dashboard: customers: %w", err)
 	}
 	d := customersData{
-		layoutData: s.newLayout(title, pageCustomers, st),
+		layoutData: s.newLayout(c, title, pageCustomers, st),
 		Rows:       normalizeCustomers(page.Customers), Total: page.Total, Offset: f.Offset, Needs: f.Needs,
 		Query: st.Query, FollowDays: s.policy().FollowupDays,
 	}
@@ -227,7 +227,7 @@ func (s *Server) customerPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := customerData{layoutData: s.newLayout("Customer "+id, pageCustomers, st), C: d, Back: withQuery("/customers", st.Query)}
+	data := customerData{layoutData: s.newLayout(c, "Customer "+id, pageCustomers, st), C: d, Back: withQuery("/customers", st.Query)}
 	data.Chart = customerTimelineChart("chart-customer", d.Timeline, st.Filter)
 	return s.render(c, http.StatusOK, pageCustomer, data)
 }

@@ -79,7 +79,7 @@ func (s *Server) incidentPage(c echo.Context) error {
 	}
 	pol := s.policy()
 	now := s.now()
-	l := s.newLayout(incidentTitle(det.Incident), pageIncident, st)
+	l := s.newLayout(c, incidentTitle(det.Incident), pageIncident, st)
 	l.Action = "/"
 	l.HideRange = true
 	d := incidentData{layoutData: l, I: det, Target: pol.CadenceTarget[det.Severity].Seconds()}

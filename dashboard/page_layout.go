@@ -130,7 +130,13 @@ type layoutData struct {
 	HideRange   bool   // the page does not depend on the date range
 	Truncated   int64  // incidents left out of the per-incident charts
 	Shown       int64
+	asOf        *trustlens.AsOf // filled by the figures the page reads
 }
+
+// FiguresAsOf is the instant the page's figures are exact as of (the
+// oldest of the answers it read; zero when it read none). Read when the
+// page is rendered, after every answer.
+func (l layoutData) FiguresAsOf() time.Time { return l.asOf.Time().Truncate(time.Second) }
 
 // pageFilter validates the page's query parameters. On a bad parameter it
 // returns the error; the state still holds the raw values for the form.
@@ -160,7 +166,7 @@ func (s *Server) pageFilter(c echo.Context) (filterState, error) {
 }
 
 // newLayout fills the shared part of a page.
-func (s *Server) newLayout(title, active string, f filterState) layoutData {
+func (s *Server) newLayout(c echo.Context, title, active string, f filterState) layoutData {
 	action := "/"
 	for _, n := range navItems {
 		if n.Key == active {
@@ -171,6 +177,7 @@ func (s *Server) newLayout(title, active string, f filterState) layoutData {
 		Title: title, Active: active, Action: action, F: f, Nav: navItems,
 		Severities: severities, ChartsBuilt: assets.chartsBuilt(),
 		Policy: s.policy(), Now: s.now(),
+		asOf: asOfRecorder(c),
 	}
 }
 
@@ -204,7 +211,7 @@ func (s *Server) filterErrorPage(c echo.Context, title, active string, st filter
 	if status != http.StatusBadRequest {
 		return err
 	}
-	l := s.newLayout(title, active, st)
+	l := s.newLayout(c, title, active, st)
 	l.Error = msg
 	l.HideRange = true
 	return s.render(c, http.StatusBadRequest, pageNotFound, notFoundData{layoutData: l, Heading: "Check the filter", Message: msg})
@@ -391,6 +398,7 @@ var templateFuncs = template.FuncMap{
 		return fmtDateTime(*t)
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"asof":  fmtAsOf,
 	"habit": habitLabel,
 	"habits": func() []string {
 		return trustlens.Habits
@@ -439,4 +447,14 @@ var templateFuncs = template.FuncMap{
 	},
 	"typeLabel": func(t string) string { return strings.ReplaceAll(strings.ReplaceAll(t, "_", " "), ".", ": ") },
 	"sub64":     func(a, b int64) int64 { return a - b },
+}
+
+// fmtAsOf shows an as-of instant as its time of day (UTC), with its date
+// when that is not the day of now: "12:04:31" or "2026-12-05 23:59:58".
+func fmtAsOf(t, now time.Time) string {
+	t, now = t.UTC(), now.UTC()
+	if t.Format(time.DateOnly) == now.Format(time.DateOnly) {
+		return t.Format(time.TimeOnly)
+	}
+	return t.Format(time.DateTime)
 }

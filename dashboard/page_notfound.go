@@ -20,7 +20,7 @@ func (s *Server) notFoundPage(c echo.Context, msg string) error {
 	if err != nil { // keep the links plain rather than fail the 404 page
 		st = filterState{}
 	}
-	l := s.newLayout("Not found", pageNotFound, st)
+	l := s.newLayout(c, "Not found", pageNotFound, st)
 	l.Action = "/"
 	l.HideRange = true
 	return s.render(c, http.StatusNotFound, pageNotFound, notFoundData{layoutData: l, Heading: "Not found", Message: msg})

@@ -83,7 +83,7 @@ func (s *Server) overviewPage(c echo.Context) error {
 		return fmt.Errorf("dashboard: overview: %w", err)
 	}
 	d := overviewData{
-		layoutData: s.newLayout(title, pageOverview, st),
+		layoutData: s.newLayout(c, title, pageOverview, st),
 		Summary:    cur,
 		Total:      list.Total,
 		PrevLabel:  "previous " + periodLabel(f),

@@ -7,15 +7,15 @@ import (
 
 // routes registers the middleware and every route of the dashboard.
 //
-// Middleware, outermost first: request id, security headers, logging and
-// latency (which also runs the error handler), panic recovery,
-// authentication, concurrency limit, request timeout. The timeout starts
+// Middleware, outermost first: request id, as-of (asof.go), security
+// headers, logging and latency (which also runs the error handler), panic
+// recovery, authentication, concurrency limit, request timeout. The timeout starts
 // once the request has a slot: the wait for one is bounded by QueueWait on
 // its own, so a request that queued under load still gets its whole budget
 // instead of timing out (504) on work it was admitted to do.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.withRequestID, s.securityHeaders, s.observe, s.recoverPanic, s.authenticate, s.limit, s.timeout)
+	e.Use(s.withRequestID, s.withAsOf, s.securityHeaders, s.observe, s.recoverPanic, s.authenticate, s.limit, s.timeout)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -38,7 +38,7 @@ type Analytics interface {
 }
 
 // Config tunes the server. The zero value works: no auth, no metrics,
-// 15 s request timeout, 64 concurrent requests.
+// 15 s request timeout, 64 concurrent requests, 1024 more queued.
 type Config struct {
 	Logger *slog.Logger
 	// AuthToken is TRUSTLENS_AUTH_TOKEN; "" turns authentication off.
@@ -56,13 +56,15 @@ type Config struct {
 	// Now is the clock used for the default 90-day range (default time.Now).
 	Now func() time.Time
 	// MaxConcurrent API/page requests run at once (default 64); more wait
-	// for a slot up to QueueWait, then get 503 with Retry-After.
+	// in a queue for a slot. A request is shed (429 Too Many Requests with
+	// Retry-After) only when the queue is full or its wait ran out: a
+	// healthy server never answers 503.
 	MaxConcurrent int
-	// QueueWait is how long a request waits for a free slot (default 5 s;
+	// QueueWait is how long a request waits for a free slot (default 10 s;
 	// negative: do not wait).
 	QueueWait time.Duration
-	// MaxQueued requests may wait at once (default 4 × MaxConcurrent); the
-	// next ones get 503 at once.
+	// MaxQueued requests may wait at once (default 1024, at least
+	// 4 × MaxConcurrent); the next ones are shed at once.
 	MaxQueued int
 }
 
@@ -70,7 +72,8 @@ type Config struct {
 const (
 	DefaultRequestTimeout = 15 * time.Second
 	DefaultMaxConcurrent  = 64
-	DefaultQueueWait      = 5 * time.Second
+	DefaultQueueWait      = 10 * time.Second
+	DefaultMaxQueued      = 1024
 )
 
 // Server is the dashboard: API, pages, health and metrics on one Echo
@@ -104,7 +107,7 @@ func New(a Analytics, cfg Config) *Server {
 		cfg.QueueWait = DefaultQueueWait
 	}
 	if cfg.MaxQueued <= 0 {
-		cfg.MaxQueued = 4 * cfg.MaxConcurrent
+		cfg.MaxQueued = max(DefaultMaxQueued, 4*cfg.MaxConcurrent)
 	}
 	s := &Server{
 		analytics: a,

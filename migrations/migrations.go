@@ -144,8 +144,16 @@ type Option func(*Params)
 // engines (SPEC §4: "replicated ClickHouse tables").
 func WithCluster(name string) Option { return func(p *Params) { p.Cluster = name } }
 
-// Apply creates database db if needed and applies every migration not yet
-// recorded in it. conn may be connected to any database.
+// Apply applies every migration not yet recorded in database db, creating
+// the database first if needed. conn may be connected to any database.
+//
+// When every migration is already recorded (the schema is current) it runs
+// no DDL at all, only a read of db.schema_migrations: so processes that
+// start while a replica of the cluster is down (an ON CLUSTER statement
+// waits for every host) start all the same. When there is work to do and
+// an ON CLUSTER statement times out (distributed_ddl_task_timeout, best
+// set on conn shorter than its read timeout) the error names the hosts
+// that had not run it (UnfinishedError).
 func Apply(ctx context.Context, conn driver.Conn, db string, opts ...Option) (Result, error) {
 	var res Result
 	p := Params{DB: db}
@@ -162,12 +170,18 @@ func Apply(ctx context.Context, conn driver.Conn, db string, opts ...Option) (Re
 	if err != nil {
 		return res, err
 	}
+	// schema current: nothing to do, and no DDL (a missing database or
+	// table, or any other failure to read, goes the long way below)
+	if done, err := appliedVersions(ctx, conn, db); err == nil && len(pendingOf(all, done)) == 0 {
+		res.Skipped = len(all)
+		return res, nil
+	}
 	for _, q := range []string{
 		"CREATE DATABASE IF NOT EXISTS " + db + p.OnCluster(),
 		"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations" + p.OnCluster() + " (version UInt32, name String, applied_at DateTime('UTC') DEFAULT now()) ENGINE = " + p.engine("ReplacingMergeTree", "schema_migrations") + " ORDER BY version",
 	} {
 		if err := conn.Exec(ctx, q); err != nil {
-			return res, fmt.Errorf("migrations: prepare %s: %w", db, err)
+			return res, fmt.Errorf("migrations: prepare %s: %w", db, p.explain(ctx, conn, err))
 		}
 	}
 	done, err := appliedVersions(ctx, conn, db)
@@ -185,7 +199,7 @@ func Apply(ctx context.Context, conn driver.Conn, db string, opts ...Option) (Re
 		}
 		for i, s := range stmts {
 			if err := conn.Exec(ctx, s); err != nil {
-				return res, fmt.Errorf("migrations: %s, statement %d: %w", m.Name, i+1, err)
+				return res, fmt.Errorf("migrations: %s, statement %d: %w", m.Name, i+1, p.explain(ctx, conn, err))
 			}
 		}
 		if err := record(ctx, conn, db, m); err != nil {
@@ -194,6 +208,17 @@ func Apply(ctx context.Context, conn driver.Conn, db string, opts ...Option) (Re
 		res.Applied = append(res.Applied, m.Name)
 	}
 	return res, nil
+}
+
+// pendingOf is the migrations of all whose versions are not in done.
+func pendingOf(all []Migration, done map[int]bool) []Migration {
+	var out []Migration
+	for _, m := range all {
+		if !done[m.Version] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func appliedVersions(ctx context.Context, conn driver.Conn, db string) (map[int]bool, error) {

@@ -57,8 +57,8 @@ answers() {
 }
 
 # version: the version of the server on this script's HTTP port, if it says
-# (not asked over the native port with Debian's clickhouse-client: the
-# chDB server ends its process on that old client's login)
+# (not over the native port: a failed native login, say to a foreign server
+# with a password, would end a chDB server's process)
 version() {
   curl -sf --max-time 5 "http://$host:$http_port/?query=SELECT%20version()" 2>/dev/null || true
 }

@@ -38,6 +38,10 @@ type apiResult struct {
 	distinct                    bool
 	streamed                    int64
 	routes                      []routeResult
+	clients                     int // closed-loop clients per route (serving.go)
+	clientsDuration             time.Duration
+	clientRoutes                []clientsResult
+	cold                        *coldResult // the first answers after a bulk load
 }
 
 func (r apiResult) print(w io.Writer) {
@@ -55,6 +59,7 @@ func (r apiResult) print(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\nworst p95: %.1f ms (target ≤ 100 ms)\n", ms(worst))
+	printServing(w, r.clients, r.clientsDuration, r.clientRoutes, r.cold)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -211,9 +216,22 @@ func benchAPI(ctx context.Context, c config) (apiResult, error) {
 	for _, r := range routes {
 		res.routes = append(res.routes, measureRoute(ctx, client, base, r, c.apiRequests, c.apiConcurrency, c.apiDistinct))
 	}
+	res.clients, res.clientsDuration = c.apiClients, c.apiClientsDuration
+	if c.apiClients > 0 {
+		c.log.Info("closed-loop clients on every route", "clients", c.apiClients, "duration", c.apiClientsDuration)
+		for _, r := range routes {
+			res.clientRoutes = append(res.clientRoutes, measureClients(ctx, base, r, c.apiClients, c.apiClientsDuration))
+		}
+	}
+	var coldErr error
+	if c.apiColdRequests > 0 {
+		c.log.Info("bulk load while serving")
+		cold, err := measureAfterBulkLoad(ctx, admin, apiDB, base, c.apiColdRequests, 10*time.Minute)
+		res.cold, coldErr = &cold, err
+	}
 	stopStream()
 	wg.Wait()
-	return res, nil
+	return res, coldErr
 }
 
 // distinctURL makes request i of route unique, so that no two requests

@@ -37,6 +37,12 @@ type ingestResult struct {
 	// customer_events alone.
 	engine, plain         engineRun
 	loadBefore, loadAfter string // /proc/loadavg around the comparison
+	// version is the server's; cascades says its materialized views run
+	// the views of the table they write into (19.x and later, not 18.16):
+	// then the engine's one view already writes every derived table, and
+	// there is no separate customer_events-only run.
+	version  string
+	cascades bool
 }
 
 type engineRun struct {
@@ -47,13 +53,19 @@ type engineRun struct {
 func (r ingestResult) rate(secs float64) float64 { return float64(r.events) / secs }
 
 func (r ingestResult) print(w io.Writer) {
-	fmt.Fprintf(w, "\n1. Ingest, %d events (%.0f bytes each on average), same embedded broker, same local ClickHouse\n\n", r.events, float64(r.bytes)/float64(r.events))
+	fmt.Fprintf(w, "\n1. Ingest, %d events (%.0f bytes each on average), same embedded broker, same local ClickHouse %s\n\n", r.events, float64(r.bytes)/float64(r.events), r.version)
 	fmt.Fprintf(w, "| consumer | seconds | events/s | machine CPU busy | of which ClickHouse |\n|---|---:|---:|---:|---:|\n")
 	fmt.Fprintf(w, "| trustlens ingest | %.2f | %.0f | %.2f s | %.2f s |\n", r.trustlensSeconds, r.rate(r.trustlensSeconds), r.machineBusy, r.serverCPU)
-	fmt.Fprintf(w, "| Kafka engine + views, the same tables as trustlens | %.2f | %.0f | %.2f s | %.2f s |\n", r.engine.seconds, r.rate(r.engine.seconds), r.engine.busy, r.engine.cpu)
-	fmt.Fprintf(w, "| Kafka engine + one view, customer_events only | %.2f | %.0f | %.2f s | %.2f s |\n", r.plain.seconds, r.rate(r.plain.seconds), r.plain.busy, r.plain.cpu)
+	if r.cascades {
+		fmt.Fprintf(w, "| Kafka engine + one view into customer_events (its views cascade: the same tables as trustlens) | %.2f | %.0f | %.2f s | %.2f s |\n", r.engine.seconds, r.rate(r.engine.seconds), r.engine.busy, r.engine.cpu)
+	} else {
+		fmt.Fprintf(w, "| Kafka engine + views, the same tables as trustlens | %.2f | %.0f | %.2f s | %.2f s |\n", r.engine.seconds, r.rate(r.engine.seconds), r.engine.busy, r.engine.cpu)
+		fmt.Fprintf(w, "| Kafka engine + one view, customer_events only | %.2f | %.0f | %.2f s | %.2f s |\n", r.plain.seconds, r.rate(r.plain.seconds), r.plain.busy, r.plain.cpu)
+	}
 	fmt.Fprintf(w, "\nratio trustlens / Kafka engine writing the same tables: %.2f (target ≥ 2.0)\n", r.engine.seconds/r.trustlensSeconds)
-	fmt.Fprintf(w, "ratio trustlens / Kafka engine writing customer_events only: %.2f\n", r.plain.seconds/r.trustlensSeconds)
+	if !r.cascades {
+		fmt.Fprintf(w, "ratio trustlens / Kafka engine writing customer_events only: %.2f\n", r.plain.seconds/r.trustlensSeconds)
+	}
 	fmt.Fprintf(w, "trustlens ingest peak RSS: %.1f MiB (target ≤ 150 MiB)\n", float64(r.peakRSSBytes)/(1<<20))
 	if r.trustlensCPU > 0 {
 		fmt.Fprintf(w, "trustlens ingest CPU: %.2f s (%.2f µs per event, start-up included); the broker (this process) %.2f s\n", r.trustlensCPU, r.trustlensCPU/float64(r.events)*1e6, r.brokerCPU)
@@ -250,12 +262,27 @@ func benchIngest(ctx context.Context, c config) (ingestResult, error) {
 	res.trustlensSeconds, res.peakRSSBytes, res.trustlensCPU = secs, rss, cpu
 
 	// ClickHouse's own Kafka engine, same topic, same broker: first
-	// writing the same tables as trustlens, then customer_events alone
-	for _, e := range []struct {
+	// writing the same tables as trustlens, then customer_events alone.
+	// On 19.x and later one view into customer_events already runs that
+	// table's views, so the first run needs no copies and the second is
+	// the same as the first.
+	if err := admin.QueryRow(ctx, "SELECT version()").Scan(&res.version); err != nil {
+		return res, err
+	}
+	res.cascades = !strings.HasPrefix(res.version, "18.")
+	runs := []struct {
 		db    string
 		views bool
 		run   *engineRun
-	}{{"bench_kafka_engine", true, &res.engine}, {"bench_kafka_engine_plain", false, &res.plain}} {
+	}{{"bench_kafka_engine", !res.cascades, &res.engine}}
+	if !res.cascades {
+		runs = append(runs, struct {
+			db    string
+			views bool
+			run   *engineRun
+		}{"bench_kafka_engine_plain", false, &res.plain})
+	}
+	for _, e := range runs {
 		if *e.run, err = runKafkaEngine(ctx, c, admin, b.Addr(), topic, e.db, e.views); err != nil {
 			return res, err
 		}

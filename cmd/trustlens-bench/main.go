@@ -6,7 +6,10 @@
 //     ClickHouse Kafka-engine table with a materialized view; events/s of
 //     each, their ratio, and the peak RSS of the ingest process;
 //  2. API latency: p50/p95/p99 of every JSON route and page on a large
-//     dataset, measured while an ingest stream runs.
+//     dataset, measured while an ingest stream runs; then 200 closed-loop
+//     clients on each route (answers/s, status counts), and the first 30
+//     summary answers right after a bulk load (failures, p95, and how long
+//     until answers are as of after it).
 //
 // It only talks to addresses on this machine and stops by itself.
 package main
@@ -48,7 +51,11 @@ type config struct {
 	apiConcurrency  int
 	apiMaxStaleness time.Duration
 	apiDistinct     bool
-	log             *slog.Logger
+	// serving phases (serving.go)
+	apiClients         int
+	apiClientsDuration time.Duration
+	apiColdRequests    int
+	log                *slog.Logger
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -66,7 +73,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.apiRequests, "api-requests", 200, "requests per route")
 	fs.IntVar(&c.apiConcurrency, "api-concurrency", 4, "concurrent clients")
 	fs.BoolVar(&c.apiDistinct, "api-distinct", false, "make every request unique (its own range end or incident), so none shares another's answer")
-	fs.DurationVar(&c.apiMaxStaleness, "api-max-staleness", 2*time.Minute, "trustlens serve --max-staleness (0: every answer exact)")
+	fs.DurationVar(&c.apiMaxStaleness, "api-max-staleness", time.Second, "trustlens serve --max-staleness (its default: 1 s)")
+	fs.IntVar(&c.apiClients, "api-clients", 200, "closed-loop clients per route in the serving phase (0: skip it)")
+	fs.DurationVar(&c.apiClientsDuration, "api-clients-duration", 20*time.Second, "how long the closed-loop clients run on each route")
+	fs.IntVar(&c.apiColdRequests, "api-cold-requests", 30, "GET /api/v1/summary requests measured right after a bulk load of as many customer events as the dataset has (0: skip it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ type chSettings struct {
 	addr, database, user, password, cluster *string
 	compression                             *string
 	maxConns                                *int
+	ddlTimeout                              *time.Duration
 }
 
 func (s *settings) clickhouse() chSettings {
@@ -32,6 +33,8 @@ func (s *settings) clickhouse() chSettings {
 		compression: s.String("clickhouse-compression", "TRUSTLENS_CLICKHOUSE_COMPRESSION", "auto",
 			"compression of the native protocol: lz4, none, or auto (lz4 unless every address is on this machine, where compressing only costs CPU on both sides)"),
 	}
+	c.ddlTimeout = s.Duration("clickhouse-ddl-timeout", "TRUSTLENS_CLICKHOUSE_DDL_TIMEOUT", 60*time.Second, 5*time.Second, time.Hour,
+		"with a cluster: how long a schema change ON CLUSTER waits for every replica before it fails naming the ones that did not run it (ClickHouse's distributed_ddl_task_timeout)")
 	s.hostPort(c.addr, "clickhouse-addr", "TRUSTLENS_CLICKHOUSE_ADDR", false)
 	s.Check(func() error {
 		if !migrations.ValidDatabase(*c.database) {
@@ -91,10 +94,25 @@ func compressionOf(setting string, addrs []string) *clickhouse.Compression {
 	return nil
 }
 
+// adminOptions are the options of the connection that changes the schema:
+// an ON CLUSTER statement waits at most --clickhouse-ddl-timeout for the
+// replicas (then fails naming them), and the connection waits longer than
+// that for the server's answer, so that it is the server's error, not an
+// i/o timeout, that ends it.
+func (c chSettings) adminOptions() *clickhouse.Options {
+	o := c.options("default")
+	secs := int((*c.ddlTimeout + time.Second - 1) / time.Second)
+	o.Settings = clickhouse.Settings{"distributed_ddl_task_timeout": secs}
+	o.ReadTimeout = max(o.ReadTimeout, time.Duration(secs)*time.Second+30*time.Second)
+	return o
+}
+
 // migrate applies the migrations to the configured database, waiting up to
-// wait for ClickHouse to answer.
+// wait for ClickHouse to answer. When the schema is current it changes
+// nothing and runs no DDL (migrations.Apply), so that serve, ingest and
+// run start while a replica of the cluster is down.
 func (c chSettings) migrate(ctx context.Context, log *slog.Logger, wait time.Duration) error {
-	admin, err := clickhouse.Open(c.options("default"))
+	admin, err := clickhouse.Open(c.adminOptions())
 	if err != nil {
 		return fmt.Errorf("clickhouse: %w", err)
 	}
@@ -110,13 +128,17 @@ func (c chSettings) migrate(ctx context.Context, log *slog.Logger, wait time.Dur
 	if err != nil {
 		return err
 	}
+	if len(res.Applied) == 0 {
+		log.Info("schema current: no migration to apply", slog.String("database", *c.database), slog.Int("already_applied", res.Skipped))
+		return nil
+	}
 	log.Info("migrations applied", slog.String("database", *c.database), slog.Any("applied", res.Applied), slog.Int("already_applied", res.Skipped))
 	return nil
 }
 
 // drop removes the configured database and everything in it.
 func (c chSettings) drop(ctx context.Context, log *slog.Logger, wait time.Duration) error {
-	admin, err := clickhouse.Open(c.options("default"))
+	admin, err := clickhouse.Open(c.adminOptions())
 	if err != nil {
 		return fmt.Errorf("clickhouse: %w", err)
 	}

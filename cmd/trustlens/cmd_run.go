@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +21,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	ch := s.clickhouse()
 	is := s.ingest()
 	w := s.web()
+	rs := s.receive()
 	demo := s.Bool("demo", "TRUSTLENS_DEMO", false, "also stream simulated data: months of history, then live incidents")
 	demoSeed := s.Int("demo-seed", "TRUSTLENS_DEMO_SEED", 1, 0, 1<<30, "seed of the demo simulation")
 	fresh := s.Bool("fresh", "TRUSTLENS_FRESH", false, "drop the ClickHouse database first (for a demo database: each demo run then starts from a clean history)")
@@ -35,6 +39,27 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer ln.Close()
+	// The connectors run when any is configured; --demo gives Statuspage
+	// an in-process token (when none is set) and feeds it an incident.
+	rcfg, err := rs.config(*k.prefix)
+	if err != nil {
+		return err
+	}
+	demoOnly := *demo && !rcfg.Enabled() // the receiver would run for the demo alone
+	if *demo && rcfg.StatuspageToken == "" {
+		rcfg.StatuspageToken = demoToken()
+	}
+	var rln net.Listener
+	if rcfg.Enabled() {
+		if rln, err = listen(*rs.addr, "receive"); err != nil && !demoOnly {
+			return err
+		}
+		if err != nil {
+			log.Warn("demo: no webhook feed", slog.Any("err", err))
+		} else {
+			defer rln.Close()
+		}
+	}
 
 	if *k.brokers == "" {
 		b, err := broker.Start(broker.Config{Addr: *k.embeddedAddr, TopicPrefix: *k.prefix, Partitions: 4})
@@ -64,6 +89,15 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	var hooks http.Handler
+	if rln != nil {
+		h, closePub, err := receiver(rcfg, k.brokerList(), log, reg)
+		if err != nil {
+			return err
+		}
+		defer closePub()
+		hooks = h
+	}
 	srv, stop := w.handler(ctx, conn, *ch.maxConns, policy, log, reg, in.Ready)
 	defer stop() // before conn.Close: the refresher drops its snapshot tables
 
@@ -92,12 +126,28 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	}
 	start("ingest", in.Run)
 	start("dashboard", func(ctx context.Context) error { return serveHTTP(ctx, ln, srv.Handler(), log) })
+	if hooks != nil {
+		start("receive", func(ctx context.Context) error { return serveHTTP(ctx, rln, hooks, log) })
+	}
 	if *demo {
 		start("demo", func(ctx context.Context) error {
 			return runDemo(ctx, k.brokerList(), *k.prefix, int64(*demoSeed), log, e.stdout)
 		})
+		if rln != nil {
+			url := fmt.Sprintf("http://%s/hooks/statuspage/%s", rln.Addr(), rcfg.StatuspageToken)
+			start("demo webhooks", func(ctx context.Context) error {
+				if err := runDemoWebhooks(ctx, url, 3*time.Second, log); err != nil && ctx.Err() == nil {
+					log.Warn("demo webhooks stopped", slog.Any("err", err)) // the rest of the demo goes on
+				}
+				return nil
+			})
+		}
 	}
-	fmt.Fprintf(e.stdout, "\ntrustlens is running.\n  Dashboard: %s\n  Kafka:     %s\n  Stop:      Ctrl-C\n\n", dashboardURL(ln), k.brokerList()[0])
+	fmt.Fprintf(e.stdout, "\ntrustlens is running.\n  Dashboard: %s\n  Kafka:     %s\n", dashboardURL(ln), k.brokerList()[0])
+	if rln != nil {
+		fmt.Fprintf(e.stdout, "  Webhooks:  http://%s/hooks/… (%s)\n", rln.Addr(), strings.Join(rcfg.Connectors(), ", "))
+	}
+	fmt.Fprintf(e.stdout, "  Stop:      Ctrl-C\n\n")
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()

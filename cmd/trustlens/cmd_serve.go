@@ -34,7 +34,8 @@ func (s *settings) web() webSettings {
 		authToken:    s.String("auth-token", "TRUSTLENS_AUTH_TOKEN", "", "require this token (login form or Authorization: Bearer) on every page and API route"),
 		queryTimeout: s.Duration("query-timeout", "TRUSTLENS_QUERY_TIMEOUT", 10*time.Second, time.Second, 5*time.Minute, "ClickHouse max_execution_time of a dashboard query"),
 	}
-	w.maxStaleness = s.Duration("max-staleness", "TRUSTLENS_MAX_STALENESS", 0, 0, time.Hour, "answer from figures up to this old while a background refresher rebuilds them (0: every answer exact, rebuilt first when events arrived)")
+	w.maxStaleness = s.Duration("max-staleness", "TRUSTLENS_MAX_STALENESS", time.Second, 0, time.Hour,
+		"requests share one ClickHouse freshness check for this long, so an answer may miss events stored in the last this-long (0: a check per answer, concurrent answers sharing one); while a new snapshot of the figures is built, answers come from the last one, with its as-of time")
 	w.pprofAddr = s.String("pprof-addr", "TRUSTLENS_PPROF_ADDR", "", "serve Go's pprof profiles (/debug/pprof/) on this address (empty = off; keep it on loopback)")
 	w.clock = s.String("clock", "TRUSTLENS_CLOCK", "", "compute every figure as of this RFC 3339 instant instead of now (reproducible reports and tests)")
 	w.alerts = s.alerts()
@@ -73,31 +74,28 @@ func (w webSettings) policy() (trustlens.Policy, error) {
 }
 
 // handler builds the dashboard on conn, whose pool holds maxConns
-// connections: the dashboard admits as many requests at once and queues or
-// sheds the rest (503 + Retry-After) rather than letting them time out
-// waiting for a connection. With --max-staleness it also runs the analytics
-// snapshot refresher until ctx ends.
+// connections: the dashboard admits as many requests at once and queues
+// the rest (dashboard.DefaultMaxQueued, shed beyond with 429 + Retry-After)
+// rather than letting them time out waiting for a connection. It also runs
+// the analytics snapshot refresher until ctx ends: the first snapshot is
+// built at start (/readyz waits for it), the next ones in the background.
 //
 // stop ends the refresher and waits until it has dropped the snapshot
 // tables it built: call it before closing conn.
 func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int, policy trustlens.Policy, log *slog.Logger, reg *prometheus.Registry, ready func(context.Context) error) (srv *dashboard.Server, stop func()) {
 	store := analytics.New(conn, policy, analytics.WithMaxExecutionTime(*w.queryTimeout), analytics.WithClock(w.now()),
 		analytics.WithMaxStaleness(*w.maxStaleness), analytics.WithLogger(log))
-	if *w.maxStaleness > 0 {
-		// a check every quarter of the allowed staleness (builds rest at
-		// least as long as they took), so that figures stay within it
-		// without rebuilding back to back while ingest runs
-		every := max(time.Second, *w.maxStaleness/4)
-		rctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = store.RunRefresher(rctx, every)
-		}()
-		stop = func() { cancel(); <-done }
-	} else {
-		stop = func() { _ = store.Close() }
-	}
+	// a check every quarter of the allowed staleness, at least every
+	// second (and sooner when an answer saw new events; builds rest at
+	// least as long as they took, so they never run back to back)
+	every := max(time.Second, *w.maxStaleness/4)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = store.RunRefresher(rctx, every)
+	}()
+	stop = func() { cancel(); <-done }
 	var alertReg prometheus.Registerer
 	if reg != nil {
 		alertReg = reg

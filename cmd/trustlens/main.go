@@ -48,7 +48,10 @@ func commands() []command {
 		{"produce", "publish newline-delimited JSON events to a topic (stdin by default)", cmdProduce},
 		{"simulate", "generate a realistic history and/or a live stream of events", cmdSimulate},
 		{"broker", "the embedded Kafka-protocol broker alone (in memory)", cmdBroker},
+		{"receive", "the webhooks of PagerDuty, Statuspage, Stripe and Zendesk, published as events (docs/connectors.md)", cmdReceive},
+		{"replay-hooks", "map the kept raw webhook deliveries again and publish their events (after a mapping change)", cmdReplayHooks},
 		{"healthcheck", "exit 0 when a URL answers 200 (for container health checks)", cmdHealthcheck},
+		{"classify", "read apology, responsibility, root cause, prevention and the next update from the words of updates (NDJSON in, JSON lines out)", cmdClassify},
 	}
 }
 

@@ -229,6 +229,17 @@ func scenarioAnswers(t *testing.T, addr string, now time.Time, files map[string]
 		return conn.QueryRow(ctx, "SELECT toUInt64(count()) FROM ingest_errors").Scan(&bad) == nil && bad >= 4
 	})
 
+	// answers as of after every event was stored: the figures of a
+	// snapshot taken later (the as_of time itself differs between the
+	// servers, so it is checked and then left out of the comparison)
+	stored := time.Now()
+	waitFor(t, "answers as of after every event was stored in "+addr, 60*time.Second, func() bool {
+		var sum struct {
+			AsOf time.Time `json:"as_of"`
+		}
+		getJSON(t, base+"/api/v1/summary", &sum)
+		return !sum.AsOf.Before(stored)
+	})
 	rng := "from=2026-07-01&to=2026-11-21"
 	bodies := map[string]any{}
 	for _, route := range []string{
@@ -237,8 +248,12 @@ func scenarioAnswers(t *testing.T, addr string, now time.Time, files map[string]
 		"/api/v1/incidents?limit=1000&" + rng,
 		"/api/v1/cadence/overdue",
 	} {
-		var v any
+		var v map[string]any
 		getJSON(t, base+route, &v)
+		if asOf, err := time.Parse(time.RFC3339, fmt.Sprint(v["as_of"])); err != nil || asOf.Before(stored.Truncate(time.Second)) {
+			t.Errorf("%s on %s: as_of %v, want a time after every event was stored (%s)", route, addr, v["as_of"], stored.Format(time.RFC3339))
+		}
+		delete(v, "as_of")
 		bodies[route] = v
 	}
 	rows, err := conn.Query(ctx, `SELECT kafka_topic, toInt64(kafka_partition), toInt64(kafka_offset), reason, raw

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/trustlens/trustlens"
 	"github.com/trustlens/trustlens/analytics"
@@ -19,7 +20,7 @@ import (
 
 // seed loads the conformance example into a fresh database and returns the
 // real store over it, clocked at the manifest's now, and one incident id.
-func seed(t *testing.T) (*analytics.Store, time.Time, string) {
+func seed(t *testing.T) *seeded {
 	t.Helper()
 	admin, db := chtest.NewDatabase(t)
 	ex := conformance.Open(t)
@@ -51,8 +52,11 @@ func seed(t *testing.T) (*analytics.Store, time.Time, string) {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	now := ex.Now
-	return analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }),
-		analytics.WithMaxExecutionTime(10*time.Second)), now, incident
+	return &seeded{
+		store: analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }),
+			analytics.WithMaxExecutionTime(10*time.Second)),
+		now: now, id: incident, conn: conn, db: db, rows: rows,
+	}
 }
 
 // seeded is the store over the conformance example, shared by the tests.
@@ -60,6 +64,9 @@ type seeded struct {
 	store *analytics.Store
 	now   time.Time
 	id    string
+	conn  driver.Conn  // the connection `trustlens serve` would open
+	db    string       // its database
+	rows  []ingest.Row // the conformance events
 }
 
 // counting wraps the real store and counts the calls that query figures

@@ -1,0 +1,190 @@
+package classify
+
+import "strings"
+
+// causeAfter are connectives followed by the cause: "caused by X",
+// "due to X", "the root cause was X".
+var causeAfter = newPhrases(
+	"caused by ", "caused due to ", "due to ", "result of ", "resulted from ", "triggered by ",
+	"stemmed from ", "stems from ", "because of ", "because ", "owing to ", "attributed to ",
+	"root cause was ", "root cause is ", "root cause to be ", "root cause of this incident was ",
+	"root cause of the incident was ", "root cause of this outage was ", "root cause: ",
+	"cause was ", "cause of this outage was ", "cause: ", "traced the issue to ",
+	"traced this issue to ", "traced this to ", "traced the problem to ", "traced it to ", "traced to ", "pointed to ", "culprit was ", "following a ",
+	"determined that ", "discovered that ", "detected that ", "found that ", "uncovered that ",
+	"we identified ", "identified as ",
+)
+
+// causeBefore are connectives preceded by the cause: "X caused Y".
+var causeBefore = newPhrases(
+	" caused ", " causes ", " causing ", " led to ", " leading to ", " resulted in ",
+	" resulting in ", " triggered ", " made them ", " made it ",
+)
+
+// causeInline are phrases that state a concrete cause by themselves.
+var causeInline = newPhrases(
+	"introduced a bug", "contained a bug", "a bug in ", "faulty ", "overwhelmed", "overloaded",
+	"overloading", "overwhelming", "for maintenance", "for scheduled maintenance",
+)
+
+// mechanisms are the words that make a cause concrete: a change, a
+// deployment, a configuration, a provider, hardware, load, … A cause
+// without one ("an issue", "a problem", "internal errors") says nothing.
+// The first ones say what happened; the components (a database, a
+// server, a link) say where, and after "an issue with" only what
+// happened counts ("an issue with a Redis dependency" is still vague).
+var strongMechanisms = newPhrases(
+	"change", "deploy", "config", "bug", "provider", "upstream", "third party",
+	"third-party", "vendor", "supplier", "isp", "hardware", "credential", "certificate",
+	"fiber", "power", "outage", "migration", "upgrade", "maintenance", "rollout",
+	"roll out", "rollback", "release", "feature flag", "spam", "removal", "delet",
+	"cleanup", "overload", "spike", "surge", "influx", "load", "traffic", "capacity",
+	"script", "operator", "human error", "contention", "parameter", "api call",
+	"number of requests", "attack", "ddos", "expired", "quota", "limit", "faulty",
+	"corrupt", "memory", "cpu", "utilization", "partner", "bulk",
+)
+
+// vagueHeads open a cause that names only a place ("an issue with …").
+var vagueHeads = []string{"an issue", "a problem", "issues", "problems", "an error", "errors", "some issues", "operational issues", "technical issues", "technical difficulties"}
+
+var mechanisms = newPhrases(
+	"change", "deploy", "config", "bug", "provider", "upstream", "third party",
+	"third-party", "vendor", "supplier", "isp", "hardware", "disk", "server", "node",
+	"database", "load", "traffic", "capacity", "credential", "certificate", "dns",
+	"network", "link", "route", "routing", "fiber", "power", "outage", "failure in",
+	"migration", "upgrade", "maintenance", "rollout", "roll out", "rollback", "release",
+	"feature flag", "memory", "cpu", "utilization", "query", "backlog", "spam", "removal",
+	"delet", "cleanup", "cache", "overload", "spike", "surge", "job", "task", "partition",
+	"script", "operator", "human error", "code", "software", "infrastructure", "storage",
+	"data", "contention", "ip address", "parameter", "api call", "number of requests", "influx", "attack",
+	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
+	"expired", "quota", "limit", "partner", "bulk",
+)
+
+// tentatives mark a cause that is guessed, sought or denied, not stated.
+var tentatives = newPhrases(
+	"suspect", "may be the cause", "may have been", "might", "potential", "possibl",
+	"likely", "appears to", "seems", "we believe", "not yet", "investigating the",
+	"investigate the", "determining the", "determine the", "looking into", "to understand",
+	"under investigation", "being investigated", "unknown", "not caused", "no evidence",
+	"not related", "ruled out", "still investigating",
+)
+
+func tentative(d *doc, s string) bool {
+	_, ok := d.has(s, tentatives)
+	return ok
+}
+
+// identifiedNotStated follow "we identified" when no cause is named.
+var identifiedNotStated = []string{
+	"the issue", "the root cause", "the cause", "the problem", "a root cause", "a fix",
+	"a mitigation", "improvements", "and ", "some ", "the source", "an issue",
+}
+
+// rootCause finds a sentence that states a concrete cause.
+func rootCause(d *doc) (string, bool) {
+	for _, s := range d.sentences {
+		if tentative(d, s.lower) {
+			continue
+		}
+		if ev, ok := statedCause(d, s); ok {
+			return ev, true
+		}
+	}
+	return "", false
+}
+
+func statedCause(d *doc, s sentence) (string, bool) {
+	l := s.lower
+	for k, c := range causeAfter.words {
+		if !d.hit(causeAfter.ids[k]) {
+			continue
+		}
+		i := strings.Index(l, c)
+		if i < 0 {
+			continue
+		}
+		np := clauseAfter(l[i+len(c):])
+		if c == "we identified " || c == "identified as " {
+			if hasPrefixAny(np, identifiedNotStated) {
+				continue
+			}
+		}
+		if concrete(d, np) {
+			return evidence(s.orig), true
+		}
+	}
+	for k, c := range causeBefore.words {
+		if !d.hit(causeBefore.ids[k]) {
+			continue
+		}
+		i := strings.Index(l, c)
+		if i < 0 {
+			continue
+		}
+		if concrete(d, clauseBefore(l[:i])) {
+			return evidence(s.orig), true
+		}
+	}
+	if _, ok := d.has(l, causeInline); ok {
+		return evidence(s.orig), true
+	}
+	return "", false
+}
+
+// clauseAfter is the text up to the next comma, or 80 bytes.
+func clauseAfter(s string) string {
+	if i := strings.IndexByte(s, ','); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}
+
+// clauseBefore is the text back to the previous comma (ignoring one that
+// ends it, as in "X, causing Y"), or 100 bytes.
+func clauseBefore(s string) string {
+	s = strings.TrimRight(s, ", ")
+	if i := strings.LastIndexByte(s, ','); i >= 0 {
+		// "X, which caused", "X, and may have caused": the cause is X.
+		if len(strings.Fields(s[i+1:])) < 4 {
+			if j := strings.LastIndexByte(s[:i], ','); j >= 0 {
+				i = j
+			} else {
+				i = -1
+			}
+		}
+		s = s[i+1:]
+	}
+	if len(s) > 100 {
+		s = s[len(s)-100:]
+	}
+	return s
+}
+
+func concrete(d *doc, np string) bool {
+	if hasPrefixAny(np, vagueHeads) {
+		_, ok := d.has(np, strongMechanisms)
+		return ok
+	}
+	_, ok := d.has(np, mechanisms)
+	return ok
+}
+
+// hasPrefixAny reports whether s starts with one of the prefixes as
+// whole words ("the problem" does not start "the problematic server").
+func hasPrefixAny(s string, prefixes []string) bool {
+	s = strings.TrimSpace(s)
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			if rest := s[len(p):]; rest == "" || !isLetter(rest[0]) || strings.HasSuffix(p, " ") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }

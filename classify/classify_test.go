@@ -1,0 +1,166 @@
+package classify
+
+import (
+	"testing"
+	"time"
+)
+
+// flags is the expected reading of a hard case; every case states all
+// four flags.
+type flags struct{ apology, owns, cause, prevention bool }
+
+func TestHardCases(t *testing.T) {
+	cases := []struct {
+		name string
+		text string
+		want flags
+	}{
+		{"sorry for the late post is not for the outage", "Sorry for the delayed post on our status page. The errors lasted from 14:02 to 14:10 UTC.", flags{}},
+		{"any inconvenience is for the outage", "We apologize for any inconvenience this may have caused.", flags{apology: true}},
+		{"error page quoted", `Customers saw the message "Sorry, the service is unavailable" when loading the dashboard.`, flags{}},
+		{"error page text unquoted", "Sorry, the service is unavailable. Please try again later.", flags{}},
+		{"regret to inform announces", "We regret to inform you that the maintenance window will be extended.", flags{}},
+		{"regret the disruption apologises", "We regret the disruption this caused our customers.", flags{apology: true}},
+		{"sorry you feel that way", "I'm sorry you feel that way about our status page.", flags{}},
+		{"provider cause is a cause but not owning it", "This outage was caused by an issue at our upstream provider.", flags{cause: true}},
+		{"root cause identified but not stated", "The root cause has been identified and a fix is being deployed.", flags{}},
+		{"issue identified", "We have identified the issue and are working on a fix.", flags{}},
+		{"negated root cause", "We have not yet identified the root cause of the elevated errors.", flags{}},
+		{"investigating the cause", "We are investigating the root cause of elevated error rates on the API.", flags{}},
+		{"suspected cause", "We suspect a recent database change caused the errors and are rolling it back.", flags{}},
+		{"cause denied", "The outage was not caused by a security incident.", flags{}},
+		{"vague cause", "This was due to an issue with one of our systems.", flags{}},
+		{"impersonal change is a cause", "The issue was caused by a configuration change to our load balancers.", flags{cause: true}},
+		{"continue to monitor is not prevention", "We will continue to monitor the situation closely.", flags{}},
+		{"the fix for this incident is not prevention", "We have implemented a fix and are monitoring the results.", flags{}},
+		{"additional safeguards are vague", "We are putting additional safeguards in place to prevent this from happening again.", flags{}},
+		{"tests alerts staged rollouts", "We are adding automated tests and alerts, and moving to staged rollouts so this does not recur.", flags{prevention: true}},
+		{"our mistake", "This was our mistake, and we are sorry.", flags{apology: true, owns: true}},
+		{"a change we made caused", "A change we made to our load balancer configuration caused the errors.", flags{owns: true, cause: true}},
+		{"we let you down", "We let you down today, and we know how much you rely on us.", flags{owns: true}},
+		{"we made a change which broke", "We made a change which inadvertently prevented some servers from responding to requests.", flags{owns: true, cause: true}},
+		{"deploying a fix is not owning", "We deployed a fix at 14:05 UTC and error rates have recovered.", flags{}},
+	}
+	c := New()
+	at := time.Date(2024, 3, 10, 14, 20, 0, 0, time.UTC)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.Classify(tc.text, at)
+			have := flags{got.Apology, got.TakesResponsibility, got.RootCause, got.PreventionSteps}
+			if have != tc.want {
+				t.Errorf("got %+v, want %+v (evidence %q)", have, tc.want, got.Evidence)
+			}
+			for k, on := range map[string]bool{keyApology: have.apology, keyResponsibility: have.owns, keyRootCause: have.cause, keyPrevention: have.prevention} {
+				if _, has := got.Evidence[k]; has != on {
+					t.Errorf("evidence for %s present=%v, flag %v", k, has, on)
+				}
+			}
+		})
+	}
+}
+
+func TestEvidenceIsTheDecidingSentence(t *testing.T) {
+	got := New().Classify("Users may see errors. We apologize for the disruption. Next update in 30 minutes.", time.Date(2024, 3, 10, 14, 20, 0, 0, time.UTC))
+	want := map[string]string{
+		keyApology:    "We apologize for the disruption.",
+		keyNextUpdate: "Next update in 30 minutes.",
+	}
+	if len(got.Evidence) != len(want) {
+		t.Fatalf("evidence %q, want %q", got.Evidence, want)
+	}
+	for k, v := range want {
+		if got.Evidence[k] != v {
+			t.Errorf("evidence[%s] = %q, want %q", k, got.Evidence[k], v)
+		}
+	}
+}
+
+func TestNextUpdate(t *testing.T) {
+	at := time.Date(2024, 3, 10, 14, 20, 0, 0, time.UTC) // a Sunday; US daylight time began that morning
+	pdt := time.FixedZone("PDT", -7*3600)
+	atPDT := time.Date(2024, 7, 1, 23, 50, 0, 0, pdt) // 2024-07-02 06:50 UTC
+	cases := []struct {
+		name string
+		text string
+		at   time.Time
+		want string // RFC 3339 in UTC, "" for none
+	}{
+		{"minutes", "Next update in 30 minutes.", at, "2024-03-10T14:50:00Z"},
+		{"within the hour", "We will provide an update within the hour.", at, "2024-03-10T15:20:00Z"},
+		{"hours", "We'll post another update in 2 hours.", at, "2024-03-10T16:20:00Z"},
+		{"half an hour", "We'll be back with more information in half an hour.", at, "2024-03-10T14:50:00Z"},
+		{"word number", "We will provide another update in fifteen minutes.", at, "2024-03-10T14:35:00Z"},
+		{"by utc later today", "We will provide another update by 15:00 UTC.", at, "2024-03-10T15:00:00Z"},
+		{"by utc earlier means tomorrow", "We will provide another update by 14:00 UTC.", at, "2024-03-11T14:00:00Z"},
+		{"pm pst", "Next update at 3:30 PM PST.", at, "2024-03-10T23:30:00Z"},                             // 15:30 −08:00
+		{"et follows daylight time", "We will share an update by 14:00 ET.", at, "2024-03-10T18:00:00Z"},  // EDT, −04:00
+		{"pt follows daylight time", "Another update will follow at 9am PT.", at, "2024-03-10T16:00:00Z"}, // 09:00 PDT, later than 07:20 PDT
+		{"dated", "We will provide the next update on March 12 at 09:00 UTC.", at, "2024-03-12T09:00:00Z"},
+		{"colon form", "Next update: 18:00 UTC", at, "2024-03-10T18:00:00Z"},
+		{"message in another zone", "Next update by 00:30 UTC.", atPDT, "2024-07-03T00:30:00Z"},
+		{"clock in the zone of at", "We will post an update by 23:55.", atPDT, "2024-07-02T06:55:00Z"}, // 23:55 PDT
+		{"resolution estimate is not an update", "We expect services to recover within 30 minutes.", at, ""},
+		{"past update", "We updated the status page at 11:11pm UTC.", at, ""},
+		{"no time given", "The next update will be provided once more information is available.", at, ""},
+		{"delay figure is not a promise", "Estimated time for delayed processing to fully clear: ~35 minutes. We will provide further updates as needed.", at, ""},
+		{"bare number is not a time", "We will provide an update at 5 of our regions.", at, ""},
+	}
+	c := New()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.Classify(tc.text, tc.at).NextUpdateAt
+			switch {
+			case tc.want == "" && got != nil:
+				t.Errorf("got %s, want none", got.UTC().Format(time.RFC3339))
+			case tc.want != "" && got == nil:
+				t.Errorf("got none, want %s", tc.want)
+			case tc.want != "" && got.UTC().Format(time.RFC3339) != tc.want:
+				t.Errorf("got %s, want %s", got.UTC().Format(time.RFC3339), tc.want)
+			}
+		})
+	}
+}
+
+func TestSplitKeepsNumbersAndDomainsWhole(t *testing.T) {
+	d := newDoc("Errors hit 0.6% of github.com traffic.We rolled back v2.3 at 5 p.m. today! Next update soon")
+	var got []string
+	for _, s := range d.sentences {
+		got = append(got, s.orig)
+	}
+	want := []string{"Errors hit 0.6% of github.com traffic.", "We rolled back v2.3 at 5 p.m.", "today!", "Next update soon"}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("sentence %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestAutomatonFindsOverlappingWords(t *testing.T) {
+	a := newAutomaton([]string{"he", "she", "his", "hers", "caus", " caused "})
+	cases := []struct {
+		text string
+		want []int32 // in order of their end in the text
+	}{
+		{"ushers", []int32{1, 0, 3}},
+		{"a change caused errors", []int32{4, 5}},
+		{"this!", []int32{2}},
+		{"h-e", nil},
+	}
+	for _, tc := range cases {
+		var got []int32
+		a.match(tc.text, func(id int32) { got = append(got, id) })
+		if len(got) != len(tc.want) {
+			t.Errorf("%q: got %v, want %v", tc.text, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%q: got %v, want %v", tc.text, got, tc.want)
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package classify
+
+import "strings"
+
+// ownership are the phrases by which a company owns a failure as its own.
+// Describing a cause impersonally ("a change caused") or blaming a
+// provider is not among them.
+var ownership = newPhrases(
+	"our mistake", "my mistake", "our fault", "my fault", "our error.", "our own error",
+	"we made a mistake", "we made an error", "we made mistakes",
+	"let you down", "let our customers down", "let our users down", "letting you down",
+	"letting those customers down", "letting our customers down", "letting customers down",
+	"take full responsibility", "take responsibility", "accept full responsibility",
+	"accept responsibility", "taking full responsibility", "we own this", "we take ownership",
+	"buck stops with us", "never should have happened", "should never have happened",
+	"we should have", "we failed", "failed to run", "our failure", "this is on us",
+	"it's on us", "dropped the ball", "we screwed up", "we messed up", "our oversight",
+	"an oversight in how we", "the major failing", "we were wrong",
+	"immediate cause was operator error", "human error on our part",
+	"we accidentally", "we mistakenly", "we inadvertently", "we broke",
+	"change we made", "changes we made", "change we deployed", "change we pushed",
+	"change that we made", "change that we deployed", "operation we performed",
+	"operation the team performed", "maintenance we performed",
+)
+
+// responsibility finds a sentence in which the company owns the failure.
+func responsibility(d *doc) (string, bool) {
+	for _, s := range d.sentences {
+		if p, ok := d.has(s.lower, ownership); ok {
+			// "not our fault", "no fault of ours" deny it.
+			if i := strings.Index(s.lower, p); i >= 4 && strings.HasSuffix(s.lower[:i], "not ") {
+				continue
+			}
+			return evidence(s.orig), true
+		}
+		if ownChange(d, s.lower) {
+			return evidence(s.orig), true
+		}
+	}
+	return "", false
+}
+
+// firstPersonChange are "we" followed by an act that changes production.
+var firstPersonChange = newPhrases(
+	"we made a change", "we made a configuration change", "we made a code change",
+	"we deployed", "we pushed", "we shipped", "we rolled out", "we released",
+	"we began a software deployment", "we began a deployment", "we began rolling out",
+	"we introduced", "we applied", "we ran a", "we executed", "we changed", "we updated",
+	"we upgraded", "we migrated",
+)
+
+// causalMarkers say that the act broke something ("error" alone does
+// not: "we upgraded systems for more robust error handling").
+var causalMarkers = newPhrases(
+	"caus", "inadvertent", "unintend", "bug", "broke", "prevented", "serving errors",
+	"errors for", "to fail", "failures", "unexpected", "outage", "disrupt", "overwhelm",
+	"overload", "resulted in", "led to",
+)
+
+// fixObjects follow "we deployed" when what was deployed is the remedy.
+var fixObjects = []string{"a fix", "the fix", "fixes", "a patch", "a mitigation", "several changes to", "changes to address", "a change to address", "a rollback"}
+
+// ownChange reports a sentence where a change the company made caused the
+// failure: "we made a change which inadvertently prevented …", "we
+// deployed a database change, which caused …".
+func ownChange(d *doc, s string) bool {
+	p, ok := d.has(s, firstPersonChange)
+	if !ok {
+		return false
+	}
+	rest := s[strings.Index(s, p)+len(p):]
+	for _, f := range fixObjects {
+		if strings.HasPrefix(strings.TrimSpace(rest), f) {
+			return false
+		}
+	}
+	_, ok = d.has(rest, causalMarkers)
+	return ok
+}
+
+// ownChangeCause gives the sentence of ownChange as root-cause evidence:
+// the change is the concrete cause.
+func ownChangeCause(d *doc) (string, bool) {
+	for _, s := range d.sentences {
+		if ownChange(d, s.lower) && !tentative(d, s.lower) {
+			return evidence(s.orig), true
+		}
+	}
+	return "", false
+}
