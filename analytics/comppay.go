@@ -36,21 +36,24 @@ func (s *Store) compensationPays(ctx context.Context, snap *snapshot, f trustlen
 	if len(settled) == 0 {
 		return out, nil
 	}
-	inRange, args := snapInRange(snap, f)
+	_, args := snapInRange("", f)
 	b := s.builderCtx(ctx)
 	b.state = true
-	offered := "is_aff = 1 AND n_off > 0 AND " + inRange
-	custs := "customer_id IN (SELECT customer_id FROM " + snap.pairs + " WHERE " + offered + ")"
-	q := `SELECT toString(incident_id), toInt64(su), toInt64(chd), toFloat64(off_amt), toUInt8(has_mrr), toFloat64(mrr_v)
+	q := func(t snapTables) string {
+		inRange, _ := snapInRange(t.incidents, f)
+		offered := "is_aff = 1 AND n_off > 0 AND " + inRange
+		custs := "customer_id IN (SELECT customer_id FROM " + t.pairs + " WHERE " + offered + ")"
+		return `SELECT toString(incident_id), toInt64(su), toInt64(chd), toFloat64(off_amt), toUInt8(has_mrr), toFloat64(mrr_v)
 FROM (
   SELECT incident_id, customer_id, off_amt, su, chd
-  FROM (SELECT incident_id, customer_id, off_amt FROM ` + snap.pairs + ` WHERE ` + offered + `) AS offered_
+  FROM (SELECT incident_id, customer_id, off_amt FROM ` + t.pairs + ` WHERE ` + offered + `) AS offered_
   ANY LEFT JOIN (` + b.known() + `) AS known_ USING customer_id
 ) AS pairs_
 ANY LEFT JOIN (
   SELECT customer_id, has_mrr, mrr_v FROM (` + attrsSQL(b, custs) + `)
 ) AS attrs_ USING customer_id`
-	res, err := s.query(ctx, q, args...)
+	}
+	res, err := s.queryPairs(ctx, snap, q, args...)
 	if err != nil {
 		return out, fmt.Errorf("compensation pays: %w", err)
 	}

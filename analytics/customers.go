@@ -78,7 +78,7 @@ type custAttrs struct {
 // snapInRange is a condition on incident_id that keeps the complete
 // incidents of snap detected in f's range with f's severity, and its
 // bound parameters.
-func snapInRange(snap *snapshot, f trustlens.Filter) (string, []any) {
+func snapInRange(incidents string, f trustlens.Filter) (string, []any) {
 	var conds []string
 	var args []any
 	sc, _ := scopeOf(f)
@@ -92,7 +92,7 @@ func snapInRange(snap *snapshot, f trustlens.Filter) (string, []any) {
 		conds = append(conds, "sev = @sev")
 		args = append(args, clickhouse.Named("sev", f.Severity))
 	}
-	in := "incident_id IN (SELECT incident_id FROM " + snap.incidents
+	in := "incident_id IN (SELECT incident_id FROM " + incidents
 	if len(conds) > 0 {
 		in += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -102,21 +102,30 @@ func snapInRange(snap *snapshot, f trustlens.Filter) (string, []any) {
 // custRows reads the pairs of the customers affected by the incidents of f
 // (and, when id != "", of that customer only), by customer.
 func (s *Store) custRows(ctx context.Context, snap *snapshot, f trustlens.Filter, id string) (map[string][]*custPair, map[string]custAttrs, error) {
-	inRange, args := snapInRange(snap, f)
-	affected := "is_aff = 1 AND " + inRange
+	_, args := snapInRange("", f)
+	affectedOf := func(t snapTables) string {
+		inRange, _ := snapInRange(t.incidents, f)
+		a := "is_aff = 1 AND " + inRange
+		if id != "" {
+			a += " AND customer_id = @cid"
+		}
+		return a
+	}
 	if id != "" {
-		affected += " AND customer_id = @cid"
 		args = append(args, clickhouse.Named("cid", id))
 	}
-	custs := "customer_id IN (SELECT customer_id FROM " + snap.pairs + " WHERE " + affected + ")"
-
+	custsOf := func(t snapTables) string {
+		return "customer_id IN (SELECT customer_id FROM " + t.pairs + " WHERE " + affectedOf(t) + ")"
+	}
 	// the pairs, with the tickets and feedback naming their incident
-	q := `SELECT toString(incident_id), toString(customer_id), toUInt8(n_off > 0), toUInt8(n_off > 0 AND n_red > 0),
+	q := func(t snapTables) string {
+		custs := custsOf(t)
+		return `SELECT toString(incident_id), toString(customer_id), toUInt8(n_off > 0), toUInt8(n_off > 0 AND n_red > 0),
   toUInt8(n_fu > 0), toInt64(fu_at), toInt64(n_t), toInt64(n_cs), toFloat64(sum_cs)
 FROM (
   SELECT incident_id, customer_id, n_off, n_red, n_fu, fu_at
-  FROM ` + snap.pairs + `
-  WHERE ` + affected + `
+  FROM ` + t.pairs + `
+  WHERE ` + affectedOf(t) + `
 ) AS pairs_
 ANY LEFT JOIN (
   SELECT incident_id, customer_id,
@@ -124,12 +133,13 @@ ANY LEFT JOIN (
     toInt64(countIf(type = 'customer.feedback' AND has_cs = 1)) AS n_cs,
     toFloat64(sumIf(cs, type = 'customer.feedback' AND has_cs = 1)) AS sum_cs
   FROM (` + s.builderCtx(ctx).dedup("customer_events",
-		"event_id, type, customer_id, incident_id, toUInt8(isNotNull(csat)) AS has_cs, toFloat64(ifNull(csat, 0)) AS cs",
-		"type IN ('customer.ticket_opened', 'customer.feedback') AND "+custs) + `)
+			"event_id, type, customer_id, incident_id, toUInt8(isNotNull(csat)) AS has_cs, toFloat64(ifNull(csat, 0)) AS cs",
+			"type IN ('customer.ticket_opened', 'customer.feedback') AND "+custs) + `)
   WHERE type IN ('customer.ticket_opened', 'customer.feedback') AND incident_id != '' AND ` + custs + `
   GROUP BY incident_id, customer_id
 ) AS named_ USING (incident_id, customer_id)`
-	rows, err := s.query(ctx, q, args...)
+	}
+	rows, err := s.queryPairs(ctx, snap, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("pairs: %w", err)
 	}
@@ -158,9 +168,11 @@ ANY LEFT JOIN (
 
 	// MRR and segment (latest), churn (earliest), at any time
 	b := s.builderCtx(ctx)
-	aq := `SELECT toString(customer_id), toString(seg_v), toUInt8(has_mrr), toFloat64(mrr_v), toUInt8(has_ch), toInt64(ch_at)
-FROM (` + attrsSQL(b, custs) + `)`
-	arows, err := s.query(ctx, aq, args...)
+	aq := func(t snapTables) string {
+		return `SELECT toString(customer_id), toString(seg_v), toUInt8(has_mrr), toFloat64(mrr_v), toUInt8(has_ch), toInt64(ch_at)
+FROM (` + attrsSQL(b, custsOf(t)) + `)`
+	}
+	arows, err := s.queryPairs(ctx, snap, aq, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("customers: %w", err)
 	}

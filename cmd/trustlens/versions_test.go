@@ -25,8 +25,9 @@ import (
 // uses (TRUSTLENS_CLICKHOUSE_ADDR, ClickHouse 26.x by default) and the one
 // at TRUSTLENS_COMPARE_CLICKHOUSE_ADDR (Debian's 18.16 in .ci/run: `make
 // test-versions`), and requires every figure of /api/v1/summary,
-// /api/v1/incidents and /api/v1/cadence/overdue, and every ingest_errors
-// row, to be identical. Skipped when no second server is named.
+// /api/v1/incidents, /api/v1/cadence/overdue, /api/v1/churn,
+// /api/v1/compensation and /api/v1/customers, and every ingest_errors row,
+// to be identical. Skipped when no second server is named.
 func TestVersionsAgree(t *testing.T) {
 	other := os.Getenv("TRUSTLENS_COMPARE_CLICKHOUSE_ADDR")
 	if other == "" {
@@ -247,6 +248,9 @@ func scenarioAnswers(t *testing.T, addr string, now time.Time, files map[string]
 		"/api/v1/summary?severity=sev1&" + rng,
 		"/api/v1/incidents?limit=1000&" + rng,
 		"/api/v1/cadence/overdue",
+		"/api/v1/churn?" + rng,
+		"/api/v1/compensation?" + rng,
+		"/api/v1/customers?limit=1000&" + rng,
 	} {
 		var v map[string]any
 		getJSON(t, base+route, &v)
