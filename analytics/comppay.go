@@ -39,6 +39,9 @@ func (s *Store) compensationPays(ctx context.Context, snap *snapshot, f trustlen
 	_, args := snapInRange("", f)
 	b := s.builderCtx(ctx)
 	b.state = true
+	// sorted, so that the float sums below do not depend on the order
+	// the rows come in (a failover to another replica changed the last
+	// digits of retained_mrr_per_amount)
 	q := func(t snapTables) string {
 		inRange, _ := snapInRange(t.incidents, f)
 		offered := "is_aff = 1 AND n_off > 0 AND " + inRange
@@ -51,7 +54,8 @@ FROM (
 ) AS pairs_
 ANY LEFT JOIN (
   SELECT customer_id, has_mrr, mrr_v FROM (` + attrsSQL(b, custs) + `)
-) AS attrs_ USING customer_id`
+) AS attrs_ USING customer_id
+ORDER BY incident_id, su, chd, off_amt, has_mrr, mrr_v`
 	}
 	res, err := s.queryPairs(ctx, snap, q, args...)
 	if err != nil {
