@@ -1,5 +1,7 @@
 package classify
 
+import "strings"
+
 // preventionFrames say a sentence is about not letting it happen again.
 var preventionFrames = newPhrases(
 	"to prevent", "prevent this", "prevent similar", "prevent future", "prevent recurrence",
@@ -21,6 +23,7 @@ var stepVerbs = newPhrases(
 	"deploy", "requir", "enforc", "automat", "explor", "identified improvements",
 	"prioritiz", "working on", "working to", "clarif", "reduc", "disabled", "moving",
 	"streamline", "audit", "train", "rewrit", "replac", "isolat",
+	"tighten", "harden", "adjust", "correcting",
 )
 
 // concreteSteps are what a real step names: tests, alerts, staged
@@ -28,7 +31,7 @@ var stepVerbs = newPhrases(
 // "improvements" or "measures" alone are vague, and "monitoring" counts
 // only as new alerting or monitors, not "we will continue to monitor".
 var concreteSteps = newPhrases(
-	"test", "alert", "alarm", "staged", "canary", "progressive", "gradual", "phased",
+	"tests", "testing", "tested", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "gradual", "phased",
 	"rollout process", "runbook", "playbook", "validation", "verification", "health check",
 	"rate limit", "capacity", "failover", "isolation", "replication", "redundan",
 	"feature flag", "release process", "deployment process", "deployment practices",
@@ -44,6 +47,11 @@ var concreteSteps = newPhrases(
 	"communication processes", "automated testing", "deployment safety", "observability",
 	"fallback", "automatically", "process for deploying", "deploying changes",
 	"change management", "guardrail",
+	"improve our monitoring", "improving our monitoring", "improve monitoring",
+	"improving monitoring", "strengthening monitoring", "strengthen monitoring",
+	"monitoring for this", "monitoring for the", "automated detection", "rate-limit",
+	"autoscal", "auto-scal", "retry limit", "backoff", "circuit breaker", "load shedding",
+	"redundancy", "gameday", "game day", "drill",
 )
 
 // notSteps are sentences that look forward but only investigate, review
@@ -54,7 +62,9 @@ var notSteps = newPhrases(
 	"will publish", "we'll publish", "post a", "postmortem will", "post-mortem will",
 	"we will share", "continue to monitor", "continuing to monitor", "full postmortem",
 	"a postmortem", "post mortem", "we mitigated", "mitigated the incident", "was mitigated",
-	"resolved the incident",
+	"resolved the incident", "testing a fix", "testing the fix", "testing a potential fix",
+	"testing a patch", "test the fix", "tested a fix", "tested the fix", "being tested",
+	"once testing", "testing our fix",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -62,14 +72,16 @@ var commitments = newPhrases(
 	"we will ", "we'll ", "we are going to", "we plan to", "we are working to",
 	"we're working to", "we are adding", "we're adding", "we have added", "we've added",
 	"we are introducing", "we have introduced", "we are implementing", "will be implemented",
-	"are being added", "we are investing", "we are building",
+	"are being added", "we are investing", "we are building", "we have since", "we've since",
+	"we have tightened", "we've tightened", "we have put in place", "we've put in place",
+	"we are improving", "we're improving", "is adding", "are also adding",
 )
 
 // strongSteps are steps so specific (tests, alerts, runbooks, drills)
 // that a commitment anywhere in the message suffices as the frame: a
 // postmortem's list of actions often sits under a heading.
 var strongSteps = newPhrases(
-	"test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
+	"tests", "testing", "tested", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
 	"procedure", "training", "simulation", "exercise", "review process", "validation",
 	"verification", "observability", "rollback plan", "soft delete",
 )
@@ -79,16 +91,24 @@ var strongSteps = newPhrases(
 // taking the following steps: 1. … 2. …") or before one ("Both of these
 // measures should eliminate future impacts"), so the frames of the
 // neighbouring sentences count too.
+//
+// A frame that opens a list ("our follow-up actions include:") holds for
+// every item of the list, not only the first.
 func prevention(d *doc) (string, bool) {
 	_, committed := d.has(d.lower, commitments)
-	prevFrame := false
+	prevFrame, listFrame, afterNumber := false, false, false
 	for i, s := range d.sentences {
 		_, frame := d.has(s.lower, preventionFrames)
+		item := listItem(s.lower) || afterNumber
+		afterNumber = isNumber(s.lower)
+		if !item {
+			listFrame = false
+		}
 		nextFrame := false
 		if i+1 < len(d.sentences) {
 			_, nextFrame = d.has(d.sentences[i+1].lower, preventionFrames)
 		}
-		if (frame || prevFrame || nextFrame) && step(d, s.lower) {
+		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) {
 			return evidence(s.orig), true
 		}
 		if committed && step(d, s.lower) {
@@ -96,9 +116,51 @@ func prevention(d *doc) (string, bool) {
 				return evidence(s.orig), true
 			}
 		}
+		if frame && opensList(s.lower) {
+			listFrame = true
+		}
 		prevFrame = frame
 	}
 	return "", false
+}
+
+// opensList reports whether a sentence introduces a list: it ends with a
+// colon, or the colon is followed by the first item ("include: - …").
+func opensList(s string) bool {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return false
+	}
+	rest := strings.TrimSpace(s[i+1:])
+	return rest == "" || listItem(rest)
+}
+
+// isNumber reports whether a sentence is only a list number ("1."),
+// which the splitter cuts from its item.
+func isNumber(s string) bool {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n > 0 && n <= 3 && n+1 == len(s) && (s[n] == '.' || s[n] == ')')
+}
+
+// listItem reports whether a sentence is an item of a list: it starts
+// with a bullet or a number ("- ", "• ", "* ", "1.", "2)"), or is the
+// bare number that the sentence splitter cut from one ("1.").
+func listItem(s string) bool {
+	switch {
+	case s == "":
+		return false
+	case strings.HasPrefix(s, "- "), strings.HasPrefix(s, "* "),
+		strings.HasPrefix(s, "\u2022"), strings.HasPrefix(s, "\u2013 "):
+		return true
+	}
+	n := 0
+	for n < len(s) && n < 3 && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n > 0 && n < len(s) && (s[n] == '.' || s[n] == ')')
 }
 
 func step(d *doc, s string) bool {
