@@ -12,7 +12,8 @@ var preventionFrames = newPhrases(
 	"reduce the breadth", "to detect", "next steps", "preventative", "preventive",
 	"improvement actions", "follow-up", "repair items", "to mitigate against",
 	"minimize the impact", "minimize impact", "to minimize", "quicker", "faster", "sooner",
-	"safer", "more resilient", "resilien",
+	"safer", "more resilient", "resilien", "class of", "action items", "remediation items",
+	"remediation steps", "remediations", "remediation:", "corrective action",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -51,7 +52,9 @@ var concreteSteps = newPhrases(
 	"improving monitoring", "strengthening monitoring", "strengthen monitoring",
 	"monitoring for this", "monitoring for the", "automated detection", "rate-limit",
 	"autoscal", "auto-scal", "retry limit", "backoff", "circuit breaker", "load shedding",
-	"redundancy", "gameday", "game day", "drill",
+	"redundancy", "gameday", "game day", "drill", "validat", "automated check", "lint",
+	"pre-deploy", "pre-merge", "our process", "add monitoring", "adding monitoring",
+	"added monitoring",
 )
 
 // notSteps are sentences that look forward but only investigate, review
@@ -64,7 +67,8 @@ var notSteps = newPhrases(
 	"a postmortem", "post mortem", "we mitigated", "mitigated the incident", "was mitigated",
 	"resolved the incident", "testing a fix", "testing the fix", "testing a potential fix",
 	"testing a patch", "test the fix", "tested a fix", "tested the fix", "being tested",
-	"once testing", "testing our fix",
+	"once testing", "testing our fix", "validating the fix", "validate the fix",
+	"validated the fix", "validating a fix", "validated a fix",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -74,7 +78,8 @@ var commitments = newPhrases(
 	"we are introducing", "we have introduced", "we are implementing", "will be implemented",
 	"are being added", "we are investing", "we are building", "we have since", "we've since",
 	"we have tightened", "we've tightened", "we have put in place", "we've put in place",
-	"we are improving", "we're improving", "is adding", "are also adding",
+	"we are improving", "we're improving", "is adding", "are also adding", "we are changing",
+	"we're changing", "we have updated our", "we've updated our",
 )
 
 // strongSteps are steps so specific (tests, alerts, runbooks, drills)
@@ -83,7 +88,9 @@ var commitments = newPhrases(
 var strongSteps = newPhrases(
 	"tests", "testing", "tested", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
 	"procedure", "training", "simulation", "exercise", "review process", "validation",
-	"verification", "observability", "rollback plan", "soft delete",
+	"verification", "observability", "rollback plan", "soft delete", "validat", "drill",
+	"automated check", "changing our process", "change our process", "changed our process",
+	"changes to our process", "updated our process", "updating our process",
 )
 
 // prevention finds a sentence naming a concrete step against recurrence.
