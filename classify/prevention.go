@@ -21,10 +21,10 @@ var stepVerbs = newPhrases(
 	"add", "implement", "improv", "expand", "introduc", "build", "making improvements",
 	"making changes", "making architectural", "updat", "tun", "streamlin", "redesign",
 	"enhanc", "strengthen", "repair", "switch", "migrat", "increas", "chang", "creat",
-	"deploy", "requir", "enforc", "automat", "explor", "identified improvements",
+	"deploy", "requir", "enforc", "automating", "to automate", "automate the", "automate our", "explor", "identified improvements",
 	"prioritiz", "working on", "working to", "clarif", "reduc", "disabled", "moving",
 	"streamline", "audit", "train", "rewrit", "replac", "isolat",
-	"tighten", "harden", "adjust", "correcting",
+	"tighten", "harden", "adjust", "correcting", "remov",
 )
 
 // concreteSteps are what a real step names: tests, alerts, staged
@@ -54,7 +54,8 @@ var concreteSteps = newPhrases(
 	"autoscal", "auto-scal", "retry limit", "backoff", "circuit breaker", "load shedding",
 	"redundancy", "gameday", "game day", "drill", "validat", "automated check", "lint",
 	"pre-deploy", "pre-merge", "our process", "add monitoring", "adding monitoring",
-	"added monitoring",
+	"added monitoring", "ability to manually", "manual step", "manual process", "manual operation",
+	"scripts on production", "production access",
 )
 
 // notSteps are sentences that look forward but only investigate, review

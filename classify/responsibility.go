@@ -21,6 +21,8 @@ var ownership = newPhrases(
 	"change we made", "changes we made", "change we deployed", "change we pushed",
 	"change that we made", "change that we deployed", "operation we performed",
 	"operation the team performed", "maintenance we performed",
+	"we did not uphold", "we didn't uphold", "we did not live up", "we didn't live up",
+	"we fell short",
 )
 
 // responsibility finds a sentence in which the company owns the failure.
