@@ -80,7 +80,8 @@ var commitments = newPhrases(
 	"are being added", "we are investing", "we are building", "we have since", "we've since",
 	"we have tightened", "we've tightened", "we have put in place", "we've put in place",
 	"we are improving", "we're improving", "is adding", "are also adding", "we are changing",
-	"we're changing", "we have updated our", "we've updated our",
+	"we're changing", "we have updated our", "we've updated our", "we have made", "we've made",
+	"we recently",
 )
 
 // strongSteps are steps so specific (tests, alerts, runbooks, drills)
@@ -91,7 +92,8 @@ var strongSteps = newPhrases(
 	"procedure", "training", "simulation", "exercise", "review process", "validation",
 	"verification", "observability", "rollback plan", "soft delete", "validat", "drill",
 	"automated check", "changing our process", "change our process", "changed our process",
-	"changes to our process", "updated our process", "updating our process",
+	"changes to our process", "updated our process", "updating our process", "test coverage",
+	"synthetic test", "re-architect",
 )
 
 // prevention finds a sentence naming a concrete step against recurrence.
