@@ -18,7 +18,8 @@ var causeAfter = newPhrases(
 // causeBefore are connectives preceded by the cause: "X caused Y".
 var causeBefore = newPhrases(
 	" caused ", " causes ", " causing ", " led to ", " leading to ", " resulted in ",
-	" resulting in ", " triggered ", " made them ", " made it ",
+	" resulting in ", " triggered ", " made them ", " made it ", " inadvertently ",
+	" accidentally ", " unintentionally ",
 )
 
 // causeInline are phrases that state a concrete cause by themselves.

@@ -55,7 +55,7 @@ var concreteSteps = newPhrases(
 	"redundancy", "gameday", "game day", "drill", "validat", "automated check", "lint",
 	"pre-deploy", "pre-merge", "our process", "add monitoring", "adding monitoring",
 	"added monitoring", "ability to manually", "manual step", "manual process", "manual operation",
-	"scripts on production", "production access",
+	"scripts on production", "production access", "upgrade to", "bandwidth", "hardware upgrade",
 )
 
 // notSteps are sentences that look forward but only investigate, review
