@@ -52,6 +52,8 @@ func TestHardCases(t *testing.T) {
 		{"a process still running is no process change", "Our process is ongoing and we will update this page.", flags{}},
 		{"reviewing processes is vague", "We are reviewing our processes to prevent future occurrences.", flags{}},
 		{"capacity for the current incident", "We are adding capacity to the affected cluster to mitigate the current elevated latency.", flags{}},
+		{"a fix against immediate recurrence is the fix", "We deployed a fix to prevent immediate recurrence at 21:50 UTC.", flags{}},
+		{"an accelerated capacity upgrade", "To remove risk of reoccurrence, a planned upgrade to 400Gbps interfaces is being accelerated.", flags{prevention: true}},
 		{"our mistake", "This was our mistake, and we are sorry.", flags{apology: true, owns: true}},
 		{"a change we made caused", "A change we made to our load balancer configuration caused the errors.", flags{owns: true, cause: true}},
 		{"we let you down", "We let you down today, and we know how much you rely on us.", flags{owns: true}},

@@ -23,7 +23,8 @@ type labelled struct {
 	// after the rules were frozen at d40e90c (scored once, then its
 	// misses used for tuning); "round2", whose tune part was used for
 	// tuning; "fresh2", labelled after the final rules and never used
-	// for tuning, whatever its split.
+	// for tuning, whatever its split; "round3", prevention steps and
+	// near-misses added for recall, whose tune part was used for tuning.
 	Batch  string    `json:"batch"`
 	Source string    `json:"source"`
 	At     time.Time `json:"at"`
