@@ -56,6 +56,7 @@ var concreteSteps = newPhrases(
 	"pre-deploy", "pre-merge", "our process", "add monitoring", "adding monitoring",
 	"added monitoring", "ability to manually", "manual step", "manual process", "manual operation",
 	"scripts on production", "production access", "upgrade to", "bandwidth", "hardware upgrade",
+	"peer review", "kill switch", "region first", "failure mode",
 )
 
 // notSteps are sentences that look forward but only investigate, review
@@ -69,7 +70,9 @@ var notSteps = newPhrases(
 	"resolved the incident", "testing a fix", "testing the fix", "testing a potential fix",
 	"testing a patch", "test the fix", "tested a fix", "tested the fix", "being tested",
 	"once testing", "testing our fix", "validating the fix", "validate the fix",
-	"validated the fix", "validating a fix", "validated a fix",
+	"validated the fix", "validating a fix", "validated a fix", "update this page",
+	"update the status", "provide an update", "provide updates", "post an update", "update you",
+	"update once", "update when", "update shortly",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -81,7 +84,8 @@ var commitments = newPhrases(
 	"we have tightened", "we've tightened", "we have put in place", "we've put in place",
 	"we are improving", "we're improving", "is adding", "are also adding", "we are changing",
 	"we're changing", "we have updated our", "we've updated our", "we have made", "we've made",
-	"we recently",
+	"we recently", "we have expanded", "we've expanded", "is implementing", "are implementing",
+	"will now ", "we are also adding", "we're also adding",
 )
 
 // strongSteps are steps so specific (tests, alerts, runbooks, drills)
@@ -93,7 +97,8 @@ var strongSteps = newPhrases(
 	"verification", "observability", "rollback plan", "soft delete", "validat", "drill",
 	"automated check", "changing our process", "change our process", "changed our process",
 	"changes to our process", "updated our process", "updating our process", "test coverage",
-	"synthetic test", "re-architect",
+	"synthetic test", "re-architect", "lint", "peer review", "circuit breaker", "region first",
+	"failure mode",
 )
 
 // prevention finds a sentence naming a concrete step against recurrence.
