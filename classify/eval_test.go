@@ -195,7 +195,7 @@ var targets = map[string]float64{keyApology: 0.95, keyResponsibility: 0.85, keyR
 // floors are what the rules reach today where that is below the target:
 // the test fails below them (a regression) and logs the shortfall. Issue
 // 16 stays open until prevention_steps reaches its target.
-var floors = map[string]float64{keyPrevention: 0.75}
+var floors = map[string]float64{keyPrevention: 0.818}
 
 // TestEvaluation scores the rules on the test split, which no rule was
 // tuned on, and fails below the SPEC targets. The tune split's figures
