@@ -1,10 +1,11 @@
 package connect
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trustlens/trustlens/internal/promreg"
 )
 
 // Outcomes of a delivery (the outcome label).
@@ -42,29 +43,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var err error
-	m.deliveries, err = register(reg, m.deliveries, err)
-	m.events, err = register(reg, m.events, err)
-	m.publish, err = register(reg, m.publish, err)
+	m.deliveries, err = promreg.Register(reg, m.deliveries, err)
+	m.events, err = promreg.Register(reg, m.events, err)
+	m.publish, err = promreg.Register(reg, m.publish, err)
 	if err != nil {
 		return nil, fmt.Errorf("connect: register metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register adds c to reg; a collector already registered is shared. An
-// earlier error is passed on.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T, err error) (T, error) {
-	if err != nil {
-		return c, err
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(T); ok {
-				return existing, nil
-			}
-		}
-		return c, err
-	}
-	return c, nil
 }

@@ -1,11 +1,12 @@
 package ingest
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trustlens/trustlens/internal/promreg"
 )
 
 // metrics are the Prometheus series of the ingest pipeline.
@@ -49,35 +50,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var err error
-	m.consumed, err = register(reg, m.consumed, err)
-	m.inserted, err = register(reg, m.inserted, err)
-	m.deadLettered, err = register(reg, m.deadLettered, err)
-	m.batchSize, err = register(reg, m.batchSize, err)
-	m.batchSeconds, err = register(reg, m.batchSeconds, err)
-	m.lag, err = register(reg, m.lag, err)
-	m.clickhouseErrors, err = register(reg, m.clickhouseErrors, err)
+	m.consumed, err = promreg.Register(reg, m.consumed, err)
+	m.inserted, err = promreg.Register(reg, m.inserted, err)
+	m.deadLettered, err = promreg.Register(reg, m.deadLettered, err)
+	m.batchSize, err = promreg.Register(reg, m.batchSize, err)
+	m.batchSeconds, err = promreg.Register(reg, m.batchSeconds, err)
+	m.lag, err = promreg.Register(reg, m.lag, err)
+	m.clickhouseErrors, err = promreg.Register(reg, m.clickhouseErrors, err)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: register metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register adds c to reg; a collector already registered (a second
-// Ingester on the same registry) is shared. An earlier error is passed on.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T, err error) (T, error) {
-	if err != nil {
-		return c, err
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(T); ok {
-				return existing, nil
-			}
-		}
-		return c, err
-	}
-	return c, nil
 }
 
 // lagTracker keeps the lag of each partition seen lately (from the high
