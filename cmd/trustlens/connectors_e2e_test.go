@@ -8,10 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -94,31 +92,7 @@ func TestEndToEndConnectors(t *testing.T) {
 		"TRUSTLENS_CLOCK":                 now.Format(time.RFC3339),
 		"TRUSTLENS_LOG_LEVEL":             "warn",
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"run"}, envOf(env), strings.NewReader(""), io.Discard, io.Discard)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-	}()
-	base := "http://" + httpAddr
-	waitFor(t, "/readyz", 60*time.Second, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	base := startRun(t, env)
 	post := func(path string, body []byte, header http.Header) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, "http://"+hooksAddr+path, bytes.NewReader(body))

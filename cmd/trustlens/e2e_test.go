@@ -45,29 +45,7 @@ func TestEndToEndConformance(t *testing.T) {
 		"TRUSTLENS_CLOCK":                 manifest.Now.Format(time.RFC3339),
 		"TRUSTLENS_LOG_LEVEL":             "warn",
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"run"}, envOf(env), strings.NewReader(""), io.Discard, io.Discard) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-	}()
-	base := "http://" + httpAddr
-	waitFor(t, "/readyz", 60*time.Second, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	base := startRun(t, env)
 
 	for topic, file := range manifest.Files {
 		var out strings.Builder

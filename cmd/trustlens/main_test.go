@@ -267,3 +267,34 @@ func TestCompressionOf(t *testing.T) {
 		}
 	}
 }
+
+// startRun runs `trustlens run` in-process with env until the test ends
+// (then it must stop within 30 s without an error), waits until /readyz
+// answers 200 and returns the dashboard's base URL.
+func startRun(t *testing.T, env map[string]string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"run"}, envOf(env), strings.NewReader(""), io.Discard, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not stop")
+		}
+	})
+	base := "http://" + env["TRUSTLENS_HTTP_ADDR"]
+	waitFor(t, "/readyz of "+base, 60*time.Second, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return base
+}

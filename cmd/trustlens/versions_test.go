@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,29 +186,7 @@ func scenarioAnswers(t *testing.T, addr string, now time.Time, files map[string]
 		"TRUSTLENS_CLOCK":                 now.Format(time.RFC3339),
 		"TRUSTLENS_LOG_LEVEL":             "warn",
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- run(rctx, []string{"run"}, envOf(env), strings.NewReader(""), io.Discard, io.Discard) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run on %s: %v", addr, err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("run on %s did not stop", addr)
-		}
-	}()
-	base := "http://" + httpAddr
-	waitFor(t, "/readyz on "+addr, 60*time.Second, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	base := startRun(t, env)
 	for _, topic := range sortedKeys(files) {
 		err := run(ctx, []string{"produce", "--topic", topic, "--file", files[topic]},
 			envOf(map[string]string{"TRUSTLENS_KAFKA_BROKERS": kafkaAddr}), strings.NewReader(""), io.Discard, io.Discard)
