@@ -184,6 +184,8 @@ type Summary struct {
 	TicketsPerIncident            *float64 `json:"tickets_per_incident"`
 	CSATAffectedAvg               *float64 `json:"csat_affected_avg"`
 	CSATBaselineAvg               *float64 `json:"csat_baseline_avg"`
+	TicketsPerHourSilent          *float64 `json:"tickets_per_hour_silent"`
+	TicketsPerHourUpdated         *float64 `json:"tickets_per_hour_updated"`
 	Policy                        Policy   `json:"policy"`
 }
 

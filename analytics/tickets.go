@@ -175,6 +175,12 @@ func (snap *snapshot) setTicketSummary(sum *trustlens.Summary, rows []*preRow, f
 		v := float64(tickets) / float64(len(rows))
 		sum.TicketsPerIncident = &v
 	}
+	var c silenceCost
+	for _, r := range rows {
+		c.add(r, now)
+	}
+	sum.TicketsPerHourSilent = ratio(float64(c.silentT), float64(c.silentS)/3600)
+	sum.TicketsPerHourUpdated = ratio(float64(c.updatedT), float64(c.updatedS)/3600)
 	sum.CSATAffectedAvg = ratio(affSum, float64(affN))
 	var baseN int64
 	var baseSum float64
@@ -186,4 +192,63 @@ func (snap *snapshot) setTicketSummary(sum *trustlens.Summary, rows []*preRow, f
 		baseSum += e.cs
 	}
 	sum.CSATBaselineAvg = ratio(baseSum, float64(baseN))
+}
+
+// silenceCost sums the cost of silence (SPEC §2.6) over incidents: the
+// tickets opened in [detected_at, end] (end: resolved_at or now) while the
+// incident had been silent (since detection or its last update point)
+// longer than its cadence target, and the seconds spent so; and the same
+// for the rest of [detected_at, end]. A ticket counts for each incident it
+// names or is attributed to; tickets after end count in neither. Incidents
+// of a severity without a cadence target count nowhere.
+type silenceCost struct {
+	silentT, updatedT int64 // tickets
+	silentS, updatedS int64 // seconds
+}
+
+func (c *silenceCost) add(r *preRow, now int64) {
+	if r.sevIdx < 0 {
+		return
+	}
+	end := now
+	if r.isRes {
+		end = r.resTS
+	}
+	if end < r.det {
+		return
+	}
+	// the update points in (det, end], and the silent seconds between them
+	pts := make([]int64, 0, len(r.ptsIn)+1)
+	pts = append(pts, r.det)
+	for _, x := range r.ptsIn {
+		if x <= end {
+			pts = append(pts, x)
+		}
+	}
+	var silent int64
+	for i, a := range pts {
+		b := end
+		if i+1 < len(pts) {
+			b = pts[i+1]
+		}
+		silent += max(0, b-a-r.cadence)
+	}
+	c.silentS += silent
+	c.updatedS += end - r.det - silent
+	for _, e := range r.cevs {
+		if !e.ticket || e.ts < r.det || e.ts > end || !e.counts(r, now) {
+			continue
+		}
+		last := r.det
+		for _, x := range pts {
+			if x <= e.ts {
+				last = x
+			}
+		}
+		if e.ts-last > r.cadence {
+			c.silentT++
+		} else {
+			c.updatedT++
+		}
+	}
 }

@@ -49,7 +49,8 @@ func TestAPIRoutesJSON(t *testing.T) {
 			"compensation_offered_amount":12.5,"compensation_redeemed_amount":0,"followup_rate":null,
 			"churn_window_days":30,"churn_affected_rate":null,"churn_baseline_rate":null,"churn_uplift_pp":-2.5,
 			"trust_score_avg":null,"promise_kept_rate":null,
-			"tickets_per_incident":1.5,"csat_affected_avg":3.25,"csat_baseline_avg":null,"policy":POLICY}`},
+			"tickets_per_incident":1.5,"csat_affected_avg":3.25,"csat_baseline_avg":null,
+			"tickets_per_hour_silent":null,"tickets_per_hour_updated":0.75,"policy":POLICY}`},
 		{"incidents", "/api/v1/incidents", 200,
 			`{"incidents":[` + incAJSON + `},` + incBJSON + `],"total":7,"limit":100,"offset":0,"policy":POLICY}`},
 		{"incidents paged", "/api/v1/incidents?limit=2&offset=4&format=json", 200,
@@ -337,8 +338,8 @@ func TestAPICSV(t *testing.T) {
 				"2026-11-02T00:00:00Z,0.5\r\n" +
 				"2026-11-09T00:00:00Z,\r\n"},
 		{"/api/v1/summary?format=csv", "trustlens-summary.csv",
-			"incidents,open_incidents,incomplete_incidents,tta_median_seconds,tta_p90_seconds,ack_within_target_rate,cadence_compliance_rate,max_silence_median_seconds,multi_channel_rate,responsibility_rate,apology_rate,postmortem_rate,compensation_offered_customers,compensation_redeemed_customers,compensation_uptake_rate,compensation_offered_amount,compensation_redeemed_amount,followup_rate,churn_window_days,churn_affected_rate,churn_baseline_rate,churn_uplift_pp,trust_score_avg,promise_kept_rate,tickets_per_incident,csat_affected_avg,csat_baseline_avg\r\n" +
-				"2,1,1,300,300,0.5,,,,,,,1,0,,12.5,0,,30,,,-2.5,,,1.5,3.25,\r\n"},
+			"incidents,open_incidents,incomplete_incidents,tta_median_seconds,tta_p90_seconds,ack_within_target_rate,cadence_compliance_rate,max_silence_median_seconds,multi_channel_rate,responsibility_rate,apology_rate,postmortem_rate,compensation_offered_customers,compensation_redeemed_customers,compensation_uptake_rate,compensation_offered_amount,compensation_redeemed_amount,followup_rate,churn_window_days,churn_affected_rate,churn_baseline_rate,churn_uplift_pp,trust_score_avg,promise_kept_rate,tickets_per_incident,csat_affected_avg,csat_baseline_avg,tickets_per_hour_silent,tickets_per_hour_updated\r\n" +
+				"2,1,1,300,300,0.5,,,,,,,1,0,,12.5,0,,30,,,-2.5,,,1.5,3.25,,,0.75\r\n"},
 	}
 	s := newAPIServer(t, newAPIFake(), nil)
 	for _, tt := range tests {
