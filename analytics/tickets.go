@@ -11,8 +11,11 @@ package analytics
 // here, since an open incident's window ends at now + 24 h.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 
 	"github.com/trustlens/trustlens"
 )
@@ -54,7 +57,7 @@ func (e *custEvent) attributed(now int64) bool {
 }
 
 // ticketsSQL is one row per (event, incident it names or may be attributed
-// to): eid, is_t, e_cs, e_ts, inc_w (” for an untagged feedback no
+// to): eid, is_t, e_cs, e_ts, inc_w (empty for an untagged feedback no
 // incident's window could hold: kept for the baseline), named. Each event_id
 // counts once (its first stored copy); feedback without a csat is left out.
 func ticketsSQL(b builder, t snapTables) string {
@@ -119,6 +122,7 @@ func (s *Store) loadTickets(ctx context.Context, snap *snapshot) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load snapshot tickets: %w", err)
 	}
+	slices.SortFunc(snap.feedback, func(a, b *custEvent) int { return cmp.Compare(a.ts, b.ts) })
 	return nil
 }
 
@@ -184,8 +188,15 @@ func (snap *snapshot) setTicketSummary(sum *trustlens.Summary, rows []*preRow, f
 	sum.CSATAffectedAvg = ratio(affSum, float64(affN))
 	var baseN int64
 	var baseSum float64
-	for _, e := range snap.feedback {
-		if (from != 0 && e.ts < from) || (to != 0 && e.ts >= to) || e.attributed(now) {
+	fb := snap.feedback // sorted by ts
+	if from != 0 {
+		fb = fb[sort.Search(len(fb), func(i int) bool { return fb[i].ts >= from }):]
+	}
+	if to != 0 {
+		fb = fb[:sort.Search(len(fb), func(i int) bool { return fb[i].ts >= to })]
+	}
+	for _, e := range fb {
+		if e.attributed(now) {
 			continue
 		}
 		baseN++
