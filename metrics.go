@@ -120,6 +120,12 @@ type Incident struct {
 	PromisesMade         int64             `json:"promises_made"`
 	PromisesKept         int64             `json:"promises_kept"`
 	PromisesBroken       int64             `json:"promises_broken"`
+	// Tickets counts the distinct customer.ticket_opened events naming the
+	// incident or attributed to it (SPEC §2.6).
+	Tickets int64 `json:"tickets"`
+	// CSATAvg is the mean csat of the feedback naming or attributed to the
+	// incident; nil when none.
+	CSATAvg *float64 `json:"csat_avg"`
 }
 
 // IncidentPage is the answer of GET /api/v1/incidents.
@@ -175,6 +181,11 @@ type Summary struct {
 	ChurnUpliftPP                 *float64 `json:"churn_uplift_pp"`
 	TrustScoreAvg                 *float64 `json:"trust_score_avg"`
 	PromiseKeptRate               *float64 `json:"promise_kept_rate"`
+	TicketsPerIncident            *float64 `json:"tickets_per_incident"`
+	CSATAffectedAvg               *float64 `json:"csat_affected_avg"`
+	CSATBaselineAvg               *float64 `json:"csat_baseline_avg"`
+	TicketsPerHourSilent          *float64 `json:"tickets_per_hour_silent"`
+	TicketsPerHourUpdated         *float64 `json:"tickets_per_hour_updated"`
 	Policy                        Policy   `json:"policy"`
 }
 

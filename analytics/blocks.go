@@ -144,11 +144,15 @@ func (bs *blockSums) answer(p *trustlens.Policy, rows []*preRow, i int) trustlen
 // incidentOf is the API form of row r of snap at now: a resolved row's from
 // its block's sums while they hold, any other built anew.
 func (s *Store) incidentOf(snap *snapshot, r *preRow, now int64) trustlens.Incident {
+	var inc trustlens.Incident
 	if b, i := int(r.idx)/blockRows, int(r.idx)%blockRows; r.isRes && b < len(snap.blocks) && snap.blocks[b].rows[i] == r {
-		return s.sumsAt(&snap.blocks[b], now).answer(&s.policy, snap.blocks[b].rows, i)
+		inc = s.sumsAt(&snap.blocks[b], now).answer(&s.policy, snap.blocks[b].rows, i)
+	} else {
+		f := figuresAt(&s.policy, r, now)
+		inc = buildIncident(r, &f)
 	}
-	f := figuresAt(&s.policy, r, now)
-	return buildIncident(r, &f)
+	setTickets(&inc, r, now)
+	return inc
 }
 
 // buildBlocks divides snap's rows into blocks and sums them at now.

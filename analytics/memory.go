@@ -41,11 +41,12 @@ type preRow struct {
 	aa, ca, ab, cb int64
 	promMade, kept int64
 	unkept         []int64
-	comp           *compAgg // the customers offered compensation; nil when none
-	sevIdx         int8     // index in trustlens.Severities; -1: unknown
-	cadence        int64    // the severity's cadence target, seconds (0: unknown severity)
-	compSev        bool     // the severity is one of compensation_severities
-	idx            int32    // index in the snapshot's rows
+	comp           *compAgg     // the customers offered compensation; nil when none
+	cevs           []*custEvent // tickets and rated feedback naming it or maybe attributed to it (tickets.go)
+	sevIdx         int8         // index in trustlens.Severities; -1: unknown
+	cadence        int64        // the severity's cadence target, seconds (0: unknown severity)
+	compSev        bool         // the severity is one of compensation_severities
+	idx            int32        // index in the snapshot's rows
 }
 
 // compAgg sums an incident's (incident, customer) pairs with a
@@ -555,6 +556,9 @@ WHERE n_off > 0`)
 		return fmt.Errorf("load snapshot pairs: %w", err)
 	}
 	snap.byID = byID
+	if err := s.loadTickets(ctx, snap); err != nil {
+		return err
+	}
 	now := s.now().UTC().Unix()
 	s.buildBlocks(snap, now)
 	return nil

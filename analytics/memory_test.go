@@ -157,6 +157,9 @@ func TestFiguresMatchSQL(t *testing.T) {
 				if gaps == nil {
 					gaps = []int64{}
 				}
+				// tickets and csat_avg (SPEC §2.6) are not in the figure
+				// set: TestTickets checks them
+				d.Incident.Tickets, d.Incident.CSATAvg = 0, nil
 				if !reflect.DeepEqual(d.Incident, want) || !reflect.DeepEqual(d.Gaps, gaps) {
 					t.Errorf("%s:\n Go  %s gaps %v\n SQL %s gaps %v", want.IncidentID, show(d.Incident), d.Gaps, show(want), gaps)
 				}

@@ -62,6 +62,7 @@ type snapshot struct {
 	incomplete  int64
 	rows        []*preRow          // the incidents table in memory, sorted by det, incident_id (memory.go)
 	byID        map[string]*preRow // rows by incident_id
+	feedback    []*custEvent       // every rated feedback naming no incident, by occurred_at (tickets.go)
 	blocks      []block            // sums of the rows, by blockRows (blocks.go)
 	fingerprint string
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint

@@ -88,8 +88,12 @@ func (s *Store) summary(ctx context.Context, f trustlens.Filter) (trustlens.Summ
 	}
 	f.Status = ""
 	sel := snap.selectionOf(f)
-	a := combine(s.aggregate(snap, sel, s.nowOf(ctx), true), sel.mask)
-	return s.summaryOf(a.row(), snap.incomplete), nil
+	now := s.nowOf(ctx)
+	a := combine(s.aggregate(snap, sel, now, true), sel.mask)
+	sum := s.summaryOf(a.row(), snap.incomplete)
+	sc, _ := scopeOf(f)
+	snap.setTicketSummary(&sum, snap.selectRows(f), sc.from, sc.to, now)
+	return sum, nil
 }
 
 // incomplete counts the incident ids seen on the incidents or

@@ -155,7 +155,7 @@ func apiIncidentA() trustlens.Incident {
 			"act_swiftly": "met", "take_responsibility": "met", "communicate_proactively": "met",
 			"apologize": "met", "compensate": "missed", "learn": "met", "follow_up": "missed",
 		},
-		PromisesMade: 1, PromisesKept: 1,
+		PromisesMade: 1, PromisesKept: 1, Tickets: 3, CSATAvg: f64(4.5),
 	}
 }
 
@@ -187,6 +187,7 @@ func newAPIFake() *apiFake {
 			TTAMedianSeconds: i64(300), TTAP90Seconds: i64(300),
 			AckWithinTargetRate: f64(0.5), CompensationOfferedCustomers: 1,
 			CompensationOfferedAmount: 12.5, ChurnWindowDays: 30, ChurnUpliftPP: f64(-2.5),
+			TicketsPerIncident: f64(1.5), CSATAffectedAvg: f64(3.25), TicketsPerHourUpdated: f64(0.75),
 		},
 		page:    trustlens.IncidentPage{Incidents: []trustlens.Incident{apiIncidentA(), apiIncidentB()}, Total: 7},
 		details: map[string]trustlens.IncidentDetail{"inc-1": d},

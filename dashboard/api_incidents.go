@@ -129,7 +129,7 @@ var csvIncidentHeader = append(append([]string{
 	"max_silence_seconds", "updates", "channels", "affected", "compensation_offered",
 	"compensation_redeemed", "followed_up", "active_affected", "churned_affected", "active_baseline",
 	"churned_baseline", "trust_score",
-}, trustlens.Habits...), "promises_made", "promises_kept", "promises_broken")
+}, trustlens.Habits...), "promises_made", "promises_kept", "promises_broken", "tickets", "csat_avg")
 
 // csvIncidentRow is one CSV row: channels joined by ";", one column per habit.
 func csvIncidentRow(inc trustlens.Incident) []string {
@@ -144,7 +144,8 @@ func csvIncidentRow(inc trustlens.Incident) []string {
 	for _, h := range trustlens.Habits {
 		row = append(row, inc.Habits[h])
 	}
-	return append(row, csvInt(inc.PromisesMade), csvInt(inc.PromisesKept), csvInt(inc.PromisesBroken))
+	return append(row, csvInt(inc.PromisesMade), csvInt(inc.PromisesKept), csvInt(inc.PromisesBroken),
+		csvInt(inc.Tickets), csvFloatP(inc.CSATAvg))
 }
 
 var csvTimelineHeader = []string{"event_id", "type", "occurred_at", "customer_id", "detail", "update_point"}

@@ -52,6 +52,8 @@ var csvSummaryHeader = []string{
 	"compensation_redeemed_customers", "compensation_uptake_rate", "compensation_offered_amount",
 	"compensation_redeemed_amount", "followup_rate", "churn_window_days", "churn_affected_rate",
 	"churn_baseline_rate", "churn_uplift_pp", "trust_score_avg", "promise_kept_rate",
+	"tickets_per_incident", "csat_affected_avg", "csat_baseline_avg", "tickets_per_hour_silent",
+	"tickets_per_hour_updated",
 }
 
 func csvSummaryRow(s trustlens.Summary) []string {
@@ -65,6 +67,7 @@ func csvSummaryRow(s trustlens.Summary) []string {
 		csvFloat(s.CompensationOfferedAmount), csvFloat(s.CompensationRedeemedAmount),
 		csvFloatP(s.FollowupRate), csvInt(int64(s.ChurnWindowDays)), csvFloatP(s.ChurnAffectedRate),
 		csvFloatP(s.ChurnBaselineRate), csvFloatP(s.ChurnUpliftPP), csvFloatP(s.TrustScoreAvg),
-		csvFloatP(s.PromiseKeptRate),
+		csvFloatP(s.PromiseKeptRate), csvFloatP(s.TicketsPerIncident), csvFloatP(s.CSATAffectedAvg),
+		csvFloatP(s.CSATBaselineAvg), csvFloatP(s.TicketsPerHourSilent), csvFloatP(s.TicketsPerHourUpdated),
 	}
 }

@@ -21,7 +21,7 @@ const (
 		"churned_affected":1,"active_baseline":10,"churned_baseline":1,"trust_score":71,
 		"habits":{"act_swiftly":"met","take_responsibility":"met","communicate_proactively":"met",
 			"apologize":"met","compensate":"missed","learn":"met","follow_up":"missed"},
-		"promises_made":1,"promises_kept":1,"promises_broken":0`
+		"promises_made":1,"promises_kept":1,"promises_broken":0,"tickets":3,"csat_avg":4.5`
 	incBJSON = `{"incident_id":"inc-2","title":"=SUM(A1,\"x\")","severity":"sev3","status":"open",
 		"detected_at":"2026-11-30T23:00:00Z","resolved_at":null,"tta_seconds":null,
 		"max_silence_seconds":0,"updates":0,"channels":[],"affected":0,
@@ -29,7 +29,7 @@ const (
 		"churned_affected":null,"active_baseline":null,"churned_baseline":null,"trust_score":null,
 		"habits":{"act_swiftly":"pending","take_responsibility":"pending","communicate_proactively":"pending",
 			"apologize":"pending","compensate":"n/a","learn":"pending","follow_up":"n/a"},
-		"promises_made":0,"promises_kept":0,"promises_broken":0}`
+		"promises_made":0,"promises_kept":0,"promises_broken":0,"tickets":0,"csat_avg":null}`
 )
 
 // TestAPIRoutesJSON checks status and the whole JSON document of every API
@@ -48,7 +48,9 @@ func TestAPIRoutesJSON(t *testing.T) {
 			"compensation_offered_customers":1,"compensation_redeemed_customers":0,"compensation_uptake_rate":null,
 			"compensation_offered_amount":12.5,"compensation_redeemed_amount":0,"followup_rate":null,
 			"churn_window_days":30,"churn_affected_rate":null,"churn_baseline_rate":null,"churn_uplift_pp":-2.5,
-			"trust_score_avg":null,"promise_kept_rate":null,"policy":POLICY}`},
+			"trust_score_avg":null,"promise_kept_rate":null,
+			"tickets_per_incident":1.5,"csat_affected_avg":3.25,"csat_baseline_avg":null,
+			"tickets_per_hour_silent":null,"tickets_per_hour_updated":0.75,"policy":POLICY}`},
 		{"incidents", "/api/v1/incidents", 200,
 			`{"incidents":[` + incAJSON + `},` + incBJSON + `],"total":7,"limit":100,"offset":0,"policy":POLICY}`},
 		{"incidents paged", "/api/v1/incidents?limit=2&offset=4&format=json", 200,
@@ -307,9 +309,9 @@ func TestAPICSV(t *testing.T) {
 		target, filename, want string
 	}{
 		{"/api/v1/incidents?format=csv", "trustlens-incidents.csv",
-			"incident_id,title,severity,status,detected_at,resolved_at,tta_seconds,max_silence_seconds,updates,channels,affected,compensation_offered,compensation_redeemed,followed_up,active_affected,churned_affected,active_baseline,churned_baseline,trust_score,act_swiftly,take_responsibility,communicate_proactively,apologize,compensate,learn,follow_up,promises_made,promises_kept,promises_broken\r\n" +
-				"inc-1,\"API down, EU\",sev1,resolved,2026-11-03T14:00:00Z,2026-11-03T16:00:00Z,300,3600,3,email;status_page,2,1,0,1,2,1,10,1,71,met,met,met,met,missed,met,missed,1,1,0\r\n" +
-				"inc-2,\"'=SUM(A1,\"\"x\"\")\",sev3,open,2026-11-30T23:00:00Z,,,0,0,,0,0,0,0,,,,,,pending,pending,pending,pending,n/a,pending,n/a,0,0,0\r\n"},
+			"incident_id,title,severity,status,detected_at,resolved_at,tta_seconds,max_silence_seconds,updates,channels,affected,compensation_offered,compensation_redeemed,followed_up,active_affected,churned_affected,active_baseline,churned_baseline,trust_score,act_swiftly,take_responsibility,communicate_proactively,apologize,compensate,learn,follow_up,promises_made,promises_kept,promises_broken,tickets,csat_avg\r\n" +
+				"inc-1,\"API down, EU\",sev1,resolved,2026-11-03T14:00:00Z,2026-11-03T16:00:00Z,300,3600,3,email;status_page,2,1,0,1,2,1,10,1,71,met,met,met,met,missed,met,missed,1,1,0,3,4.5\r\n" +
+				"inc-2,\"'=SUM(A1,\"\"x\"\")\",sev3,open,2026-11-30T23:00:00Z,,,0,0,,0,0,0,0,,,,,,pending,pending,pending,pending,n/a,pending,n/a,0,0,0,0,\r\n"},
 		{"/api/v1/incidents/inc-1?format=csv", "trustlens-incident-timeline.csv",
 			"event_id,type,occurred_at,customer_id,detail,update_point\r\n" +
 				"e1,incident.detected,2026-11-03T14:00:00Z,,sev1,false\r\n" +
@@ -336,8 +338,8 @@ func TestAPICSV(t *testing.T) {
 				"2026-11-02T00:00:00Z,0.5\r\n" +
 				"2026-11-09T00:00:00Z,\r\n"},
 		{"/api/v1/summary?format=csv", "trustlens-summary.csv",
-			"incidents,open_incidents,incomplete_incidents,tta_median_seconds,tta_p90_seconds,ack_within_target_rate,cadence_compliance_rate,max_silence_median_seconds,multi_channel_rate,responsibility_rate,apology_rate,postmortem_rate,compensation_offered_customers,compensation_redeemed_customers,compensation_uptake_rate,compensation_offered_amount,compensation_redeemed_amount,followup_rate,churn_window_days,churn_affected_rate,churn_baseline_rate,churn_uplift_pp,trust_score_avg,promise_kept_rate\r\n" +
-				"2,1,1,300,300,0.5,,,,,,,1,0,,12.5,0,,30,,,-2.5,,\r\n"},
+			"incidents,open_incidents,incomplete_incidents,tta_median_seconds,tta_p90_seconds,ack_within_target_rate,cadence_compliance_rate,max_silence_median_seconds,multi_channel_rate,responsibility_rate,apology_rate,postmortem_rate,compensation_offered_customers,compensation_redeemed_customers,compensation_uptake_rate,compensation_offered_amount,compensation_redeemed_amount,followup_rate,churn_window_days,churn_affected_rate,churn_baseline_rate,churn_uplift_pp,trust_score_avg,promise_kept_rate,tickets_per_incident,csat_affected_avg,csat_baseline_avg,tickets_per_hour_silent,tickets_per_hour_updated\r\n" +
+				"2,1,1,300,300,0.5,,,,,,,1,0,,12.5,0,,30,,,-2.5,,,1.5,3.25,,,0.75\r\n"},
 	}
 	s := newAPIServer(t, newAPIFake(), nil)
 	for _, tt := range tests {
