@@ -20,7 +20,7 @@ import (
 
 // compensationPays computes the figures over the non-pending resolved
 // incidents of f (range and severity) at now.
-func (s *Store) compensationPays(ctx context.Context, snap *snapshot, f trustlens.Filter, now int64) (trustlens.CompensationPays, error) {
+func (s *Store) compensationPays(_ context.Context, snap *snapshot, f trustlens.Filter, now int64) (trustlens.CompensationPays, error) {
 	var out trustlens.CompensationPays
 	f.Status = ""
 	window := int64(s.policy.ChurnWindowDays) * 86400
@@ -36,15 +36,50 @@ func (s *Store) compensationPays(ctx context.Context, snap *snapshot, f trustlen
 	if len(settled) == 0 {
 		return out, nil
 	}
-	_, args := snapInRange("", f)
+	for _, p := range snap.offered { // in a fixed order: the float sums do not depend on it
+		r := settled[p.r.id]
+		if r == nil || p.su > r.resTS || p.chd <= r.resTS { // pending, out of range, or not active at resolved_at
+			continue
+		}
+		out.CompensatedActive++
+		if p.chd <= r.resTS+window {
+			out.CompensatedChurned++
+		}
+		out.CompensatedAmount += p.amt
+		if p.hasMRR {
+			out.CompensatedMRR += p.mrr
+		}
+	}
+	out.UncompensatedActive -= out.CompensatedActive
+	out.UncompensatedChurned -= out.CompensatedChurned
+	out.ChurnCompensatedRate = ratio(float64(out.CompensatedChurned), float64(out.CompensatedActive))
+	out.ChurnUncompensatedRate = ratio(float64(out.UncompensatedChurned), float64(out.UncompensatedActive))
+	if out.ChurnCompensatedRate != nil && out.ChurnUncompensatedRate != nil && out.CompensatedMRR > 0 && out.CompensatedAmount > 0 {
+		v := (*out.ChurnUncompensatedRate - *out.ChurnCompensatedRate) * out.CompensatedMRR / out.CompensatedAmount
+		out.RetainedMRRPerAmount = &v
+	}
+	out.CompensatedMRR, out.CompensatedAmount = cents(out.CompensatedMRR), cents(out.CompensatedAmount)
+	return out, nil
+}
+
+// offeredPair is an affected customer offered compensation for an
+// incident: their sign-up and churn (su, chd), the amount offered and
+// their latest MRR.
+type offeredPair struct {
+	r        *preRow
+	su, chd  int64
+	amt, mrr float64
+	hasMRR   bool
+}
+
+// loadOffered reads every offered affected pair of snap's incidents with
+// the customer's sign-up, churn and MRR, once per snapshot (at the SPEC's
+// size this query takes about a second: it is no work for a request).
+func (s *Store) loadOffered(ctx context.Context, snap *snapshot) error {
 	b := s.builderCtx(ctx)
 	b.state = true
-	// sorted, so that the float sums below do not depend on the order
-	// the rows come in (a failover to another replica changed the last
-	// digits of retained_mrr_per_amount)
 	q := func(t snapTables) string {
-		inRange, _ := snapInRange(t.incidents, f)
-		offered := "is_aff = 1 AND n_off > 0 AND " + inRange
+		offered := "is_aff = 1 AND n_off > 0"
 		custs := "customer_id IN (SELECT customer_id FROM " + t.pairs + " WHERE " + offered + ")"
 		return `SELECT toString(incident_id), toInt64(su), toInt64(chd), toFloat64(off_amt), toUInt8(has_mrr), toFloat64(mrr_v)
 FROM (
@@ -57,45 +92,28 @@ ANY LEFT JOIN (
 ) AS attrs_ USING customer_id
 ORDER BY incident_id, su, chd, off_amt, has_mrr, mrr_v`
 	}
-	res, err := s.queryPairs(ctx, snap, q, args...)
+	res, err := s.queryPairs(ctx, snap, q)
 	if err != nil {
-		return out, fmt.Errorf("compensation pays: %w", err)
+		return fmt.Errorf("load offered pairs: %w", err)
 	}
 	defer res.Close()
 	for res.Next() {
 		var (
-			id       string
-			su, chd  int64
-			amt, mrr float64
-			hasMRR   uint8
+			p      offeredPair
+			id     string
+			hasMRR uint8
 		)
-		if err := res.Scan(&id, &su, &chd, &amt, &hasMRR, &mrr); err != nil {
-			return out, fmt.Errorf("compensation pays: %w", err)
+		if err := res.Scan(&id, &p.su, &p.chd, &p.amt, &hasMRR, &p.mrr); err != nil {
+			return fmt.Errorf("load offered pairs: %w", err)
 		}
-		r := settled[id]
-		if r == nil || su > r.resTS || chd <= r.resTS { // pending, or not active at resolved_at
+		if p.r = snap.byID[id]; p.r == nil { // pairs of incomplete incidents count nowhere
 			continue
 		}
-		out.CompensatedActive++
-		if chd <= r.resTS+window {
-			out.CompensatedChurned++
-		}
-		out.CompensatedAmount += amt
-		if hasMRR == 1 {
-			out.CompensatedMRR += mrr
-		}
+		p.hasMRR = hasMRR == 1
+		snap.offered = append(snap.offered, p)
 	}
 	if err := res.Err(); err != nil {
-		return out, fmt.Errorf("compensation pays: %w", err)
+		return fmt.Errorf("load offered pairs: %w", err)
 	}
-	out.UncompensatedActive -= out.CompensatedActive
-	out.UncompensatedChurned -= out.CompensatedChurned
-	out.ChurnCompensatedRate = ratio(float64(out.CompensatedChurned), float64(out.CompensatedActive))
-	out.ChurnUncompensatedRate = ratio(float64(out.UncompensatedChurned), float64(out.UncompensatedActive))
-	if out.ChurnCompensatedRate != nil && out.ChurnUncompensatedRate != nil && out.CompensatedMRR > 0 && out.CompensatedAmount > 0 {
-		v := (*out.ChurnUncompensatedRate - *out.ChurnCompensatedRate) * out.CompensatedMRR / out.CompensatedAmount
-		out.RetainedMRRPerAmount = &v
-	}
-	out.CompensatedMRR, out.CompensatedAmount = cents(out.CompensatedMRR), cents(out.CompensatedAmount)
-	return out, nil
+	return nil
 }

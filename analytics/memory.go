@@ -559,6 +559,9 @@ WHERE n_off > 0`)
 	if err := s.loadTickets(ctx, snap); err != nil {
 		return err
 	}
+	if err := s.loadOffered(ctx, snap); err != nil {
+		return err
+	}
 	now := s.now().UTC().Unix()
 	s.buildBlocks(snap, now)
 	return nil

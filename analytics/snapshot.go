@@ -63,6 +63,7 @@ type snapshot struct {
 	rows        []*preRow          // the incidents table in memory, sorted by det, incident_id (memory.go)
 	byID        map[string]*preRow // rows by incident_id
 	feedback    []*custEvent       // every rated feedback naming no incident, by occurred_at (tickets.go)
+	offered     []offeredPair      // every offered affected pair, for "does compensation pay?" (comppay.go)
 	blocks      []block            // sums of the rows, by blockRows (blocks.go)
 	fingerprint string
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint
