@@ -209,8 +209,8 @@ func benchAPI(ctx context.Context, c config) (apiResult, error) {
 	routes := []string{
 		"/api/v1/summary", "/api/v1/incidents", "/api/v1/incidents?status=open", "/api/v1/incidents/" + id,
 		"/api/v1/cadence/overdue", "/api/v1/churn", "/api/v1/compensation",
-		"/api/v1/trends?metric=trust_score_avg&interval=week", "/api/v1/incidents?format=csv",
-		"/", "/audit", "/incidents/" + id, "/churn", "/compensation",
+		"/api/v1/trends?metric=trust_score_avg&interval=week", "/api/v1/incidents?format=csv", "/api/v1/customers",
+		"/", "/audit", "/incidents/" + id, "/churn", "/compensation", "/customers",
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.apiConcurrency}}
 	for _, r := range routes {
