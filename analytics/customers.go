@@ -75,10 +75,10 @@ type custAttrs struct {
 	churnTS int64
 }
 
-// snapInRange is a condition on incident_id that keeps the complete
-// incidents of snap detected in f's range with f's severity, and its
-// bound parameters.
-func snapInRange(incidents string, f trustlens.Filter) (string, []any) {
+// snapInRange gives the condition on incident_id that keeps the complete
+// incidents of a snapshot's incidents table (or a subquery in its place)
+// detected in f's range with f's severity, and its bound parameters.
+func snapInRange(f trustlens.Filter) (func(incidents string) string, []any) {
 	var conds []string
 	var args []any
 	sc, _ := scopeOf(f)
@@ -92,20 +92,21 @@ func snapInRange(incidents string, f trustlens.Filter) (string, []any) {
 		conds = append(conds, "sev = @sev")
 		args = append(args, clickhouse.Named("sev", f.Severity))
 	}
-	in := "incident_id IN (SELECT incident_id FROM " + incidents
+	where := ""
 	if len(conds) > 0 {
-		in += " WHERE " + strings.Join(conds, " AND ")
+		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	return in + ")", args
+	return func(incidents string) string {
+		return "incident_id IN (SELECT incident_id FROM " + incidents + where + ")"
+	}, args
 }
 
 // custRows reads the pairs of the customers affected by the incidents of f
 // (and, when id != "", of that customer only), by customer.
 func (s *Store) custRows(ctx context.Context, snap *snapshot, f trustlens.Filter, id string) (map[string][]*custPair, map[string]custAttrs, error) {
-	_, args := snapInRange("", f)
+	inRange, args := snapInRange(f)
 	affectedOf := func(t snapTables) string {
-		inRange, _ := snapInRange(t.incidents, f)
-		a := "is_aff = 1 AND " + inRange
+		a := "is_aff = 1 AND " + inRange(t.incidents)
 		if id != "" {
 			a += " AND customer_id = @cid"
 		}

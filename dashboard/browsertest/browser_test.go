@@ -163,27 +163,7 @@ func i2f(v *int64) *float64 {
 
 func TestBrowser(t *testing.T) {
 	chrome := chromium(t)
-	store, now := seed(t)
-	srv := httptest.NewServer(dashboard.New(store, dashboard.Config{
-		Now: func() time.Time { return now },
-		// The machine that runs the tests is small and shared: give the
-		// store time (this test checks content, not speed).
-		RequestTimeout: 2 * time.Minute,
-	}).Handler())
-	defer srv.Close()
-
-	resp, err := http.Get(srv.URL + "/static/vendor/echarts.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	chartsBuilt := resp.StatusCode == 200
-	if !chartsBuilt {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the chart library is not built: run make assets (cd dashboard/web && npm ci && npm run build) before the tests")
-		}
-		t.Log("the chart library is not built (make assets): checking the pages without their charts")
-	}
+	srv, chartsBuilt := serveSeeded(t)
 
 	// Figures from the API, to compare with the pages.
 	var summary trustlens.Summary
@@ -431,4 +411,31 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
+}
+
+// serveSeeded serves the dashboard on the seeded store until the test ends
+// and says whether the chart library is built (in CI it must be).
+func serveSeeded(t *testing.T) (*httptest.Server, bool) {
+	t.Helper()
+	store, now := seed(t)
+	srv := httptest.NewServer(dashboard.New(store, dashboard.Config{
+		Now: func() time.Time { return now },
+		// The machine that runs the tests is small and shared: give the
+		// store time (these tests check content, not speed).
+		RequestTimeout: 2 * time.Minute,
+	}).Handler())
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/static/vendor/echarts.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	chartsBuilt := resp.StatusCode == 200
+	if !chartsBuilt {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the chart library is not built: run make assets (cd dashboard/web && npm ci && npm run build) before the tests")
+		}
+		t.Log("the chart library is not built (make assets): checking the pages without their charts")
+	}
+	return srv, chartsBuilt
 }

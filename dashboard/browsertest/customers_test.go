@@ -3,8 +3,6 @@ package browsertest_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustlens/trustlens"
-	"github.com/trustlens/trustlens/dashboard"
 )
 
 // TestBrowserCustomers opens the worklist and one customer's page in
@@ -25,22 +22,7 @@ import (
 // in the table. No console error, no request to another host.
 func TestBrowserCustomers(t *testing.T) {
 	chrome := chromium(t)
-	store, now := seed(t)
-	srv := httptest.NewServer(dashboard.New(store, dashboard.Config{
-		Now:            func() time.Time { return now },
-		RequestTimeout: 2 * time.Minute,
-	}).Handler())
-	defer srv.Close()
-
-	resp, err := http.Get(srv.URL + "/static/vendor/echarts.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	chartsBuilt := resp.StatusCode == 200
-	if !chartsBuilt && os.Getenv("CI") != "" {
-		t.Fatal("the chart library is not built: run make assets before the tests")
-	}
+	srv, chartsBuilt := serveSeeded(t)
 
 	var list struct {
 		Customers []trustlens.Customer `json:"customers"`
