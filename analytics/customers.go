@@ -4,23 +4,20 @@ package analytics
 // customers affected by incidents in range, what each is owed and how
 // often they were let down.
 //
-// The incident figures come from the snapshot in memory; the
-// (incident, customer) pairs from the snapshot's pairs table (built from
-// the duplicate-safe state tables); the customers' MRR, segment and churn
-// and the tickets and CSAT naming the incidents from the event tables,
-// each event_id counted once (dedup). ClickHouse aggregates to one row per
-// customer or per (customer, incident); Go only joins those rows and
-// applies the clock.
+// Everything is read once per snapshot (loadWorklist): the incident
+// figures and the (incident, customer) pairs from the snapshot's tables
+// (built from the duplicate-safe state tables); the customers' MRR,
+// segment and churn from the event tables, each event_id counted once
+// (dedup); the tickets and CSAT as SPEC §2.6 counts them for the incident
+// (named or attributed, tickets.go), those of the pair's customer. An
+// answer only filters the pairs by range and applies the clock.
 
 import (
 	"context"
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/trustlens/trustlens"
 )
@@ -59,11 +56,34 @@ func checkCustomerFilter(f trustlens.CustomerFilter) error {
 // custPair is one (incident, customer) pair of an affected customer.
 type custPair struct {
 	r                 *preRow
+	cust              string
 	offered, redeemed bool
 	followedUp        bool
 	fuAt              int64
-	tickets, csatN    int64
-	csatSum           float64
+	cevs              []*custEvent // the customer's tickets and rated feedback naming r or maybe attributed to it
+}
+
+// tickets are p's tickets at now and the sum and count of the csat of its
+// feedback; with seen, only the events not in it yet, which it adds.
+func (p *custPair) tickets(now int64, seen map[*custEvent]bool) (tickets, csN int64, csSum float64) {
+	for _, e := range p.cevs {
+		if !e.counts(p.r, now) {
+			continue
+		}
+		if seen != nil {
+			if seen[e] {
+				continue
+			}
+			seen[e] = true
+		}
+		if e.ticket {
+			tickets++
+		} else {
+			csN++
+			csSum += e.cs
+		}
+	}
+	return tickets, csN, csSum
 }
 
 // custAttrs are what the events say about a customer, at any time.
@@ -75,110 +95,69 @@ type custAttrs struct {
 	churnTS int64
 }
 
-// snapInRange gives the condition on incident_id that keeps the complete
-// incidents of a snapshot's incidents table (or a subquery in its place)
-// detected in f's range with f's severity, and its bound parameters.
-func snapInRange(f trustlens.Filter) (func(incidents string) string, []any) {
-	var conds []string
-	var args []any
-	sc, _ := scopeOf(f)
-	if sc.from != 0 {
-		conds = append(conds, "det >= "+num(sc.from))
-	}
-	if sc.to != 0 {
-		conds = append(conds, "det < "+num(sc.to))
-	}
-	if f.Severity != "" {
-		conds = append(conds, "sev = @sev")
-		args = append(args, clickhouse.Named("sev", f.Severity))
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
-	}
-	return func(incidents string) string {
-		return "incident_id IN (SELECT incident_id FROM " + incidents + where + ")"
-	}, args
-}
-
-// custRows reads the pairs of the customers affected by the incidents of f
-// (and, when id != "", of that customer only), by customer.
-func (s *Store) custRows(ctx context.Context, snap *snapshot, f trustlens.Filter, id string) (map[string][]*custPair, map[string]custAttrs, error) {
-	inRange, args := snapInRange(f)
-	affectedOf := func(t snapTables) string {
-		a := "is_aff = 1 AND " + inRange(t.incidents)
-		if id != "" {
-			a += " AND customer_id = @cid"
-		}
-		return a
-	}
-	if id != "" {
-		args = append(args, clickhouse.Named("cid", id))
-	}
-	custsOf := func(t snapTables) string {
-		return "customer_id IN (SELECT customer_id FROM " + t.pairs + " WHERE " + affectedOf(t) + ")"
-	}
-	// the pairs, with the tickets and feedback naming their incident
-	q := func(t snapTables) string {
-		custs := custsOf(t)
+// loadWorklist reads every affected pair of snap's incidents, with its
+// compensation and follow-up, and what the events say of their customers,
+// once per snapshot (after loadTickets, whose events it hands to the
+// pairs): the worklist's answers are then work in memory, as every other
+// figure's (at the SPEC's size a query per request took over 10 s).
+func (s *Store) loadWorklist(ctx context.Context, snap *snapshot) error {
+	const affected = "is_aff = 1"
+	rows, err := s.queryPairs(ctx, snap, func(t snapTables) string {
 		return `SELECT toString(incident_id), toString(customer_id), toUInt8(n_off > 0), toUInt8(n_off > 0 AND n_red > 0),
-  toUInt8(n_fu > 0), toInt64(fu_at), toInt64(n_t), toInt64(n_cs), toFloat64(sum_cs)
-FROM (
-  SELECT incident_id, customer_id, n_off, n_red, n_fu, fu_at
-  FROM ` + t.pairs + `
-  WHERE ` + affectedOf(t) + `
-) AS pairs_
-ANY LEFT JOIN (
-  SELECT incident_id, customer_id,
-    toInt64(countIf(type = 'customer.ticket_opened')) AS n_t,
-    toInt64(countIf(type = 'customer.feedback' AND has_cs = 1)) AS n_cs,
-    toFloat64(sumIf(cs, type = 'customer.feedback' AND has_cs = 1)) AS sum_cs
-  FROM (` + s.builderCtx(ctx).dedup("customer_events",
-			"event_id, type, customer_id, incident_id, toUInt8(isNotNull(csat)) AS has_cs, toFloat64(ifNull(csat, 0)) AS cs",
-			"type IN ('customer.ticket_opened', 'customer.feedback') AND "+custs) + `)
-  WHERE type IN ('customer.ticket_opened', 'customer.feedback') AND incident_id != '' AND ` + custs + `
-  GROUP BY incident_id, customer_id
-) AS named_ USING (incident_id, customer_id)`
-	}
-	rows, err := s.queryPairs(ctx, snap, q, args...)
+  toUInt8(n_fu > 0), toInt64(fu_at)
+FROM ` + t.pairs + `
+WHERE ` + affected
+	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("pairs: %w", err)
+		return fmt.Errorf("load worklist pairs: %w", err)
 	}
 	defer rows.Close()
-	byCust := map[string][]*custPair{}
+	snap.custs = map[string][]*custPair{}
 	for rows.Next() {
 		var (
-			inc, cust    string
+			inc          string
 			off, red, fu uint8
 			p            custPair
 		)
-		if err := rows.Scan(&inc, &cust, &off, &red, &fu, &p.fuAt, &p.tickets, &p.csatN, &p.csatSum); err != nil {
-			return nil, nil, fmt.Errorf("pairs: %w", err)
+		if err := rows.Scan(&inc, &p.cust, &off, &red, &fu, &p.fuAt); err != nil {
+			return fmt.Errorf("load worklist pairs: %w", err)
 		}
-		p.r = snap.byID[inc]
-		if p.r == nil {
+		if p.r = snap.byID[inc]; p.r == nil { // pairs of incomplete incidents count nowhere
 			continue
 		}
 		p.offered, p.redeemed, p.followedUp = off == 1, red == 1, fu == 1
-		byCust[cust] = append(byCust[cust], &p)
+		p.r.aff = append(p.r.aff, &p)
+		snap.custs[p.cust] = append(snap.custs[p.cust], &p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("pairs: %w", err)
+		return fmt.Errorf("load worklist pairs: %w", err)
 	}
 	rows.Close()
+	for _, r := range snap.rows {
+		if len(r.aff) == 0 || len(r.cevs) == 0 {
+			continue
+		}
+		byCust := map[string][]*custEvent{}
+		for _, e := range r.cevs {
+			byCust[e.cust] = append(byCust[e.cust], e)
+		}
+		for _, p := range r.aff {
+			p.cevs = byCust[p.cust]
+		}
+	}
 
 	// MRR and segment (latest), churn (earliest), at any time
-	b := s.builderCtx(ctx)
-	aq := func(t snapTables) string {
+	b := s.builder()
+	arows, err := s.queryPairs(ctx, snap, func(t snapTables) string {
+		custs := "customer_id IN (SELECT customer_id FROM " + t.pairs + " WHERE " + affected + ")"
 		return `SELECT toString(customer_id), toString(seg_v), toUInt8(has_mrr), toFloat64(mrr_v), toUInt8(has_ch), toInt64(ch_at)
-FROM (` + attrsSQL(b, custsOf(t)) + `)`
-	}
-	arows, err := s.queryPairs(ctx, snap, aq, args...)
+FROM (` + attrsSQL(b, custs) + `)`
+	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("customers: %w", err)
+		return fmt.Errorf("load worklist customers: %w", err)
 	}
 	defer arows.Close()
-	attrs := map[string]custAttrs{}
+	snap.attrs = map[string]custAttrs{}
 	for arows.Next() {
 		var (
 			cust          string
@@ -186,15 +165,43 @@ FROM (` + attrsSQL(b, custsOf(t)) + `)`
 			hasMRR, hasCh uint8
 		)
 		if err := arows.Scan(&cust, &a.segment, &hasMRR, &a.mrr, &hasCh, &a.churnTS); err != nil {
-			return nil, nil, fmt.Errorf("customers: %w", err)
+			return fmt.Errorf("load worklist customers: %w", err)
 		}
 		a.hasMRR, a.churned = hasMRR == 1, hasCh == 1
-		attrs[cust] = a
+		snap.attrs[cust] = a
 	}
 	if err := arows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("customers: %w", err)
+		return fmt.Errorf("load worklist customers: %w", err)
 	}
-	return byCust, attrs, nil
+	return nil
+}
+
+// custRows are the pairs of the customers affected by the incidents of f
+// (and, when id != "", of that customer only), by customer; each list is
+// the caller's to sort.
+func (snap *snapshot) custRows(f trustlens.Filter, id string) map[string][]*custPair {
+	sc, _ := scopeOf(f)
+	keep := func(r *preRow) bool {
+		return (sc.from == 0 || r.det >= sc.from) && (sc.to == 0 || r.det < sc.to) && (f.Severity == "" || r.sev == f.Severity)
+	}
+	byCust := map[string][]*custPair{}
+	if id != "" {
+		for _, p := range snap.custs[id] {
+			if keep(p.r) {
+				byCust[id] = append(byCust[id], p)
+			}
+		}
+		return byCust
+	}
+	for _, r := range snap.inRange(sc) {
+		if !keep(r) {
+			continue
+		}
+		for _, p := range r.aff {
+			byCust[p.cust] = append(byCust[p.cust], p)
+		}
+	}
+	return byCust
 }
 
 // followUpState is "done", "due", "missed" or "open" for one pair at now.
@@ -229,6 +236,10 @@ func (s *Store) customerRow(id string, pairs []*custPair, a custAttrs, now int64
 		c.ChurnedAt = &t
 	}
 	var apologized []int64
+	var seen map[*custEvent]bool // an untagged event may count for several of the customer's incidents: once here
+	if len(pairs) > 1 {
+		seen = map[*custEvent]bool{}
+	}
 	var csatN int64
 	var csatSum float64
 	for _, p := range pairs {
@@ -255,9 +266,10 @@ func (s *Store) customerRow(id string, pairs []*custPair, a custAttrs, now int64
 			c.ApologizedIncidents++
 			apologized = append(apologized, p.r.det)
 		}
-		c.Tickets += p.tickets
-		csatN += p.csatN
-		csatSum += p.csatSum
+		t, n, sum := p.tickets(now, seen)
+		c.Tickets += t
+		csatN += n
+		csatSum += sum
 	}
 	c.ApologyFatigue = apologyFatigue(apologized)
 	if csatN > 0 {
@@ -288,10 +300,7 @@ func (s *Store) customers(ctx context.Context, f trustlens.CustomerFilter) (trus
 	if err != nil {
 		return page, fmt.Errorf("analytics: customers: %w", err)
 	}
-	byCust, attrs, err := s.custRows(ctx, snap, f.Filter, "")
-	if err != nil {
-		return page, fmt.Errorf("analytics: customers: %w", err)
-	}
+	byCust, attrs := snap.custRows(f.Filter, ""), snap.attrs
 	now := s.nowOf(ctx)
 	all := make([]trustlens.Customer, 0, len(byCust))
 	for id, pairs := range byCust {
@@ -339,10 +348,7 @@ func (s *Store) customer(ctx context.Context, id string, f trustlens.Filter) (tr
 	if err != nil {
 		return d, fmt.Errorf("analytics: customer %q: %w", id, err)
 	}
-	byCust, attrs, err := s.custRows(ctx, snap, f, id)
-	if err != nil {
-		return d, fmt.Errorf("analytics: customer %q: %w", id, err)
-	}
+	byCust, attrs := snap.custRows(f, id), snap.attrs
 	pairs := byCust[id]
 	if len(pairs) == 0 {
 		return d, fmt.Errorf("analytics: customer %q: %w", id, trustlens.ErrNotFound)
@@ -356,7 +362,7 @@ func (s *Store) customer(ctx context.Context, id string, f trustlens.Filter) (tr
 			IncidentID: inc.IncidentID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status,
 			DetectedAt: inc.DetectedAt, ResolvedAt: inc.ResolvedAt,
 			Apologized: p.r.apol, FollowedUp: p.followedUp, FollowUp: s.followUpState(p, now),
-			Offered: p.offered, Redeemed: p.redeemed, Tickets: p.tickets,
+			Offered: p.offered, Redeemed: p.redeemed,
 			TrustScore: inc.TrustScore, MaxSilence: inc.MaxSilenceSeconds,
 			CadenceKept: inc.Habits[trustlens.Habits[2]] == trustlens.Met,
 		}
@@ -364,8 +370,11 @@ func (s *Store) customer(ctx context.Context, id string, f trustlens.Filter) (tr
 			t := time.Unix(p.fuAt, 0).UTC()
 			ci.FollowUpAt = &t
 		}
-		if p.csatN > 0 {
-			v := p.csatSum / float64(p.csatN)
+		var n int64
+		var sum float64
+		ci.Tickets, n, sum = p.tickets(now, nil)
+		if n > 0 {
+			v := sum / float64(n)
 			ci.CSATAvg = &v
 		}
 		d.Timeline = append(d.Timeline, ci)

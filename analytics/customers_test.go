@@ -50,7 +50,8 @@ func TestCustomers(t *testing.T) {
 
 	// i1 (1 Apr), apologized, affects ca and cb; ca followed up a day
 	// after the resolution (done); cb never (missed). ca opens two
-	// tickets naming i1 and one naming nothing (not counted).
+	// tickets naming i1 and one naming nothing, half an hour after i1's
+	// detection: attributed to i1 (SPEC §2.6) → 3 tickets.
 	h.detected("i1", "sev2", d(4, 1))
 	h.comm("i1", d(4, 1).Add(time.Minute), "status_page", "acknowledgement", apologized)
 	h.resolved("i1", d(4, 1).Add(2*time.Hour))
@@ -115,7 +116,7 @@ func TestCustomers(t *testing.T) {
 	ca := trustlens.Customer{
 		CustomerID: "ca", Segment: "smb", MRR: f64(250), Incidents: 4, IncidentIDs: []string{"i1", "i2", "i3", "i4"},
 		FollowedUp: 1, FollowUpDue: 1, FollowUpMissed: 2, CompensationOffered: 1, CompensationRedeemed: 1,
-		ApologizedIncidents: 3, ApologyFatigue: true, Tickets: 2, CSATAvg: f64(3.5),
+		ApologizedIncidents: 3, ApologyFatigue: true, Tickets: 3, CSATAvg: f64(3.5),
 	}
 	churnedB := d(7, 15)
 	cb := trustlens.Customer{
@@ -169,7 +170,7 @@ func TestCustomers(t *testing.T) {
 	}
 	eq(t, "ca timeline", states, []string{"i1:done", "i2:missed", "i3:missed", "i4:due"})
 	eq(t, "i2 offered/redeemed", [2]bool{det.Timeline[1].Offered, det.Timeline[1].Redeemed}, [2]bool{true, true})
-	eq(t, "i1 tickets", det.Timeline[0].Tickets, int64(2))
+	eq(t, "i1 tickets", det.Timeline[0].Tickets, int64(3))
 
 	if _, err := store.Customer(ctx, "nobody", rangeF); !errors.Is(err, trustlens.ErrNotFound) {
 		t.Errorf("unknown customer: err = %v, want ErrNotFound", err)

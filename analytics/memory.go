@@ -43,6 +43,7 @@ type preRow struct {
 	unkept         []int64
 	comp           *compAgg     // the customers offered compensation; nil when none
 	cevs           []*custEvent // tickets and rated feedback naming it or maybe attributed to it (tickets.go)
+	aff            []*custPair  // its affected customers (customers.go)
 	sevIdx         int8         // index in trustlens.Severities; -1: unknown
 	cadence        int64        // the severity's cadence target, seconds (0: unknown severity)
 	compSev        bool         // the severity is one of compensation_severities
@@ -560,6 +561,9 @@ WHERE n_off > 0`)
 		return err
 	}
 	if err := s.loadOffered(ctx, snap); err != nil {
+		return err
+	}
+	if err := s.loadWorklist(ctx, snap); err != nil {
 		return err
 	}
 	now := s.now().UTC().Unix()

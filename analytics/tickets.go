@@ -27,6 +27,7 @@ const attribWindow = 24 * 3600
 // custEvent is one deduplicated ticket, or feedback with a csat.
 type custEvent struct {
 	ts     int64
+	cust   string
 	ticket bool
 	named  bool // names an incident
 	cs     float64
@@ -58,18 +59,18 @@ func (e *custEvent) attributed(now int64) bool {
 
 // ticketsSQL is one row per (event, incident it names or may be attributed
 // to): eid, is_t, e_cs, e_ts, inc_w (empty for an untagged feedback no
-// incident's window could hold: kept for the baseline), named. Each event_id
+// incident's window could hold: kept for the baseline), named, e_cust. Each event_id
 // counts once (its first stored copy); feedback without a csat is left out.
 func ticketsSQL(b builder, t snapTables) string {
 	const cols = "event_id, type, toInt64(occurred_at) AS ts, customer_id, incident_id, toUInt8(isNotNull(csat)) AS has_cs, toFloat64(ifNull(csat, 0)) AS cs"
 	const kinds = "type IN ('customer.ticket_opened', 'customer.feedback')"
 	const rated = "(type = 'customer.ticket_opened' OR has_cs = 1)"
 	return `SELECT toString(event_id) AS eid, toUInt8(type = 'customer.ticket_opened') AS is_t, toFloat64(cs) AS e_cs, toInt64(ts) AS e_ts,
-  toString(incident_id) AS inc_w, toUInt8(1) AS named
+  toString(incident_id) AS inc_w, toUInt8(1) AS named, toString(customer_id) AS e_cust
 FROM (` + b.dedup("customer_events", cols, kinds+" AND incident_id != ''") + `)
 WHERE ` + kinds + ` AND incident_id != '' AND ` + rated + ` AND incident_id IN (SELECT incident_id FROM ` + t.incidents + `)
 UNION ALL
-SELECT eid, is_t, e_cs, e_ts, if(hit = 1 AND e_ts >= i_det AND (i_res = 0 OR e_ts <= i_rts + ` + num(attribWindow) + `), inc, '') AS inc_w, toUInt8(0) AS named
+SELECT eid, is_t, e_cs, e_ts, if(hit = 1 AND e_ts >= i_det AND (i_res = 0 OR e_ts <= i_rts + ` + num(attribWindow) + `), inc, '') AS inc_w, toUInt8(0) AS named, cust AS e_cust
 FROM (
   SELECT toString(event_id) AS eid, toUInt8(type = 'customer.ticket_opened') AS is_t, toFloat64(cs) AS e_cs, toInt64(ts) AS e_ts, toString(customer_id) AS cust
   FROM (` + b.dedup("customer_events", cols, kinds+" AND incident_id = ''") + `)
@@ -95,16 +96,17 @@ func (s *Store) loadTickets(ctx context.Context, snap *snapshot) error {
 	for rows.Next() {
 		var (
 			eid, inc   string
+			cust       string
 			isT, named uint8
 			cs         float64
 			ts         int64
 		)
-		if err := rows.Scan(&eid, &isT, &cs, &ts, &inc, &named); err != nil {
+		if err := rows.Scan(&eid, &isT, &cs, &ts, &inc, &named, &cust); err != nil {
 			return fmt.Errorf("load snapshot tickets: %w", err)
 		}
 		e := byEID[eid]
 		if e == nil {
-			e = &custEvent{ts: ts, ticket: isT == 1, named: named == 1, cs: cs}
+			e = &custEvent{ts: ts, cust: cust, ticket: isT == 1, named: named == 1, cs: cs}
 			byEID[eid] = e
 			if !e.named && !e.ticket {
 				snap.feedback = append(snap.feedback, e)
