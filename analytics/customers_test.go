@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -236,7 +237,8 @@ func show2(c trustlens.Customer) string {
 // TestCustomersGenerated compares the worklist with a plain recomputation
 // from the events fed: random incidents over a year, each apologizing or
 // not, affecting random customers, with random follow-ups, offers and
-// redemptions (every event stored 1–3 times).
+// redemptions, tickets and rated feedback naming an incident or none
+// (every event stored 1–3 times).
 func TestCustomersGenerated(t *testing.T) {
 	conn, db := chtest.NewDatabase(t)
 	ctx := context.Background()
@@ -297,6 +299,29 @@ func TestCustomersGenerated(t *testing.T) {
 		}
 		incs = append(incs, in)
 	}
+	// tickets and rated feedback: a third name a random incident (whether
+	// or not it affected the customer), the rest none.
+	type cev struct {
+		cust, inc string
+		at        time.Time
+		ticket    bool
+		cs        uint8
+	}
+	var cevs []cev
+	for i := 0; i < 400; i++ {
+		e := cev{cust: custs[rng.Intn(len(custs))], at: now.Add(-time.Duration(rng.Intn(360*24*60)) * time.Minute), ticket: rng.Intn(2) == 0}
+		if rng.Intn(3) == 0 {
+			e.inc = incs[rng.Intn(len(incs))].id
+		}
+		typ := trustlens.TypeCustomerTicketOpened
+		var set []func(*trustlens.Event)
+		if !e.ticket {
+			typ, e.cs = trustlens.TypeCustomerFeedback, uint8(1+rng.Intn(5))
+			set = append(set, csat(e.cs))
+		}
+		h.customer(typ, e.cust, e.inc, e.at, set...)
+		cevs = append(cevs, e)
+	}
 	h.insert(t, conn, db)
 	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }))
 
@@ -342,6 +367,38 @@ func TestCustomersGenerated(t *testing.T) {
 				apols[c] = append(apols[c], in.det)
 			}
 		}
+	}
+	// a customer's tickets and CSAT: the distinct events naming one of
+	// their incidents in range, or naming none and lying in such an
+	// incident's window [detected, (resolved or now) + 24 h] (SPEC §2.6)
+	rated := map[string][2]int{}
+	for _, e := range cevs {
+		counts := false
+		for _, in := range incs {
+			if in.det.Before(from) || !slices.Contains(in.aff, e.cust) {
+				continue
+			}
+			end := now
+			if in.resolved {
+				end = in.res
+			}
+			if e.inc == in.id || (e.inc == "" && !e.at.Before(in.det) && !e.at.After(end.Add(day))) {
+				counts = true
+			}
+		}
+		if !counts {
+			continue
+		}
+		if e.ticket {
+			want[e.cust].Tickets++
+		} else {
+			v := rated[e.cust]
+			rated[e.cust] = [2]int{v[0] + int(e.cs), v[1] + 1}
+		}
+	}
+	for c, v := range rated {
+		avg := float64(v[0]) / float64(v[1])
+		want[c].CSATAvg = &avg
 	}
 	for c, ts := range apols {
 		for i := 0; i+2 < len(ts); i++ {
