@@ -13,9 +13,10 @@ package analytics
 // answer only filters the pairs by range and applies the clock.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -112,7 +113,7 @@ WHERE ` + affected
 		return fmt.Errorf("load worklist pairs: %w", err)
 	}
 	defer rows.Close()
-	snap.custs = map[string][]*custPair{}
+	byID := map[string]*custRec{}
 	for rows.Next() {
 		var (
 			inc          string
@@ -127,7 +128,12 @@ WHERE ` + affected
 		}
 		p.offered, p.redeemed, p.followedUp = off == 1, red == 1, fu == 1
 		p.r.aff = append(p.r.aff, &p)
-		snap.custs[p.cust] = append(snap.custs[p.cust], &p)
+		rec := byID[p.cust]
+		if rec == nil {
+			rec = &custRec{id: p.cust}
+			byID[p.cust] = rec
+		}
+		rec.pairs = append(rec.pairs, &p)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load worklist pairs: %w", err)
@@ -157,7 +163,6 @@ FROM (` + attrsSQL(b, custs) + `)`
 		return fmt.Errorf("load worklist customers: %w", err)
 	}
 	defer arows.Close()
-	snap.attrs = map[string]custAttrs{}
 	for arows.Next() {
 		var (
 			cust          string
@@ -168,40 +173,75 @@ FROM (` + attrsSQL(b, custs) + `)`
 			return fmt.Errorf("load worklist customers: %w", err)
 		}
 		a.hasMRR, a.churned = hasMRR == 1, hasCh == 1
-		snap.attrs[cust] = a
+		if rec := byID[cust]; rec != nil {
+			rec.a = a
+		}
 	}
 	if err := arows.Err(); err != nil {
 		return fmt.Errorf("load worklist customers: %w", err)
 	}
+	snap.custByID = byID
+	snap.custs = make([]*custRec, 0, len(byID))
+	for _, rec := range byID {
+		slices.SortFunc(rec.pairs, func(a, b *custPair) int {
+			return cmp.Or(cmp.Compare(a.r.det, b.r.det), cmp.Compare(a.r.id, b.r.id))
+		})
+		snap.custs = append(snap.custs, rec)
+	}
+	slices.SortFunc(snap.custs, func(a, b *custRec) int {
+		switch {
+		case a.a.hasMRR && !b.a.hasMRR:
+			return -1
+		case !a.a.hasMRR && b.a.hasMRR:
+			return 1
+		}
+		return cmp.Or(cmp.Compare(b.a.mrr, a.a.mrr), cmp.Compare(a.id, b.id))
+	})
 	return nil
 }
 
-// custRows are the pairs of the customers affected by the incidents of f
-// (and, when id != "", of that customer only), by customer; each list is
-// the caller's to sort.
-func (snap *snapshot) custRows(f trustlens.Filter, id string) map[string][]*custPair {
+// custRec is an affected customer of a snapshot: what the events say of
+// them and their pairs, sorted by detected_at, incident_id.
+type custRec struct {
+	id    string
+	a     custAttrs
+	pairs []*custPair
+}
+
+// pairScope keeps the pairs of the incidents of a filter: detected in
+// [from, to) (0: unbounded), of the severity (if any).
+type pairScope struct {
+	from, to int64
+	sev      string
+}
+
+func pairScopeOf(f trustlens.Filter) pairScope {
 	sc, _ := scopeOf(f)
-	keep := func(r *preRow) bool {
-		return (sc.from == 0 || r.det >= sc.from) && (sc.to == 0 || r.det < sc.to) && (f.Severity == "" || r.sev == f.Severity)
+	return pairScope{from: sc.from, to: sc.to, sev: f.Severity}
+}
+
+// in reports whether the scope keeps r's pairs; past says no later
+// detected_at can be kept either.
+func (k pairScope) in(r *preRow) (in, past bool) {
+	if k.to != 0 && r.det >= k.to {
+		return false, true
 	}
-	byCust := map[string][]*custPair{}
-	if id != "" {
-		for _, p := range snap.custs[id] {
-			if keep(p.r) {
-				byCust[id] = append(byCust[id], p)
-			}
+	return r.det >= k.from && (k.sev == "" || r.sev == k.sev), false
+}
+
+// pairs are rec's pairs in k, sorted as rec.pairs.
+func (rec *custRec) pairsIn(k pairScope) []*custPair {
+	var out []*custPair
+	for _, p := range rec.pairs {
+		in, past := k.in(p.r)
+		if past {
+			break
 		}
-		return byCust
-	}
-	for _, r := range snap.inRange(sc) {
-		if !keep(r) {
-			continue
-		}
-		for _, p := range r.aff {
-			byCust[p.cust] = append(byCust[p.cust], p)
+		if in {
+			out = append(out, p)
 		}
 	}
-	return byCust
+	return out
 }
 
 // followUpState is "done", "due", "missed" or "open" for one pair at now.
@@ -217,15 +257,9 @@ func (s *Store) followUpState(p *custPair, now int64) string {
 	return "missed"
 }
 
-// customerRow is the worklist row of one customer from their pairs, which
-// it sorts by detected_at, then incident_id.
+// customerRow is the worklist row of one customer from their pairs
+// (sorted by detected_at, then incident_id).
 func (s *Store) customerRow(id string, pairs []*custPair, a custAttrs, now int64) trustlens.Customer {
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].r.det != pairs[j].r.det {
-			return pairs[i].r.det < pairs[j].r.det
-		}
-		return pairs[i].r.id < pairs[j].r.id
-	})
 	c := trustlens.Customer{CustomerID: id, Segment: a.segment, IncidentIDs: make([]string, 0, len(pairs))}
 	if a.hasMRR {
 		v := a.mrr
@@ -300,42 +334,49 @@ func (s *Store) customers(ctx context.Context, f trustlens.CustomerFilter) (trus
 	if err != nil {
 		return page, fmt.Errorf("analytics: customers: %w", err)
 	}
-	byCust, attrs := snap.custRows(f.Filter, ""), snap.attrs
+	// The customers come in the order of the worklist but for
+	// follow_up_due (mrr descending, unknown last, then customer_id): a
+	// stable sort on follow_up_due alone completes it, and only the rows
+	// of the page are built.
+	k := pairScopeOf(f.Filter)
 	now := s.nowOf(ctx)
-	all := make([]trustlens.Customer, 0, len(byCust))
-	for id, pairs := range byCust {
-		c := s.customerRow(id, pairs, attrs[id], now)
-		if f.Needs == trustlens.NeedsFollowUp && c.FollowUpDue == 0 {
+	type hit struct {
+		rec *custRec
+		due int
+	}
+	var hits []hit
+	for _, rec := range snap.custs {
+		n, due := 0, 0
+		for _, p := range rec.pairs {
+			in, past := k.in(p.r)
+			if past {
+				break
+			}
+			if !in {
+				continue
+			}
+			n++
+			if s.followUpState(p, now) == "due" {
+				due++
+			}
+		}
+		if n == 0 || (f.Needs == trustlens.NeedsFollowUp && due == 0) {
 			continue
 		}
-		all = append(all, c)
+		hits = append(hits, hit{rec, due})
 	}
-	sort.Slice(all, func(i, j int) bool { return customerBefore(&all[i], &all[j]) })
-	page.Total = int64(len(all))
-	lo := min(f.Offset, len(all))
-	hi := len(all)
+	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(b.due, a.due) })
+	page.Total = int64(len(hits))
+	lo := min(f.Offset, len(hits))
+	hi := len(hits)
 	if f.Limit > 0 {
 		hi = min(hi, lo+f.Limit)
 	}
-	page.Customers = all[lo:hi]
+	page.Customers = make([]trustlens.Customer, 0, hi-lo)
+	for _, h := range hits[lo:hi] {
+		page.Customers = append(page.Customers, s.customerRow(h.rec.id, h.rec.pairsIn(k), h.rec.a, now))
+	}
 	return page, nil
-}
-
-// customerBefore is the worklist order: follow_up_due descending, mrr
-// descending (unknown last), customer_id.
-func customerBefore(a, b *trustlens.Customer) bool {
-	if a.FollowUpDue != b.FollowUpDue {
-		return a.FollowUpDue > b.FollowUpDue
-	}
-	switch {
-	case a.MRR != nil && b.MRR == nil:
-		return true
-	case a.MRR == nil && b.MRR != nil:
-		return false
-	case a.MRR != nil && *a.MRR != *b.MRR:
-		return *a.MRR > *b.MRR
-	}
-	return a.CustomerID < b.CustomerID
 }
 
 func (s *Store) customer(ctx context.Context, id string, f trustlens.Filter) (trustlens.CustomerDetail, error) {
@@ -348,15 +389,18 @@ func (s *Store) customer(ctx context.Context, id string, f trustlens.Filter) (tr
 	if err != nil {
 		return d, fmt.Errorf("analytics: customer %q: %w", id, err)
 	}
-	byCust, attrs := snap.custRows(f, id), snap.attrs
-	pairs := byCust[id]
+	rec := snap.custByID[id]
+	var pairs []*custPair
+	if rec != nil {
+		pairs = rec.pairsIn(pairScopeOf(f))
+	}
 	if len(pairs) == 0 {
 		return d, fmt.Errorf("analytics: customer %q: %w", id, trustlens.ErrNotFound)
 	}
 	now := s.nowOf(ctx)
-	d.Customer = s.customerRow(id, pairs, attrs[id], now)
+	d.Customer = s.customerRow(id, pairs, rec.a, now)
 	d.Timeline = make([]trustlens.CustomerIncident, 0, len(pairs))
-	for _, p := range pairs { // sorted by customerRow
+	for _, p := range pairs {
 		inc := s.incidentOf(snap, p.r, now)
 		ci := trustlens.CustomerIncident{
 			IncidentID: inc.IncidentID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status,

@@ -423,8 +423,9 @@ func TestCustomersGenerated(t *testing.T) {
 		if w.ApologyFatigue {
 			fatigued++
 		}
-		if i > 0 && page.Customers[i-1].FollowUpDue < got.FollowUpDue {
-			t.Errorf("row %d: follow_up_due %d after %d", i, got.FollowUpDue, page.Customers[i-1].FollowUpDue)
+		if prev := page.Customers[max(i-1, 0)]; i > 0 && (prev.FollowUpDue < got.FollowUpDue ||
+			prev.FollowUpDue == got.FollowUpDue && prev.CustomerID >= got.CustomerID) { // no mrr: by id
+			t.Errorf("row %d: %s (follow_up_due %d) after %s (%d)", i, got.CustomerID, got.FollowUpDue, prev.CustomerID, prev.FollowUpDue)
 		}
 	}
 	t.Logf("%d customers, %d with apology fatigue", len(page.Customers), fatigued)

@@ -60,13 +60,13 @@ type snapshot struct {
 	incidents   string // table with the joinedColumns
 	pairs       string // table with the pairs columns
 	incomplete  int64
-	rows        []*preRow              // the incidents table in memory, sorted by det, incident_id (memory.go)
-	byID        map[string]*preRow     // rows by incident_id
-	feedback    []*custEvent           // every rated feedback naming no incident, by occurred_at (tickets.go)
-	offered     []offeredPair          // every offered affected pair, for "does compensation pay?" (comppay.go)
-	custs       map[string][]*custPair // every affected pair by customer, for the worklist (customers.go)
-	attrs       map[string]custAttrs   // what the events say of the affected customers (customers.go)
-	blocks      []block                // sums of the rows, by blockRows (blocks.go)
+	rows        []*preRow           // the incidents table in memory, sorted by det, incident_id (memory.go)
+	byID        map[string]*preRow  // rows by incident_id
+	feedback    []*custEvent        // every rated feedback naming no incident, by occurred_at (tickets.go)
+	offered     []offeredPair       // every offered affected pair, for "does compensation pay?" (comppay.go)
+	custs       []*custRec          // every affected customer with their pairs, by mrr descending (unknown last), id: the worklist (customers.go)
+	custByID    map[string]*custRec // custs by customer_id
+	blocks      []block             // sums of the rows, by blockRows (blocks.go)
 	fingerprint string
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint
 }
