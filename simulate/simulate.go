@@ -185,6 +185,12 @@ type incidentTrace struct {
 	met      [habitCount]bool
 	res      int64
 	affected []string
+	// silentS and updatedS are the seconds of [detection, resolution]
+	// past and within the cadence target; drop the configured csat drop
+	// of its survey answers.
+	silentS, updatedS int64
+	drop              float64
+	answers           []surveyAnswer
 }
 
 func newSim(cfg Config, sink Sink) (*sim, error) {
@@ -473,7 +479,7 @@ func (s *sim) activity(at int64, c *customer) error {
 		s.event(at, &wire{Type: trustlens.TypeCustomerTicketOpened, CustomerID: c.id})
 		return nil
 	}
-	csat := 1 + pickWeighted(r, []float64{0.03, 0.07, 0.20, 0.40, 0.30})
+	csat := 1 + pickWeighted(r, baselineCSAT)
 	w := &wire{Type: trustlens.TypeCustomerFeedback, CustomerID: c.id, CSAT: csat}
 	sent := sentimentOf(r, csat)
 	w.Sentiment = &sent
