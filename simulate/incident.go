@@ -24,6 +24,21 @@ const (
 	habitCount
 )
 
+// incidentTrace is what planIncident decided, for the package's own tests.
+type incidentTrace struct {
+	id       string
+	sev      string
+	met      [habitCount]bool
+	res      int64
+	affected []string
+	// silentS and updatedS are the seconds of [detection, resolution]
+	// past and within the cadence target; drop the configured csat drop
+	// of its survey answers.
+	silentS, updatedS int64
+	drop              float64
+	answers           []surveyAnswer
+}
+
 // forcedIncident is an incident placed at the start of live mode so that
 // the dashboard has something in progress (and overdue) at once.
 type forcedIncident struct {

@@ -178,21 +178,6 @@ type sim struct {
 	trace     func(incidentTrace) // tests: what each incident intended
 }
 
-// incidentTrace is what planIncident decided, for the package's own tests.
-type incidentTrace struct {
-	id       string
-	sev      string
-	met      [habitCount]bool
-	res      int64
-	affected []string
-	// silentS and updatedS are the seconds of [detection, resolution]
-	// past and within the cadence target; drop the configured csat drop
-	// of its survey answers.
-	silentS, updatedS int64
-	drop              float64
-	answers           []surveyAnswer
-}
-
 func newSim(cfg Config, sink Sink) (*sim, error) {
 	if sink == nil {
 		return nil, errors.New("simulate: no sink")
