@@ -391,8 +391,9 @@ func invert(a [8][8]float64) ([8][8]float64, bool) {
 // 1–8, 2000 customers), computes SPEC §2.6's figures from their events and
 // checks that they recover the effect sizes of model.go. The figures are
 // pooled over the eight histories so that every tolerance is at least
-// four standard errors wide (the standard errors are logged); the
-// histories are seeded, so the test gives the same figures every run.
+// 3.9 standard errors wide (the standard errors are logged; the figures
+// and margins are in docs/simulation.md); the histories are seeded, so the
+// test gives the same figures every run.
 //
 // The tickets: §2.6's tickets_per_hour_silent and _updated divide by
 // incident-hours, so they also weigh how many customers each incident hit
