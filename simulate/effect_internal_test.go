@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -34,7 +35,10 @@ func (m *rowSink) Send(_ context.Context, s trustlens.Stream, _ string, v []byte
 //     (so the model controls what the dashboard shows);
 //   - customers hit by an outage churn more than the others, and more
 //     after incidents where the company missed a habit than after those
-//     where it kept it (the trust drivers).
+//     where it kept it (the trust drivers);
+//   - the tickets and csat figures of SPEC §2.6 are those the events give
+//     (computeTicketFigures), and show the cost of silence and the csat
+//     drop (TestTicketAndCSATEffects checks their sizes).
 func TestBehaviourPaysOffInChurn(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	const halfYear = 180 * 24 * time.Hour
@@ -90,6 +94,10 @@ func TestBehaviourPaysOffInChurn(t *testing.T) {
 		}
 	})
 
+	t.Run("tickets and csat as SPEC §2.6", func(t *testing.T) {
+		ticketsAsAnalytics(t, ctx, store, sink.rows, intent, now.Add(-halfYear), now)
+	})
+
 	t.Run("drivers", func(t *testing.T) {
 		ch, err := store.Churn(ctx, trustlens.Filter{From: now.Add(-halfYear), To: now})
 		if err != nil {
@@ -121,6 +129,68 @@ func TestBehaviourPaysOffInChurn(t *testing.T) {
 			t.Errorf("behaving well pays off for %d of %d habits, want a majority", pays, len(ch.Drivers))
 		}
 	})
+}
+
+// ticketsAsAnalytics checks that analytics gives the §2.6 figures that
+// computeTicketFigures gets from the events, summary and per incident.
+func ticketsAsAnalytics(t *testing.T, ctx context.Context, store *analytics.Store, rows []ingest.Row, intent map[string]incidentTrace, from, now time.Time) {
+	answers := map[answerKey]float64{}
+	for _, tr := range intent {
+		for _, a := range tr.answers {
+			answers[answerKey{a.cust, a.at}] = a.drop
+		}
+	}
+	f := computeTicketFigures(rows, from.Unix(), now.Unix(), now.Unix(), answers)
+	sum, err := store.Summary(ctx, trustlens.Filter{From: from, To: now})
+	if err != nil {
+		t.Fatalf("Summary: %v", err)
+	}
+	same := func(name string, got *float64, want float64) {
+		t.Helper()
+		if got == nil || math.Abs(*got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s: analytics says %v, the events give %v", name, deref(got), want)
+		}
+	}
+	same("tickets_per_hour_silent", sum.TicketsPerHourSilent, f.perHourSilent())
+	same("tickets_per_hour_updated", sum.TicketsPerHourUpdated, f.perHourUpdated())
+	same("csat_affected_avg", sum.CSATAffectedAvg, f.csatAffected())
+	same("csat_baseline_avg", sum.CSATBaselineAvg, f.csatBaseline())
+	var tickets int64
+	for _, r := range f.incidents {
+		tickets += r.tickets
+	}
+	same("tickets_per_incident", sum.TicketsPerIncident, float64(tickets)/float64(len(f.incidents)))
+	page, err := store.Incidents(ctx, trustlens.Filter{From: from, To: now})
+	if err != nil {
+		t.Fatalf("Incidents: %v", err)
+	}
+	if len(page.Incidents) != len(f.incidents) {
+		t.Fatalf("analytics sees %d incidents, the events %d", len(page.Incidents), len(f.incidents))
+	}
+	var withCSAT int
+	for _, inc := range page.Incidents {
+		r := f.incidents[inc.IncidentID]
+		if r == nil {
+			t.Fatalf("%s: not among the events' incidents", inc.IncidentID)
+		}
+		if inc.Tickets != r.tickets {
+			t.Errorf("%s: %d tickets, the events give %d", inc.IncidentID, inc.Tickets, r.tickets)
+		}
+		if r.csN == 0 {
+			if inc.CSATAvg != nil {
+				t.Errorf("%s: csat_avg %v, the events have no rating", inc.IncidentID, *inc.CSATAvg)
+			}
+			continue
+		}
+		withCSAT++
+		same(inc.IncidentID+" csat_avg", inc.CSATAvg, r.csSum/float64(r.csN))
+	}
+	sil, upd := f.perCustomerHour()
+	t.Logf("%d incidents (%d with a csat_avg), %.1f tickets each; tickets per hour silent %.1f vs updated %.1f (per affected customer-hour %.4f vs %.4f); csat affected %.2f vs baseline %.2f",
+		len(f.incidents), withCSAT, float64(tickets)/float64(len(f.incidents)), f.perHourSilent(), f.perHourUpdated(), sil, upd, f.csatAffected(), f.csatBaseline())
+	if !(f.perHourSilent() > f.perHourUpdated() && f.csatAffected() < f.csatBaseline()) {
+		t.Errorf("the history shows no cost of silence or no csat drop")
+	}
 }
 
 func deref(p *float64) float64 {

@@ -24,6 +24,21 @@ const (
 	habitCount
 )
 
+// incidentTrace is what planIncident decided, for the package's own tests.
+type incidentTrace struct {
+	id       string
+	sev      string
+	met      [habitCount]bool
+	res      int64
+	affected []string
+	// silentS and updatedS are the seconds of [detection, resolution]
+	// past and within the cadence target; drop the configured csat drop
+	// of its survey answers.
+	silentS, updatedS int64
+	drop              float64
+	answers           []surveyAnswer
+}
+
 // forcedIncident is an incident placed at the start of live mode so that
 // the dashboard has something in progress (and overdue) at once.
 type forcedIncident struct {
@@ -66,7 +81,7 @@ var otherChannels = []string{"email", "social", "website", "in_app", "sms"}
 // planIncident decides everything about one incident detected at det and
 // queues its events: detection, status changes, affected customers,
 // communications, resolution, postmortem, compensation, follow-ups,
-// tickets, survey answers and the churn it causes.
+// tickets, survey answers (react) and the churn it causes.
 func (s *sim) planIncident(det int64, sev severityModel, f *forcedIncident) {
 	s.incidents++
 	n := s.incidents
@@ -313,43 +328,24 @@ func (s *sim) planIncident(det int64, sev severityModel, f *forcedIncident) {
 		s.event(at, &wire{Type: trustlens.TypeCustomerFollowedUp, CustomerID: c.id, IncidentID: id, Channel: pick(r, c.seg.followUp)})
 	}
 
+	// Tickets during the incident and survey answers after it, from a
+	// stream of their own so that they do not shift the churn draws.
+	rc := rand.New(rand.NewPCG(s.seed^0x7469636b657473, mix(uint64(n)))) // "tickets"
+	drop := csatDropOf(sev, met)
+	silentS, updatedS, answers := s.react(rc, id, det, dur, target, pts, affected, drop)
+
 	if s.trace != nil {
 		ids := make([]string, nAff)
 		for i, c := range affected {
 			ids[i] = c.id
 		}
-		s.trace(incidentTrace{id: id, sev: sev.name, met: met, res: res, affected: ids})
+		s.trace(incidentTrace{id: id, sev: sev.name, met: met, res: res, affected: ids,
+			silentS: silentS, updatedS: updatedS, drop: drop, answers: answers})
 	}
 
-	// Tickets, survey answers and churn of each affected customer.
-	ticketRate := sev.tickets * 1.3
-	if met[habitSwift] {
-		ticketRate = sev.tickets * 0.8
-	}
+	// Churn of each affected customer.
 	behaviour := behaviourBest + behaviourSpan*missedShare
 	for _, c := range affected {
-		if chance(r, ticketRate) {
-			s.guarded(det+r.Int64N(dur+1), c, &wire{Type: trustlens.TypeCustomerTicketOpened, CustomerID: c.id, IncidentID: id})
-		}
-		if chance(r, surveyRate) {
-			mean := 4.2 - sev.csatDrop - 1.5*missedShare
-			if followed[c] {
-				mean += 0.4
-			}
-			if offered[c] {
-				mean += 0.2
-			}
-			csat := int(clamp(math.Round(mean+r.NormFloat64()*0.9), 1, 5))
-			sent := sentimentOf(r, csat)
-			w := &wire{Type: trustlens.TypeCustomerFeedback, CustomerID: c.id, IncidentID: id, CSAT: csat, Sentiment: &sent}
-			switch {
-			case csat >= 4 && chance(r, 0.4):
-				w.Comment = pick(r, goodComments)
-			case csat <= 2 && chance(r, 0.6):
-				w.Comment = pick(r, badComments)
-			}
-			s.guarded(res+hours(uniform(r, 2, 120)), c, w)
-		}
 		p := sev.churnRisk * c.seg.churnFactor * behaviour
 		if followed[c] {
 			p *= followedFactor
@@ -392,7 +388,7 @@ func planUpdates(r *rand.Rand, swift, proactive bool, target int64, dur *int64) 
 	switch {
 	case proactive:
 		chans = someChannels(r, 2+r.IntN(3))
-	case float64(*dur) > 1.4*T && chance(r, 0.6):
+	case float64(*dur) > 1.4*T && chance(r, 0.8):
 		broken = true
 		chans = someChannels(r, 1+r.IntN(3))
 	default:
@@ -413,7 +409,7 @@ func planUpdates(r *rand.Rand, swift, proactive bool, target int64, dur *int64) 
 	for i := 0; ; i++ {
 		g := math.Min(interval*uniform(r, 0.85, 1.15), 0.9*T)
 		if i == longAt {
-			g = uniform(r, 1.15, 2.2) * T
+			g = uniform(r, 1.3, 3) * T
 		}
 		next := cur + g
 		if next >= float64(*dur-120) {

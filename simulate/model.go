@@ -26,7 +26,7 @@ const (
 	// rest are support tickets).
 	feedbackShare = 0.35
 	// surveyRate is the chance that an affected customer answers the
-	// survey sent after an incident.
+	// satisfaction survey sent after an incident.
 	surveyRate = 0.25
 	// weekendFactor thins incident arrivals on Saturdays and Sundays
 	// (fewer deploys, less load).
@@ -83,20 +83,19 @@ type severityModel struct {
 	blastMin  float64 // share of active customers of the hit regions affected
 	blastMax  float64
 	churnRisk float64 // extra churn chance of an affected customer when every habit is missed
-	tickets   float64 // chance an affected customer opens a ticket during the incident
 	care      float64 // added to the company's care for incidents of this severity
-	csatDrop  float64 // how much the incident lowers survey scores
+	csatDrop  float64 // how much the incident itself lowers the survey's mean csat, however it was handled
 }
 
 var severities = []severityModel{
 	{name: "sev1", perWeek: 0.12, durMedian: 150, durSigma: 0.5, durMin: 45, durMax: 720, regions: 2,
-		blastMin: 0.25, blastMax: 0.6, churnRisk: 0.065, tickets: 0.25, care: 0.10, csatDrop: 1.0},
+		blastMin: 0.25, blastMax: 0.6, churnRisk: 0.065, care: 0.10, csatDrop: 0.6},
 	{name: "sev2", perWeek: 0.45, durMedian: 120, durSigma: 0.6, durMin: 30, durMax: 720, regions: 1,
-		blastMin: 0.06, blastMax: 0.25, churnRisk: 0.052, tickets: 0.15, care: 0.05, csatDrop: 0.7},
+		blastMin: 0.06, blastMax: 0.25, churnRisk: 0.052, care: 0.05, csatDrop: 0.4},
 	{name: "sev3", perWeek: 1.1, durMedian: 90, durSigma: 0.8, durMin: 15, durMax: 1440, regions: 1,
-		blastMin: 0.01, blastMax: 0.08, churnRisk: 0.04, tickets: 0.08, care: 0, csatDrop: 0.4},
+		blastMin: 0.01, blastMax: 0.08, churnRisk: 0.04, care: 0, csatDrop: 0.25},
 	{name: "sev4", perWeek: 1.6, durMedian: 60, durSigma: 0.9, durMin: 10, durMax: 2880, regions: 1,
-		blastMin: 0.002, blastMax: 0.02, churnRisk: 0.03, tickets: 0.04, care: -0.05, csatDrop: 0.2},
+		blastMin: 0.002, blastMax: 0.02, churnRisk: 0.03, care: -0.05, csatDrop: 0.1},
 }
 
 func severityByName(name string) severityModel {
@@ -142,6 +141,49 @@ const (
 	redeemedFactor  = 0.6  // the customer redeemed a compensation
 	offeredFactor   = 0.85 // offered but not redeemed
 	outageChurnDays = 28   // an outage churn lands 1…28 days after resolution
+)
+
+// Tickets and satisfaction (SPEC §2.6): the effects the dashboard's cost
+// of silence and CSAT figures measure.
+const (
+	// ticketsPerCustomerHour is the rate at which each affected customer
+	// opens tickets while the incident is updated: its silence (since
+	// detection or the last update point) is within the cadence target.
+	ticketsPerCustomerHour = 0.08
+	// silentTicketFactor multiplies that rate while the silence is past
+	// the target (the incident is overdue).
+	silentTicketFactor = 3.0
+	// ticketTaggedShare of those tickets name the incident; the others
+	// carry no incident_id, as most real tickets, and SPEC §2.6
+	// attributes them.
+	ticketTaggedShare = 0.25
+	// csatBaseline is the mean csat of ratings unrelated to incidents:
+	// the mean of baselineCSAT.
+	csatBaseline = 4.0
+	// The survey after an incident has the mean csatBaseline − drop, where
+	// drop = the severity's csatDrop + csatSlowAck if act swiftly was
+	// missed + csatSilence if communicate proactively was missed (the
+	// long silences) + csatNoApology + csatNoResponsibility if those were
+	// missed. At most 0.6 + 1.4 = 2.0, below csatBaseline − the mean of
+	// angryCSAT (2.24), so the mean is exact (see csatDraw).
+	csatSlowAck          = 0.4
+	csatSilence          = 0.5
+	csatNoApology        = 0.3
+	csatNoResponsibility = 0.2
+	// surveyTaggedShare of the survey answers name the incident; the
+	// others carry no incident_id and come within surveyMaxHours of the
+	// resolution (inside SPEC §2.6's 24-hour attribution window).
+	surveyTaggedShare = 0.3
+	surveyMinHours    = 1
+	surveyMaxHours    = 20
+)
+
+// baselineCSAT are the weights of csat 1…5 of a rating unrelated to an
+// incident (mean 4.0: csatBaseline); angryCSAT those of a customer who
+// holds the incident against the company (mean 1.76).
+var (
+	baselineCSAT = []float64{0.03, 0.06, 0.15, 0.40, 0.36}
+	angryCSAT    = []float64{0.55, 0.25, 0.12, 0.05, 0.03}
 )
 
 var services = []string{"api", "dashboard", "auth", "billing", "webhooks", "search", "storage", "notifications"}

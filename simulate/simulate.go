@@ -178,15 +178,6 @@ type sim struct {
 	trace     func(incidentTrace) // tests: what each incident intended
 }
 
-// incidentTrace is what planIncident decided, for the package's own tests.
-type incidentTrace struct {
-	id       string
-	sev      string
-	met      [habitCount]bool
-	res      int64
-	affected []string
-}
-
 func newSim(cfg Config, sink Sink) (*sim, error) {
 	if sink == nil {
 		return nil, errors.New("simulate: no sink")
@@ -473,7 +464,7 @@ func (s *sim) activity(at int64, c *customer) error {
 		s.event(at, &wire{Type: trustlens.TypeCustomerTicketOpened, CustomerID: c.id})
 		return nil
 	}
-	csat := 1 + pickWeighted(r, []float64{0.03, 0.07, 0.20, 0.40, 0.30})
+	csat := 1 + pickWeighted(r, baselineCSAT)
 	w := &wire{Type: trustlens.TypeCustomerFeedback, CustomerID: c.id, CSAT: csat}
 	sent := sentimentOf(r, csat)
 	w.Sentiment = &sent
