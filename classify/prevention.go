@@ -6,7 +6,7 @@ import "strings"
 var preventionFrames = newPhrases(
 	"to prevent", "prevent this", "prevent similar", "prevent future", "prevent recurrence",
 	"prevent a recurrence", "prevent the same", "prevent it ", "prevent issues", "prevent such",
-	"prevent these", "prevent a repeat", "prevention", "recur", "reoccur", "in the future", "future", "again", "going forward",
+	"prevent these", "prevent a repeat", "prevention", "recur", "reoccur", "in the future", "future", "going forward",
 	"moving forward", "similar", "avoid", "reduce our time", "reduce the time",
 	"reduce the likelihood", "reduce the chance", "reduce the impact", "reduce the blast",
 	"reduce the breadth", "to detect", "next steps", "preventative", "preventive",
@@ -14,6 +14,7 @@ var preventionFrames = newPhrases(
 	"minimize the impact", "minimize impact", "to minimize", "quicker", "faster", "sooner",
 	"safer", "more resilient", "resilien", "class of", "action items", "remediation items",
 	"remediation steps", "remediations", "remediation:", "corrective action",
+	"no longer take", "can no longer", "will no longer",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -57,6 +58,11 @@ var concreteSteps = newPhrases(
 	"added monitoring", "ability to manually", "manual step", "manual process", "manual operation",
 	"scripts on production", "production access", "upgrade to", "bandwidth", "hardware upgrade",
 	"peer review", "kill switch", "region first", "failure mode",
+	"updating our monitoring", "update our monitoring", "increase our monitoring", "increasing our monitoring",
+	"increased our monitoring", "to a more resilient", "to a more robust", "to a more reliable",
+	"single point of failure", "multi-provider", "second provider", "secondary provider",
+	"additional provider", "second replica", "second database replica", "additional replica", "more replicas", "hot standby", "staging", "add timeouts", "adding timeouts",
+	"automated renewal", "automatic renewal", "renewal automation", "automated certificate",
 )
 
 // notSteps are sentences that look forward but only investigate, review
@@ -73,6 +79,10 @@ var notSteps = newPhrases(
 	"validated the fix", "validating a fix", "validated a fix", "update this page",
 	"update the status", "provide an update", "provide updates", "post an update", "update you",
 	"update once", "update when", "update shortly",
+	// Trying out candidate solutions is not yet a step, and the fix of
+	// the incident going through testing is the fix, not a step.
+	"testing various", "testing different", "various solutions", "possible solutions",
+	"potential solutions", "this fix", "the fix is", "going through testing",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -113,7 +123,7 @@ func prevention(d *doc) (string, bool) {
 	_, committed := d.has(d.lower, commitments)
 	prevFrame, listFrame, afterNumber := false, false, false
 	for i, s := range d.sentences {
-		_, frame := d.has(s.lower, preventionFrames)
+		frame := isFrame(d, s.lower)
 		item := listItem(s.lower) || afterNumber
 		afterNumber = isNumber(s.lower)
 		if !item {
@@ -121,7 +131,7 @@ func prevention(d *doc) (string, bool) {
 		}
 		nextFrame := false
 		if i+1 < len(d.sentences) {
-			_, nextFrame = d.has(d.sentences[i+1].lower, preventionFrames)
+			nextFrame = isFrame(d, d.sentences[i+1].lower)
 		}
 		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) {
 			return evidence(s.orig), true
@@ -137,6 +147,28 @@ func prevention(d *doc) (string, bool) {
 		prevFrame = frame
 	}
 	return "", false
+}
+
+// againGuards make "again" about recurrence: something is not to happen
+// again ("so this cannot happen again", "before it fills up again"),
+// rather than the incident's own narration ("latency rose again").
+var againGuards = newPhrases("again", "not ", "n't", "cannot", "never", "before", "no ")
+
+// isFrame reports whether a sentence is about not letting it happen
+// again.
+func isFrame(d *doc, s string) bool {
+	if _, ok := d.has(s, preventionFrames); ok {
+		return true
+	}
+	if !strings.Contains(s, "again") {
+		return false
+	}
+	for _, id := range againGuards.ids[1:] {
+		if d.hit(id) && strings.Contains(s, dictionary[id]) {
+			return true
+		}
+	}
+	return false
 }
 
 // opensList reports whether a sentence introduces a list: it ends with a
@@ -182,9 +214,9 @@ func step(d *doc, s string) bool {
 	if _, ok := d.has(s, notSteps); ok {
 		return false
 	}
-	if _, ok := d.has(s, concreteSteps); !ok {
+	if _, ok := d.hasWord(s, concreteSteps); !ok {
 		return false
 	}
-	_, ok := d.has(s, stepVerbs)
+	_, ok := d.hasWord(s, stepVerbs)
 	return ok
 }

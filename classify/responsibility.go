@@ -22,13 +22,15 @@ var ownership = newPhrases(
 	"change that we made", "change that we deployed", "operation we performed",
 	"operation the team performed", "maintenance we performed",
 	"we did not uphold", "we didn't uphold", "we did not live up", "we didn't live up",
-	"we fell short",
+	"we fell short", "should have been caught",
+	"code we deployed", "code we pushed", "code we shipped", "code we released",
+	"release we deployed", "release we shipped", "update we deployed", "update we pushed",
 )
 
 // responsibility finds a sentence in which the company owns the failure.
 func responsibility(d *doc) (string, bool) {
 	for _, s := range d.sentences {
-		if p, ok := d.has(s.lower, ownership); ok {
+		if p, ok := d.hasWord(s.lower, ownership); ok {
 			// "not our fault", "no fault of ours" deny it.
 			if i := strings.Index(s.lower, p); i >= 4 && strings.HasSuffix(s.lower[:i], "not ") {
 				continue
@@ -76,9 +78,17 @@ func ownChange(d *doc, s string) bool {
 			return false
 		}
 	}
-	_, ok = d.has(rest, causalMarkers)
+	if _, ok = d.has(rest, causalMarkers); ok {
+		return true
+	}
+	// "… was caused by a release where we introduced the change": the
+	// cause is named before the act.
+	_, ok = d.has(s[:strings.Index(s, p)], causedBy)
 	return ok
 }
+
+// causedBy name what follows as the cause.
+var causedBy = newPhrases("caused by", "triggered by", "due to", "result of")
 
 // ownChangeCause gives the sentence of ownChange as root-cause evidence:
 // the change is the concrete cause.
