@@ -65,6 +65,17 @@ func TestHardCases(t *testing.T) {
 		{"we let you down", "We let you down today, and we know how much you rely on us.", flags{owns: true}},
 		{"we made a change which broke", "We made a change which inadvertently prevented some servers from responding to requests.", flags{owns: true, cause: true}},
 		{"deploying a fix is not owning", "We deployed a fix at 14:05 UTC and error rates have recovered.", flags{}},
+		{"inline bullets are items of their own", "To help prevent a similar event in the future, we identified these changes: • We will implement rate limiting for requests to our platform • We will publish information about our DDoS protections", flags{prevention: true}},
+		{"an hour failure is not our failure", "An 8 hour failure window is not acceptable to us or our customers.", flags{}},
+		{"trying out solutions is not yet a step", "How to prevent this in the future: we are working on testing various solutions to this issue.", flags{}},
+		{"the fix going through testing is the fix", "Here is what we are doing to prevent this from happening again. This fix is currently going through testing.", flags{}},
+		{"the incident's own narration again", "The replica lag increased again after the failover; we are investigating.", flags{}},
+		{"again about recurrence", "We have added alerting on disk usage so that it cannot fill up again.", flags{prevention: true}},
+		{"short-term capacity is the fix", "As short-term remediation, we are increasing capacity to prevent this from recurring.", flags{}},
+		{"a cause named before our change", "The outage was caused by a release where we introduced a new routing rule.", flags{owns: true, cause: true}},
+		{"a changed policy for the future", "We have changed our unblocking policy to take this into account in the future.", flags{prevention: true}},
+		{"reconfigured alerting", "Alerting has been reconfigured to catch this in the future.", flags{prevention: true}},
+		{"a DDoS attack is a cause", "We had a DDoS attack this morning that took the API offline.", flags{cause: true}},
 	}
 	c := New()
 	at := time.Date(2024, 3, 10, 14, 20, 0, 0, time.UTC)

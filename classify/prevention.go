@@ -25,7 +25,7 @@ var stepVerbs = newPhrases(
 	"deploy", "requir", "enforc", "automating", "to automate", "automate the", "automate our", "explor", "identified improvements",
 	"prioritiz", "working on", "working to", "clarif", "reduc", "disabled", "moving",
 	"streamline", "audit", "train", "rewrit", "replac", "isolat",
-	"tighten", "harden", "adjust", "correcting", "remov",
+	"tighten", "harden", "adjust", "correcting", "remov", "reconfigur",
 )
 
 // concreteSteps are what a real step names: tests, alerts, staged
@@ -63,6 +63,7 @@ var concreteSteps = newPhrases(
 	"single point of failure", "multi-provider", "second provider", "secondary provider",
 	"additional provider", "second replica", "second database replica", "additional replica", "more replicas", "hot standby", "staging", "add timeouts", "adding timeouts",
 	"automated renewal", "automatic renewal", "renewal automation", "automated certificate",
+	"policy", "policies",
 )
 
 // notSteps are sentences that look forward but only investigate, review
@@ -83,6 +84,9 @@ var notSteps = newPhrases(
 	// the incident going through testing is the fix, not a step.
 	"testing various", "testing different", "various solutions", "possible solutions",
 	"potential solutions", "this fix", "the fix is", "going through testing",
+	// Short-term measures while the cause is remedied are the fix.
+	"short-term remediation", "short term remediation", "temporary mitigation",
+	"temporary measure", "interim measure",
 )
 
 // commitments promise future work ("we will", "we are adding").

@@ -22,7 +22,7 @@ var ownership = newPhrases(
 	"change that we made", "change that we deployed", "operation we performed",
 	"operation the team performed", "maintenance we performed",
 	"we did not uphold", "we didn't uphold", "we did not live up", "we didn't live up",
-	"we fell short", "should have been caught",
+	"we fell short", "should have been caught", "by accident we", "by accident, we",
 	"code we deployed", "code we pushed", "code we shipped", "code we released",
 	"release we deployed", "release we shipped", "update we deployed", "update we pushed",
 )
