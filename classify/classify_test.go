@@ -76,6 +76,12 @@ func TestHardCases(t *testing.T) {
 		{"a changed policy for the future", "We have changed our unblocking policy to take this into account in the future.", flags{prevention: true}},
 		{"reconfigured alerting", "Alerting has been reconfigured to catch this in the future.", flags{prevention: true}},
 		{"a DDoS attack is a cause", "We had a DDoS attack this morning that took the API offline.", flags{cause: true}},
+		{"a timeline entry is no step", "At 12:19 UTC, our team was alerted to increased error rates and started the rollback process to avoid a longer outage.", flags{}},
+		{"rolling back against further impact is the fix", "We will be rolling back the change to prevent further impact.", flags{}},
+		{"a committed act against recurrence", "Going forward, we will run database migrations only outside business hours.", flags{prevention: true}},
+		{"implementing changes names no step", "We are implementing changes to ensure this does not happen again.", flags{}},
+		{"we did not catch it", "Due to a configuration difference between production and test, we did not catch that this would break.", flags{owns: true, cause: true}},
+		{"our act, then its harm", "On July 5 we ran a long background job on the shared queue. This job blocked the notification jobs for 14 hours.", flags{owns: true, cause: true}},
 	}
 	c := New()
 	at := time.Date(2024, 3, 10, 14, 20, 0, 0, time.UTC)

@@ -25,7 +25,8 @@ var stepVerbs = newPhrases(
 	"deploy", "requir", "enforc", "automating", "to automate", "automate the", "automate our", "explor", "identified improvements",
 	"prioritiz", "working on", "working to", "clarif", "reduc", "disabled", "moving",
 	"streamline", "audit", "train", "rewrit", "replac", "isolat",
-	"tighten", "harden", "adjust", "correcting", "remov", "reconfigur",
+	"tighten", "harden", "adjust", "correcting", "remov", "reconfigur", "split", "separat",
+	"dedicat",
 )
 
 // concreteSteps are what a real step names: tests, alerts, staged
@@ -84,6 +85,8 @@ var notSteps = newPhrases(
 	// the incident going through testing is the fix, not a step.
 	"testing various", "testing different", "various solutions", "possible solutions",
 	"potential solutions", "this fix", "the fix is", "going through testing",
+	// Rolling back stops the incident; it does not prevent the next.
+	"rolling back", "roll back", "rolled back", "prevent further", "further impact",
 	// Short-term measures while the cause is remedied are the fix.
 	"short-term remediation", "short term remediation", "temporary mitigation",
 	"temporary measure", "interim measure",
@@ -99,7 +102,10 @@ var commitments = newPhrases(
 	"we are improving", "we're improving", "is adding", "are also adding", "we are changing",
 	"we're changing", "we have updated our", "we've updated our", "we have made", "we've made",
 	"we recently", "we have expanded", "we've expanded", "is implementing", "are implementing",
-	"will now ", "we are also adding", "we're also adding",
+	"will now ", "we are also adding", "we're also adding", "we are moving", "we're moving",
+	"we are migrating", "we're migrating", "we are switching", "we're switching",
+	"we have moved", "we've moved", "we have changed", "we've changed", "we have implemented",
+	"we've implemented", "we are separating", "we are splitting",
 )
 
 // strongSteps are steps so specific (tests, alerts, runbooks, drills)
@@ -138,6 +144,9 @@ func prevention(d *doc) (string, bool) {
 			nextFrame = isFrame(d, d.sentences[i+1].lower)
 		}
 		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) {
+			return evidence(s.orig), true
+		}
+		if frame && committedAct(d, s.lower) {
 			return evidence(s.orig), true
 		}
 		if committed && step(d, s.lower) {
@@ -214,7 +223,47 @@ func listItem(s string) bool {
 	return n > 0 && n < len(s) && (s[n] == '.' || s[n] == ')')
 }
 
+// vagueActs are the objects of a commitment that name no step: more
+// safeguards, measures or improvements, reviews and investigations,
+// lessons, resilience in general, the fix, or better communication.
+var vagueActs = newPhrases(
+	"safeguard", "measures", "steps", "improvements", "resilien", "reliab", "robust",
+	"review", "evaluat", "investigat", "explor", "look into", "looking into", "looking at",
+	"lessons", "learn", "time to detect", "time to mitigat", "continue", "fix",
+	"work closely", "working closely", "work with", "working with", "everything",
+	"best to", "committed", "understand", "root cause", "communicat", "keep you",
+	"stability", "stable", "quality", "experience", "availability", "performance",
+	"implementing changes", "implement changes", "making changes", "make changes",
+	"some changes", "several changes", "necessary changes", "changes to",
+)
+
+// committedAct is a sentence that frames itself against recurrence and
+// commits to an act ("to prevent this from happening again, we will move
+// schema changes behind a second approval") whose object is not vague.
+// The act need not be in the concrete list: the frame and the commitment
+// in one sentence carry it, and vagueActs keep out the promises in
+// general.
+func committedAct(d *doc, s string) bool {
+	if timelineEntry(s) {
+		return false
+	}
+	if _, ok := d.has(s, commitments); !ok {
+		return false
+	}
+	if _, ok := d.has(s, notSteps); ok {
+		return false
+	}
+	if _, ok := d.hasWord(s, vagueActs); ok {
+		return false
+	}
+	_, ok := d.hasWord(s, stepVerbs)
+	return ok
+}
+
 func step(d *doc, s string) bool {
+	if timelineEntry(s) {
+		return false
+	}
 	if _, ok := d.has(s, notSteps); ok {
 		return false
 	}
@@ -223,4 +272,27 @@ func step(d *doc, s string) bool {
 	}
 	_, ok := d.hasWord(s, stepVerbs)
 	return ok
+}
+
+// timelineEntry reports whether a sentence is an entry of the incident's
+// timeline ("at 12:19 pm utc, our team was alarmed …", "2018-10-22 17:34
+// utc: we deploy …", "14:02 - errors begin"): it narrates what was done
+// during the incident, so it is no step against the next one.
+func timelineEntry(s string) bool {
+	s = strings.TrimLeft(s, "-*\u2022\u2013 ")
+	s = strings.TrimPrefix(s, "at ")
+	s = strings.TrimPrefix(s, "around ")
+	s = strings.TrimPrefix(s, "approximately ")
+	n := 0
+	for n < len(s) && (s[n] >= '0' && s[n] <= '9' || s[n] == '-') {
+		n++
+	}
+	if n > 4 && n < len(s) && s[n] == ' ' { // a date: "2018-10-22 17:34"
+		s = s[n+1:]
+		n = 0
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+	}
+	return n >= 1 && n <= 2 && n+2 < len(s) && s[n] == ':' && s[n+1] >= '0' && s[n+1] <= '9'
 }
