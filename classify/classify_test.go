@@ -81,6 +81,7 @@ func TestHardCases(t *testing.T) {
 		{"a committed act against recurrence", "Going forward, we will run database migrations only outside business hours.", flags{prevention: true}},
 		{"implementing changes names no step", "We are implementing changes to ensure this does not happen again.", flags{}},
 		{"we did not catch it", "Due to a configuration difference between production and test, we did not catch that this would break.", flags{owns: true, cause: true}},
+		{"a heading opens the list under it", "Preventative Measures \u2022 Review the incident with the whole team \u2022 Add alerting on the health of the webhook dispatchers", flags{prevention: true}},
 		{"our act, then its harm", "On July 5 we ran a long background job on the shared queue. This job blocked the notification jobs for 14 hours.", flags{owns: true, cause: true}},
 	}
 	c := New()

@@ -14,7 +14,8 @@ var preventionFrames = newPhrases(
 	"minimize the impact", "minimize impact", "to minimize", "quicker", "faster", "sooner",
 	"safer", "more resilient", "resilien", "class of", "action items", "remediation items",
 	"remediation steps", "remediations", "remediation:", "corrective action",
-	"no longer take", "can no longer", "will no longer",
+	"no longer take", "can no longer", "will no longer", "doing differently",
+	"what we're changing", "what we are changing",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -154,7 +155,7 @@ func prevention(d *doc) (string, bool) {
 				return evidence(s.orig), true
 			}
 		}
-		if frame && opensList(s.lower) {
+		if frame && (opensList(s.lower) || heading(s.lower)) {
 			listFrame = true
 		}
 		prevFrame = frame
@@ -295,4 +296,14 @@ func timelineEntry(s string) bool {
 		}
 	}
 	return n >= 1 && n <= 2 && n+2 < len(s) && s[n] == ':' && s[n+1] >= '0' && s[n+1] <= '9'
+}
+
+// heading reports whether a sentence is a section heading ("Preventative
+// Measures", "Next steps", "What we're doing differently"): a few words
+// with no full stop, which the items after it belong to.
+func heading(s string) bool {
+	if strings.HasSuffix(s, ".") {
+		return false
+	}
+	return len(strings.Fields(s)) <= 5
 }
