@@ -12,6 +12,7 @@ var causeAfter = newPhrases(
 	"cause was ", "cause of this outage was ", "cause: ", "traced the issue to ",
 	"traced this issue to ", "traced this to ", "traced the problem to ", "traced it to ", "traced to ", "pointed to ", "culprit was ", "following a ",
 	"determined that ", "discovered that ", "detected that ", "found that ", "uncovered that ",
+	"reason is that ", "reason was that ", "reason for this was ", "reason for this is ",
 	"we identified ", "identified as ",
 )
 
@@ -26,6 +27,9 @@ var causeBefore = newPhrases(
 var causeInline = newPhrases(
 	"introduced a bug", "contained a bug", "a bug in ", "faulty ", "overwhelmed", "overloaded",
 	"overloading", "overwhelming", "for maintenance", "for scheduled maintenance",
+	"ddos attack", "dos attack", "denial of service attack", "denial-of-service attack",
+	"distributed denial of service", "attacked by", "attack was launched",
+	"ran out of space", "ran out of disk", "out of disk space",
 )
 
 // mechanisms are the words that make a cause concrete: a change, a
@@ -42,7 +46,8 @@ var strongMechanisms = newPhrases(
 	"cleanup", "overload", "spike", "surge", "influx", "load", "traffic", "capacity",
 	"script", "operator", "human error", "contention", "parameter", "api call",
 	"number of requests", "attack", "ddos", "expired", "quota", "limit", "faulty",
-	"corrupt", "memory", "cpu", "utilization", "partner", "bulk",
+	"corrupt", "memory", "cpu", "utilization", "partner", "bulk", "system update",
+	"software update", "planned update",
 )
 
 // vagueHeads open a cause that names only a place ("an issue with …").
@@ -59,7 +64,8 @@ var mechanisms = newPhrases(
 	"script", "operator", "human error", "code", "software", "infrastructure", "storage",
 	"data", "contention", "ip address", "parameter", "api call", "number of requests", "influx", "attack",
 	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
-	"expired", "quota", "limit", "partner", "bulk",
+	"expired", "quota", "limit", "partner", "bulk", "system update", "software update",
+	"planned update",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
@@ -80,6 +86,8 @@ func tentative(d *doc, s string) bool {
 var identifiedNotStated = []string{
 	"the issue", "the root cause", "the cause", "the problem", "a root cause", "a fix",
 	"a mitigation", "improvements", "and ", "some ", "the source", "an issue",
+	// "we identified these changes:" announces steps, not a cause.
+	"these ", "several ", "the following", "a number of", "a few ", "steps", "actions",
 }
 
 // rootCause finds a sentence that states a concrete cause.

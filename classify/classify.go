@@ -115,8 +115,8 @@ func normalise(s string) string {
 	return b.String()
 }
 
-// split cuts the text into sentences at '.', '!', '?', ';' and line
-// breaks. A full stop ends a sentence when a space, a line break or the
+// split cuts the text into sentences at '.', '!', '?', ';', line breaks
+// and before a bullet ('•'). A full stop ends a sentence when a space, a line break or the
 // end follows, or when a capital letter follows a lower-case one ("in
 // these regions.We are"), so "github.com", "0.6%" and "v2.3" stay whole.
 func split(orig, lower string) []sentence {
@@ -135,6 +135,12 @@ func split(orig, lower string) []sentence {
 	for oi < len(orig) {
 		r, on := decodeRune(orig[oi:])
 		_, ln := decodeRune(lower[li:])
+		if r == '\u2022' && oi > start {
+			// A bullet starts a list item: the item is a sentence of
+			// its own, even where the list was written inline.
+			add(oi, li)
+			start, lstart = oi, li
+		}
 		end := false
 		switch r {
 		case '!', '?', ';', '\n':
@@ -206,6 +212,29 @@ func (d *doc) has(s string, p *phrases) (string, bool) {
 	for i, id := range p.ids {
 		if d.hit(id) && strings.Contains(s, p.words[i]) {
 			return p.words[i], true
+		}
+	}
+	return "", false
+}
+
+// hasWord is has for phrases that must start a word: "our failure" is
+// not found in "8 hour failure", nor "tun" in "unfortunately".
+func (d *doc) hasWord(s string, p *phrases) (string, bool) {
+	for i, id := range p.ids {
+		if !d.hit(id) {
+			continue
+		}
+		w := p.words[i]
+		for off := 0; ; {
+			j := strings.Index(s[off:], w)
+			if j < 0 {
+				break
+			}
+			j += off
+			if j == 0 || !isLetter(s[j-1]) || !isLetter(w[0]) {
+				return w, true
+			}
+			off = j + 1
 		}
 	}
 	return "", false

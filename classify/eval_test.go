@@ -23,8 +23,9 @@ type labelled struct {
 	// after the rules were frozen at d40e90c (scored once, then its
 	// misses used for tuning); "round2", whose tune part was used for
 	// tuning; "fresh2", labelled after the final rules and never used
-	// for tuning, whatever its split; "round3", prevention steps and
-	// near-misses added for recall, whose tune part was used for tuning.
+	// for tuning, whatever its split; "round3" to "round6", prevention
+	// steps and near-misses added for recall, whose tune parts were used
+	// for tuning.
 	Batch  string    `json:"batch"`
 	Source string    `json:"source"`
 	At     time.Time `json:"at"`
@@ -195,7 +196,21 @@ var targets = map[string]float64{keyApology: 0.95, keyResponsibility: 0.85, keyR
 // floors are what the rules reach today where that is below the target:
 // the test fails below them (a regression) and logs the shortfall. Issue
 // 16 stays open until prevention_steps reaches its target.
-var floors = map[string]float64{keyPrevention: 0.818}
+//
+// The batches round4–round6 (76 postmortems and updates, 28 of them in
+// the test split) lowered both figures from those of the 165-message
+// test split before them (prevention_steps 0.818, takes_responsibility
+// 0.933): the rules score those 165 exactly as before (formerFloors
+// keeps them there), the new messages are harder.
+var floors = map[string]float64{keyPrevention: 0.776, keyResponsibility: 0.727}
+
+// formerFloors pin the rules' F1 on the test split as it was before the
+// round4–round6 batches (every batch but those three), so that a rule
+// change cannot trade the old held-out messages for the new ones.
+var formerFloors = map[string]float64{keyApology: 1, keyResponsibility: 0.933, keyRootCause: 0.897, keyPrevention: 0.818}
+
+// laterBatches joined after the test split had 165 messages.
+var laterBatches = map[string]bool{"round4": true, "round5": true, "round6": true}
 
 // TestEvaluation scores the rules on the test split, which no rule was
 // tuned on, and fails below the SPEC targets. The tune split's figures
@@ -219,6 +234,13 @@ func TestEvaluation(t *testing.T) {
 	t.Logf("test split (held out):\n%s", test.table())
 	fresh2 := evaluate(c, corpus, func(l labelled) bool { return l.Batch == "fresh2" })
 	t.Logf("fresh2 batch (labelled after the final rules, never tuned on, both splits):\n%s", fresh2.table())
+	former := evaluate(c, corpus, func(l labelled) bool { return l.Split == "test" && !laterBatches[l.Batch] })
+	t.Logf("test split before the round4-round6 batches:\n%s", former.table())
+	for _, k := range flagNames {
+		if f := former.flags[k].f1(); f < formerFloors[k] {
+			t.Errorf("%s: F1 %.3f on the former test split, below its floor %.3f", k, f, formerFloors[k])
+		}
+	}
 	for _, k := range flagNames {
 		f := test.flags[k].f1()
 		floor, short := floors[k]

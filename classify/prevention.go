@@ -6,7 +6,7 @@ import "strings"
 var preventionFrames = newPhrases(
 	"to prevent", "prevent this", "prevent similar", "prevent future", "prevent recurrence",
 	"prevent a recurrence", "prevent the same", "prevent it ", "prevent issues", "prevent such",
-	"prevent these", "prevent a repeat", "prevention", "recur", "reoccur", "in the future", "future", "again", "going forward",
+	"prevent these", "prevent a repeat", "prevention", "recur", "reoccur", "in the future", "future", "going forward",
 	"moving forward", "similar", "avoid", "reduce our time", "reduce the time",
 	"reduce the likelihood", "reduce the chance", "reduce the impact", "reduce the blast",
 	"reduce the breadth", "to detect", "next steps", "preventative", "preventive",
@@ -14,6 +14,8 @@ var preventionFrames = newPhrases(
 	"minimize the impact", "minimize impact", "to minimize", "quicker", "faster", "sooner",
 	"safer", "more resilient", "resilien", "class of", "action items", "remediation items",
 	"remediation steps", "remediations", "remediation:", "corrective action",
+	"no longer take", "can no longer", "will no longer", "doing differently",
+	"what we're changing", "what we are changing",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -24,7 +26,8 @@ var stepVerbs = newPhrases(
 	"deploy", "requir", "enforc", "automating", "to automate", "automate the", "automate our", "explor", "identified improvements",
 	"prioritiz", "working on", "working to", "clarif", "reduc", "disabled", "moving",
 	"streamline", "audit", "train", "rewrit", "replac", "isolat",
-	"tighten", "harden", "adjust", "correcting", "remov",
+	"tighten", "harden", "adjust", "correcting", "remov", "reconfigur", "split", "separat",
+	"dedicat",
 )
 
 // concreteSteps are what a real step names: tests, alerts, staged
@@ -57,6 +60,12 @@ var concreteSteps = newPhrases(
 	"added monitoring", "ability to manually", "manual step", "manual process", "manual operation",
 	"scripts on production", "production access", "upgrade to", "bandwidth", "hardware upgrade",
 	"peer review", "kill switch", "region first", "failure mode",
+	"updating our monitoring", "update our monitoring", "increase our monitoring", "increasing our monitoring",
+	"increased our monitoring", "to a more resilient", "to a more robust", "to a more reliable",
+	"single point of failure", "multi-provider", "second provider", "secondary provider",
+	"additional provider", "second replica", "second database replica", "additional replica", "more replicas", "hot standby", "staging", "add timeouts", "adding timeouts",
+	"automated renewal", "automatic renewal", "renewal automation", "automated certificate",
+	"policy", "policies",
 )
 
 // notSteps are sentences that look forward but only investigate, review
@@ -73,6 +82,15 @@ var notSteps = newPhrases(
 	"validated the fix", "validating a fix", "validated a fix", "update this page",
 	"update the status", "provide an update", "provide updates", "post an update", "update you",
 	"update once", "update when", "update shortly",
+	// Trying out candidate solutions is not yet a step, and the fix of
+	// the incident going through testing is the fix, not a step.
+	"testing various", "testing different", "various solutions", "possible solutions",
+	"potential solutions", "this fix", "the fix is", "going through testing",
+	// Rolling back stops the incident; it does not prevent the next.
+	"rolling back", "roll back", "rolled back", "prevent further", "further impact",
+	// Short-term measures while the cause is remedied are the fix.
+	"short-term remediation", "short term remediation", "temporary mitigation",
+	"temporary measure", "interim measure",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -85,7 +103,10 @@ var commitments = newPhrases(
 	"we are improving", "we're improving", "is adding", "are also adding", "we are changing",
 	"we're changing", "we have updated our", "we've updated our", "we have made", "we've made",
 	"we recently", "we have expanded", "we've expanded", "is implementing", "are implementing",
-	"will now ", "we are also adding", "we're also adding",
+	"will now ", "we are also adding", "we're also adding", "we are moving", "we're moving",
+	"we are migrating", "we're migrating", "we are switching", "we're switching",
+	"we have moved", "we've moved", "we have changed", "we've changed", "we have implemented",
+	"we've implemented", "we are separating", "we are splitting",
 )
 
 // strongSteps are steps so specific (tests, alerts, runbooks, drills)
@@ -113,7 +134,7 @@ func prevention(d *doc) (string, bool) {
 	_, committed := d.has(d.lower, commitments)
 	prevFrame, listFrame, afterNumber := false, false, false
 	for i, s := range d.sentences {
-		_, frame := d.has(s.lower, preventionFrames)
+		frame := isFrame(d, s.lower)
 		item := listItem(s.lower) || afterNumber
 		afterNumber = isNumber(s.lower)
 		if !item {
@@ -121,9 +142,12 @@ func prevention(d *doc) (string, bool) {
 		}
 		nextFrame := false
 		if i+1 < len(d.sentences) {
-			_, nextFrame = d.has(d.sentences[i+1].lower, preventionFrames)
+			nextFrame = isFrame(d, d.sentences[i+1].lower)
 		}
 		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) {
+			return evidence(s.orig), true
+		}
+		if frame && committedAct(d, s.lower) {
 			return evidence(s.orig), true
 		}
 		if committed && step(d, s.lower) {
@@ -131,12 +155,34 @@ func prevention(d *doc) (string, bool) {
 				return evidence(s.orig), true
 			}
 		}
-		if frame && opensList(s.lower) {
+		if frame && (opensList(s.lower) || heading(s.lower)) {
 			listFrame = true
 		}
 		prevFrame = frame
 	}
 	return "", false
+}
+
+// againGuards make "again" about recurrence: something is not to happen
+// again ("so this cannot happen again", "before it fills up again"),
+// rather than the incident's own narration ("latency rose again").
+var againGuards = newPhrases("again", "not ", "n't", "cannot", "never", "before", "no ")
+
+// isFrame reports whether a sentence is about not letting it happen
+// again.
+func isFrame(d *doc, s string) bool {
+	if _, ok := d.has(s, preventionFrames); ok {
+		return true
+	}
+	if !strings.Contains(s, "again") {
+		return false
+	}
+	for _, id := range againGuards.ids[1:] {
+		if d.hit(id) && strings.Contains(s, dictionary[id]) {
+			return true
+		}
+	}
+	return false
 }
 
 // opensList reports whether a sentence introduces a list: it ends with a
@@ -178,13 +224,86 @@ func listItem(s string) bool {
 	return n > 0 && n < len(s) && (s[n] == '.' || s[n] == ')')
 }
 
-func step(d *doc, s string) bool {
+// vagueActs are the objects of a commitment that name no step: more
+// safeguards, measures or improvements, reviews and investigations,
+// lessons, resilience in general, the fix, or better communication.
+var vagueActs = newPhrases(
+	"safeguard", "measures", "steps", "improvements", "resilien", "reliab", "robust",
+	"review", "evaluat", "investigat", "explor", "look into", "looking into", "looking at",
+	"lessons", "learn", "time to detect", "time to mitigat", "continue", "fix",
+	"work closely", "working closely", "work with", "working with", "everything",
+	"best to", "committed", "understand", "root cause", "communicat", "keep you",
+	"stability", "stable", "quality", "experience", "availability", "performance",
+	"implementing changes", "implement changes", "making changes", "make changes",
+	"some changes", "several changes", "necessary changes", "changes to",
+)
+
+// committedAct is a sentence that frames itself against recurrence and
+// commits to an act ("to prevent this from happening again, we will move
+// schema changes behind a second approval") whose object is not vague.
+// The act need not be in the concrete list: the frame and the commitment
+// in one sentence carry it, and vagueActs keep out the promises in
+// general.
+func committedAct(d *doc, s string) bool {
+	if timelineEntry(s) {
+		return false
+	}
+	if _, ok := d.has(s, commitments); !ok {
+		return false
+	}
 	if _, ok := d.has(s, notSteps); ok {
 		return false
 	}
-	if _, ok := d.has(s, concreteSteps); !ok {
+	if _, ok := d.hasWord(s, vagueActs); ok {
 		return false
 	}
-	_, ok := d.has(s, stepVerbs)
+	_, ok := d.hasWord(s, stepVerbs)
 	return ok
+}
+
+func step(d *doc, s string) bool {
+	if timelineEntry(s) {
+		return false
+	}
+	if _, ok := d.has(s, notSteps); ok {
+		return false
+	}
+	if _, ok := d.hasWord(s, concreteSteps); !ok {
+		return false
+	}
+	_, ok := d.hasWord(s, stepVerbs)
+	return ok
+}
+
+// timelineEntry reports whether a sentence is an entry of the incident's
+// timeline ("at 12:19 pm utc, our team was alarmed …", "2018-10-22 17:34
+// utc: we deploy …", "14:02 - errors begin"): it narrates what was done
+// during the incident, so it is no step against the next one.
+func timelineEntry(s string) bool {
+	s = strings.TrimLeft(s, "-*\u2022\u2013 ")
+	s = strings.TrimPrefix(s, "at ")
+	s = strings.TrimPrefix(s, "around ")
+	s = strings.TrimPrefix(s, "approximately ")
+	n := 0
+	for n < len(s) && (s[n] >= '0' && s[n] <= '9' || s[n] == '-') {
+		n++
+	}
+	if n > 4 && n < len(s) && s[n] == ' ' { // a date: "2018-10-22 17:34"
+		s = s[n+1:]
+		n = 0
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+	}
+	return n >= 1 && n <= 2 && n+2 < len(s) && s[n] == ':' && s[n+1] >= '0' && s[n+1] <= '9'
+}
+
+// heading reports whether a sentence is a section heading ("Preventative
+// Measures", "Next steps", "What we're doing differently"): a few words
+// with no full stop, which the items after it belong to.
+func heading(s string) bool {
+	if strings.HasSuffix(s, ".") {
+		return false
+	}
+	return len(strings.Fields(s)) <= 5
 }

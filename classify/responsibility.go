@@ -22,13 +22,16 @@ var ownership = newPhrases(
 	"change that we made", "change that we deployed", "operation we performed",
 	"operation the team performed", "maintenance we performed",
 	"we did not uphold", "we didn't uphold", "we did not live up", "we didn't live up",
-	"we fell short",
+	"we fell short", "should have been caught", "we did not catch", "we didn't catch",
+	"we failed to catch", "should have caught", "by accident we", "by accident, we",
+	"code we deployed", "code we pushed", "code we shipped", "code we released",
+	"release we deployed", "release we shipped", "update we deployed", "update we pushed",
 )
 
 // responsibility finds a sentence in which the company owns the failure.
 func responsibility(d *doc) (string, bool) {
-	for _, s := range d.sentences {
-		if p, ok := d.has(s.lower, ownership); ok {
+	for i, s := range d.sentences {
+		if p, ok := d.hasWord(s.lower, ownership); ok {
 			// "not our fault", "no fault of ours" deny it.
 			if i := strings.Index(s.lower, p); i >= 4 && strings.HasSuffix(s.lower[:i], "not ") {
 				continue
@@ -38,8 +41,35 @@ func responsibility(d *doc) (string, bool) {
 		if ownChange(d, s.lower) {
 			return evidence(s.orig), true
 		}
+		if i+1 < len(d.sentences) && ownActThen(d, s.lower, d.sentences[i+1].lower) {
+			return evidence(s.orig), true
+		}
 	}
 	return "", false
+}
+
+// backReferences open a sentence about the act just told ("We ran a
+// long job on the shared queue. This job blocked …").
+var backReferences = []string{"this ", "that ", "these ", "the change", "the deploy", "the release", "the job", "the migration", "the upgrade", "the update"}
+
+// ownActThen reports an act of the company in one sentence whose harm
+// the next sentence tells, referring back to it.
+func ownActThen(d *doc, s, next string) bool {
+	p, ok := d.has(s, firstPersonChange)
+	if !ok {
+		return false
+	}
+	rest := strings.TrimSpace(s[strings.Index(s, p)+len(p):])
+	for _, f := range fixObjects {
+		if strings.HasPrefix(rest, f) {
+			return false
+		}
+	}
+	if !hasPrefixAny(next, backReferences) {
+		return false
+	}
+	_, ok = d.has(next, causalMarkers)
+	return ok
 }
 
 // firstPersonChange are "we" followed by an act that changes production.
@@ -56,7 +86,7 @@ var firstPersonChange = newPhrases(
 var causalMarkers = newPhrases(
 	"caus", "inadvertent", "unintend", "bug", "broke", "prevented", "serving errors",
 	"errors for", "to fail", "failures", "unexpected", "outage", "disrupt", "overwhelm",
-	"overload", "resulted in", "led to",
+	"overload", "resulted in", "led to", "lead to", "blocked",
 )
 
 // fixObjects follow "we deployed" when what was deployed is the remedy.
@@ -76,16 +106,27 @@ func ownChange(d *doc, s string) bool {
 			return false
 		}
 	}
-	_, ok = d.has(rest, causalMarkers)
+	if _, ok = d.has(rest, causalMarkers); ok {
+		return true
+	}
+	// "… was caused by a release where we introduced the change": the
+	// cause is named before the act.
+	_, ok = d.has(s[:strings.Index(s, p)], causedBy)
 	return ok
 }
+
+// causedBy name what follows as the cause.
+var causedBy = newPhrases("caused by", "triggered by", "due to", "result of")
 
 // ownChangeCause gives the sentence of ownChange as root-cause evidence:
 // the change is the concrete cause.
 func ownChangeCause(d *doc) (string, bool) {
-	for _, s := range d.sentences {
+	for i, s := range d.sentences {
 		if ownChange(d, s.lower) && !tentative(d, s.lower) {
 			return evidence(s.orig), true
+		}
+		if i+1 < len(d.sentences) && ownActThen(d, s.lower, d.sentences[i+1].lower) && !tentative(d, d.sentences[i+1].lower) {
+			return evidence(s.orig + " " + d.sentences[i+1].orig), true
 		}
 	}
 	return "", false
