@@ -57,7 +57,7 @@ func deepCopy(v any) any {
 
 // TestEndToEndCustomerConnectors sends, through the real routes of
 // `trustlens run` (receive → broker → ingest → ClickHouse → API), a
-// PagerDuty incident, the Stripe events of one affected customer
+// Statuspage incident, the Stripe events of one affected customer
 // (subscription created with a monthly and a yearly price, a credit note
 // and a customer-restricted promotion code tagged with the incident, the
 // discount applied, the subscription deleted) and Zendesk tickets and
@@ -78,10 +78,10 @@ func TestEndToEndCustomerConnectors(t *testing.T) {
 	day := 24 * time.Hour
 	httpAddr, kafkaAddr, hooksAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	const (
-		pdSecret     = "pd-e2e-secret"
+		spToken      = "e2e-statuspage-token-customer-side"
 		stripeSecret = "whsec_e2e_0123456789abcdef"
 		zdSecret     = "zd-e2e-secret-dGhpcyBpcyBhIHRlc3Q="
-		incident     = "pd:PE2E100"
+		incident     = "sp:e2echk01"
 		acme         = "cus_E2EAcme0001" // Stripe customer, affected
 		orgAffected  = "9001"            // Zendesk organisation, affected
 		orgOther     = "9002"            // Zendesk organisation, not affected
@@ -92,7 +92,7 @@ func TestEndToEndCustomerConnectors(t *testing.T) {
 		"TRUSTLENS_HTTP_ADDR":             httpAddr,
 		"TRUSTLENS_EMBEDDED_KAFKA_ADDR":   kafkaAddr,
 		"TRUSTLENS_RECEIVE_ADDR":          hooksAddr,
-		"TRUSTLENS_PAGERDUTY_SECRET":      pdSecret,
+		"TRUSTLENS_STATUSPAGE_TOKEN":      spToken,
 		"TRUSTLENS_STRIPE_SECRET":         stripeSecret,
 		"TRUSTLENS_ZENDESK_SECRET":        zdSecret,
 		"TRUSTLENS_INGEST_GROUP":          "g-" + db,
@@ -118,28 +118,25 @@ func TestEndToEndCustomerConnectors(t *testing.T) {
 		}
 	}
 
-	// PagerDuty: P1 (sev1, cadence target 1 h), acknowledged at 5 min, one
-	// status update at 10 min (the only update point), resolved at 4 h.
-	pdIncident := map[string]any{
-		"id": "PE2E100", "type": "incident", "title": "Checkout errors", "status": "triggered", "urgency": "high",
-		"service":  map[string]any{"id": "PSVC01", "summary": "Checkout", "type": "service_reference"},
-		"priority": map[string]any{"id": "PPRIO1", "summary": "P1", "type": "priority_reference"},
+	// Statuspage: a critical incident (sev1, cadence target 1 h) started
+	// at t0, investigating at 10 min, resolved at 4 h: two update points.
+	// Its id is lower case, as Statuspage's are, so that a Zendesk tag can
+	// name it (Zendesk lower-cases tags).
+	spBody := func() []byte {
+		updates := []map[string]any{
+			{"id": "e2eupd2", "incident_id": "e2echk01", "status": "resolved", "body": "This incident has been resolved.",
+				"created_at": ts(4 * time.Hour), "updated_at": ts(4 * time.Hour), "display_at": ts(4 * time.Hour)},
+			{"id": "e2eupd1", "incident_id": "e2echk01", "status": "investigating", "body": "Checkout is failing for some customers. We are investigating.",
+				"created_at": ts(10 * time.Minute), "updated_at": ts(10 * time.Minute), "display_at": ts(10 * time.Minute)},
+		}
+		b, _ := json.Marshal(map[string]any{"meta": map[string]any{"unsubscribe": "", "documentation": ""}, "page": map[string]any{"id": "pge2e"},
+			"incident": map[string]any{"id": "e2echk01", "name": "Checkout errors", "status": "resolved", "impact": "critical", "impact_override": nil,
+				"created_at": ts(time.Minute), "started_at": ts(0), "resolved_at": ts(4 * time.Hour), "scheduled_for": nil,
+				"components": []map[string]any{{"id": "cmpe2e", "name": "Checkout"}}, "incident_updates": updates,
+				"postmortem_body": nil, "postmortem_published_at": nil}})
+		return b
 	}
-	pdEvent := func(id, typ string, d time.Duration, data map[string]any) {
-		body, _ := json.Marshal(map[string]any{"event": map[string]any{
-			"id": id, "event_type": typ, "resource_type": "incident", "occurred_at": ts(d), "agent": nil, "client": nil, "data": data,
-		}})
-		mac := hmac.New(sha256.New, []byte(pdSecret))
-		mac.Write(body)
-		post("/hooks/pagerduty", body, http.Header{"X-Pagerduty-Signature": {"v1=" + hex.EncodeToString(mac.Sum(nil))}}, http.StatusAccepted)
-	}
-	pdEvent("E-trig", "incident.triggered", 0, pdIncident)
-	pdEvent("E-ack", "incident.acknowledged", 5*time.Minute, pdIncident)
-	pdEvent("E-su0", "incident.status_update_published", 10*time.Minute, map[string]any{
-		"id": "PSU0", "type": "incident_status_update", "message": "Checkout is failing for some customers. We are investigating.", "trimmed": false,
-		"incident": map[string]any{"id": "PE2E100", "type": "incident_reference"},
-	})
-	pdEvent("E-res", "incident.resolved", 4*time.Hour, pdIncident)
+	post("/hooks/statuspage/"+spToken, spBody(), nil, http.StatusAccepted)
 
 	// The incident affected acme (the Stripe customer) and organisation
 	// 9001, not 9002: ordinary events through the broker.
@@ -314,12 +311,23 @@ func TestEndToEndCustomerConnectors(t *testing.T) {
 	want := wantFigures(acme, orgAffected, incident, t0)
 	waitAnswers(t, base, time.Now())
 	checkFigures(t, base, rng, want)
+	// the analysts' view agrees (its clock is the server's, but a resolved
+	// incident's tickets and ratings do not depend on it)
+	var viewTickets int64
+	var viewCSAT *float64
+	if err := conn.QueryRow(ctx, "SELECT tickets, csat_avg FROM incident_metrics WHERE incident_id = ?", incident).Scan(&viewTickets, &viewCSAT); err != nil {
+		t.Fatal(err)
+	}
+	if viewTickets != 4 || viewCSAT == nil || *viewCSAT != 3 {
+		t.Errorf("incident_metrics: tickets %d, csat_avg %v; want 4 and 3", viewTickets, derefFloat(viewCSAT))
+	}
 
 	// Retried, stale and forged deliveries change nothing: the retries
 	// repeat event ids already stored, the others are refused (401) before
 	// anything is published. Each stale or forged one would change a
 	// figure if it were taken: another credit note, a tagged ticket, a bad
 	// rating for the incident.
+	post("/hooks/statuspage/"+spToken, spBody(), nil, http.StatusAccepted)
 	sendStripe(creditNote)
 	sendStripe(created)
 	sendZD("/hooks/zendesk", tickets[0])
@@ -354,8 +362,8 @@ func TestEndToEndCustomerConnectors(t *testing.T) {
 }
 
 // checkStored waits until the event tables hold the incident's 5 incident
-// events (triggered, acknowledged, resolved, 2 affected) and 1
-// communication, and exactly the customer events of want, then checks
+// events (detected, investigating, resolved, 2 affected) and 2
+// communications, and exactly the customer events of want, then checks
 // each event's first stored copy field by field, and that nothing was
 // rejected by ingest.
 func checkStored(t *testing.T, conn driver.Conn, incident string, want []string) {
@@ -371,7 +379,7 @@ func checkStored(t *testing.T, conn driver.Conn, incident string, want []string)
 	waitFor(t, "every event stored", 90*time.Second, func() bool {
 		return count("SELECT toUInt64(uniqExact(event_id)) FROM customer_events") == uint64(len(want)) &&
 			count("SELECT toUInt64(uniqExact(event_id)) FROM incident_events WHERE incident_id = '"+incident+"'") == 5 &&
-			count("SELECT toUInt64(uniqExact(event_id)) FROM communication_events WHERE incident_id = '"+incident+"'") == 1
+			count("SELECT toUInt64(uniqExact(event_id)) FROM communication_events WHERE incident_id = '"+incident+"'") == 2
 	})
 	rows, err := conn.Query(ctx, `SELECT event_id, type, customer_id, incident_id, compensation_type, amount, currency, mrr, csat, reason, plan, occurred_at
 FROM customer_events
@@ -446,10 +454,10 @@ type customerFigures struct {
 
 // wantFigures works out the figures of TestEndToEndCustomerConnectors:
 //
-//   - the incident (sev1, cadence 1 h) runs from t0 to t0 + 4 h, with one
-//     update point at 10 min: tta 600 s, longest silence 4 h − 10 min =
-//     13 800 s; silent (past the cadence) from 1 h 10 min to 4 h =
-//     10 200 s, updated the other 4 200 s;
+//   - the incident (sev1, cadence 1 h) runs from t0 to t0 + 4 h, with
+//     update points at 10 min and at the resolution: tta 600 s, longest
+//     silence 4 h − 10 min = 13 800 s; silent (past the cadence) from
+//     1 h 10 min to 4 h = 10 200 s, updated the other 4 200 s;
 //   - tickets: #1 (tagged, 2 h), #2 (untagged, 30 min), #3 (untagged,
 //     3 h) of affected 9001 and #6 (tagged, 2 h 30) of unaffected 9002 = 4;
 //     #4 (after the window) and #5 (untagged, unaffected) count nowhere.
@@ -481,7 +489,7 @@ func wantFigures(acme, org, incident string, t0 time.Time) customerFigures {
 		incident: map[string]any{
 			"incident_id": incident, "severity": "sev1", "status": "resolved", "title": "Checkout errors",
 			"detected_at": ts(0), "resolved_at": ts(4 * time.Hour),
-			"tta_seconds": 600.0, "updates": 1.0, "max_silence_seconds": 13800.0,
+			"tta_seconds": 600.0, "updates": 2.0, "max_silence_seconds": 13800.0,
 			"affected": 2.0, "compensation_offered": 1.0, "compensation_redeemed": 1.0, "followed_up": 0.0,
 			"active_affected": 2.0, "churned_affected": 1.0, "active_baseline": 1.0, "churned_baseline": 0.0,
 			"tickets": 4.0, "csat_avg": 3.0,
@@ -546,4 +554,11 @@ func checkFigures(t *testing.T, base, rng string, want customerFigures) {
 	for i, w := range want.customers {
 		compareFields(t, fmt.Sprintf("customers[%d]", i), w, custs.Customers[i])
 	}
+}
+
+func derefFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
