@@ -78,7 +78,11 @@ ANY LEFT JOIN (
 // window is applied here, as custEvent.counts does in memory.
 func (b builder) ticketCounts() string {
 	base := b.base(scope{})
-	t := snapTables{pairs: "(" + b.pairs(scope{}) + ")", incidents: "(" + base + ")"}
+	// the affected pairs of pairs(scope{}) (is_aff = 1), without reading
+	// the compensation and follow-up events
+	const aff = "type = 'incident.customer_affected'"
+	affected := "(SELECT incident_id, customer_id, toUInt8(1) AS is_aff FROM (" + b.dedup("incident_events", incidentCols, aff) + ")\n  WHERE " + aff + "\n  GROUP BY incident_id, customer_id)"
+	t := snapTables{pairs: affected, incidents: "(" + base + ")"}
 	return `SELECT incident_id,
     toInt64(countIf(is_t = 1)) AS tickets_n,
     toInt64(countIf(is_t = 0)) AS cs_n,

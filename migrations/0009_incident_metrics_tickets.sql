@@ -344,37 +344,13 @@ FROM (
 ) AS ev_
 ALL LEFT JOIN (
   SELECT toString(customer_id) AS cust, toString(incident_id) AS inc, toInt64(det) AS i_det, toUInt8(is_res) AS i_res, toInt64(res_ts) AS i_rts, toUInt8(1) AS hit
-  FROM (SELECT incident_id, customer_id FROM (SELECT incident_id, customer_id,
-      toUInt8(max(k = 1)) AS is_aff,
-      countIf(k = 2) AS n_off,
-      sumIf(amt, k = 2) AS off_amt,
-      argMinIf(ctype, (ts, event_id), k = 2) AS off_type,
-      minIf(ts, k = 2) AS off_first,
-      groupArrayIf(ctype, k = 2) AS off_types,
-      groupArrayIf(amt, k = 2) AS off_amts,
-      countIf(k = 3) AS n_red,
-      sumIf(amt, k = 3) AS red_amt,
-      minIf(ts, k = 3) AS red_first,
-      countIf(k = 4) AS n_fu,
-      minIf(ts, k = 4) AS fu_at
-    FROM (
-      SELECT incident_id, customer_id, toUInt8(1) AS k, ts, event_id, '' AS ctype, toFloat64(0) AS amt
-      FROM (SELECT event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title
+  FROM (SELECT incident_id, customer_id FROM (SELECT incident_id, customer_id, toUInt8(1) AS is_aff FROM (SELECT event_id, type, toInt64(occurred_at) AS ts, incident_id, customer_id, severity, title
     FROM {{.DB}}.incident_events
+    WHERE event_id IN (SELECT event_id FROM {{.DB}}.incident_events WHERE type = 'incident.customer_affected')
     ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
     LIMIT 1 BY event_id)
-      WHERE type = 'incident.customer_affected' AND 1
-      UNION ALL
-      SELECT incident_id, customer_id,
-        toUInt8(multiIf(type = 'customer.compensation_offered', 2, type = 'customer.compensation_redeemed', 3, 4)) AS k,
-        ts, event_id, compensation_type AS ctype, amt
-      FROM (SELECT event_id, type, toInt64(occurred_at) AS ts, customer_id, incident_id, compensation_type, toFloat64(ifNull(amount, 0)) AS amt
-    FROM {{.DB}}.customer_events
-    ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
-    LIMIT 1 BY event_id)
-      WHERE type IN ('customer.compensation_offered', 'customer.compensation_redeemed', 'customer.followed_up') AND 1
-    )
-    GROUP BY incident_id, customer_id) WHERE is_aff = 1) AS pp_
+  WHERE type = 'incident.customer_affected'
+  GROUP BY incident_id, customer_id) WHERE is_aff = 1) AS pp_
   ALL INNER JOIN (SELECT incident_id, det, is_res, res_ts FROM (SELECT incident_id,
     argMinIf(severity, (ts, event_id), type = 'incident.detected') AS sev,
     argMinIf(title, (ts, event_id), type = 'incident.detected') AS ttl,
