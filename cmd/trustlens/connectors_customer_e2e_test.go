@@ -297,12 +297,11 @@ func TestEndToEndCustomerConnectors(t *testing.T) {
 		wantRows = append(wantRows, fmt.Sprintf("zendesk:0e2e0000-0000-4000-8000-%012d|customer.ticket_opened|%s|%s||-||-|-|||%s", i+1, org, inc, ts(d)))
 	}
 	for _, r := range []struct {
-		ticket    int
-		org, inc  string
-		csat      int
-		d         time.Duration
-		rawRating string
-	}{{1, orgAffected, incident, 5, day, ""}, {2, orgAffected, "", 1, 5 * time.Hour, ""}, {5, orgOther, "", 5, 5 * time.Hour, ""}, {6, orgOther, "", 5, 20 * day, ""}} {
+		ticket   int
+		org, inc string
+		csat     int
+		d        time.Duration
+	}{{1, orgAffected, incident, 5, day}, {2, orgAffected, "", 1, 5 * time.Hour}, {5, orgOther, "", 5, 5 * time.Hour}, {6, orgOther, "", 5, 20 * day}} {
 		wantRows = append(wantRows, fmt.Sprintf("zendesk:csat:%d:%s|customer.feedback|%s|%s||-||-|%d|||%s", 7000+r.ticket, ts(r.d), r.org, r.inc, r.csat, ts(r.d)))
 	}
 	checkStored(t, conn, incident, wantRows)
