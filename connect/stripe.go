@@ -215,7 +215,7 @@ func (s stripe) mapBody(body []byte) mapping {
 			return m
 		}
 		ev := base
-		ev.CustomerID = customerOf(sub.Metadata, sub.Customer)
+		ev.CustomerID = customerOf(sub.Customer, sub.Metadata)
 		if ev.CustomerID == "" {
 			m.problem("data.object.customer: missing")
 			return m
@@ -250,7 +250,7 @@ func (s stripe) mapBody(body []byte) mapping {
 		if incident == "" {
 			return m // a credit note not about an incident
 		}
-		customer := customerOf(cn.Metadata, cn.Customer)
+		customer := customerOf(cn.Customer, cn.Metadata)
 		if customer == "" {
 			m.problem("data.object.customer: missing")
 			return m
@@ -285,7 +285,7 @@ func (s stripe) mapBody(body []byte) mapping {
 			return m // not restricted to one customer, or not about an incident
 		}
 		ev := base
-		ev.Type, ev.CustomerID, ev.IncidentID, ev.CompensationType = "customer.compensation_offered", customerOf(pc.Metadata, pc.Customer), incident, "discount"
+		ev.Type, ev.CustomerID, ev.IncidentID, ev.CompensationType = "customer.compensation_offered", customerOf(pc.Customer, pc.Metadata, couponMeta(coupon), pc.Customer.Metadata), incident, "discount"
 		ev.Amount, ev.Currency = couponAmount(coupon)
 		m.events = append(m.events, ev)
 	case "customer.discount.created":
@@ -309,19 +309,33 @@ func (s stripe) mapBody(body []byte) mapping {
 			return m
 		}
 		ev := base
-		ev.Type, ev.CustomerID, ev.IncidentID = "customer.compensation_redeemed", customerOf(d.Customer.Metadata, d.Customer), incident
+		ev.Type, ev.CustomerID, ev.IncidentID = "customer.compensation_redeemed", customerOf(d.Customer, d.Customer.Metadata, d.PromotionCode.Metadata, couponMeta(coupon)), incident
 		ev.Amount, _ = couponAmount(coupon)
 		m.events = append(m.events, ev)
 	}
 	return m
 }
 
-// customerOf is metadata.trustlens_customer_id, else the Stripe customer.
-func customerOf(meta map[string]string, customer stripeRef) string {
-	if id := meta["trustlens_customer_id"]; id != "" {
-		return id
+// customerOf is the first metadata.trustlens_customer_id of metas, else
+// the Stripe customer. A discount carries its coupon but neither the
+// promotion code nor the customer (unless expanded): the promotion code's
+// offer and the discount's redemption find the same id in the coupon's
+// metadata.
+func customerOf(customer stripeRef, metas ...map[string]string) string {
+	for _, meta := range metas {
+		if id := meta["trustlens_customer_id"]; id != "" {
+			return id
+		}
 	}
 	return customer.ID
+}
+
+// couponMeta is c's metadata, nil without a coupon.
+func couponMeta(c *stripeCouponRef) map[string]string {
+	if c == nil {
+		return nil
+	}
+	return c.Metadata
 }
 
 // couponAmount is a coupon's amount_off in major units (0 for a percentage

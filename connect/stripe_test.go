@@ -113,6 +113,14 @@ func TestStripeMapping(t *testing.T) {
 			CustomerID: "cus_NffrFeUfNV2Hib", IncidentID: "INC-7", CompensationType: "discount", Amount: ptr(20.0), Currency: "USD"}}, nil},
 		{"discount applied", discount, []Event{{EventID: "stripe:evt_1MiN2zLkdIwHu7ixTLmaqTPz", Type: "customer.compensation_redeemed", OccurredAt: "2026-05-28T23:26:40Z",
 			CustomerID: "cus_NffrFeUfNV2Hib", IncidentID: "pd:PGR0VU2", Amount: ptr(20.0)}}, nil},
+		// trustlens_customer_id on the coupon: the offer and the redemption
+		// (which carries the coupon, not the code) name the same customer
+		{"promotion code, customer id on the coupon", strings.Replace(promo, `"metadata": {"incident_id": "pd:PGR0VU2"}`, `"metadata": {"incident_id": "pd:PGR0VU2", "trustlens_customer_id": "acme-corp"}`, 1),
+			[]Event{{EventID: "stripe:evt_1MiM6MLkdIwHu7ixKzJ2CkQb", Type: "customer.compensation_offered", OccurredAt: "2026-05-28T22:26:40Z",
+				CustomerID: "acme-corp", IncidentID: "pd:PGR0VU2", CompensationType: "discount", Amount: ptr(20.0), Currency: "USD"}}, nil},
+		{"discount, customer id on the coupon", strings.Replace(discount, `"metadata": {"incident_id": "pd:PGR0VU2"}`, `"metadata": {"incident_id": "pd:PGR0VU2", "trustlens_customer_id": "acme-corp"}`, 1),
+			[]Event{{EventID: "stripe:evt_1MiN2zLkdIwHu7ixTLmaqTPz", Type: "customer.compensation_redeemed", OccurredAt: "2026-05-28T23:26:40Z",
+				CustomerID: "acme-corp", IncidentID: "pd:PGR0VU2", Amount: ptr(20.0)}}, nil},
 		{"unmapped type", strings.Replace(sub, `"customer.subscription.created"`, `"customer.subscription.updated"`, 1), nil, nil},
 		{"no customer", strings.Replace(sub, `"customer": "cus_NffrFeUfNV2Hib"`, `"customer": null`, 1), nil, []string{"data.object.customer: missing"}},
 		{"no created", strings.Replace(sub, `"created": 1780000000,
