@@ -309,7 +309,7 @@ func (s stripe) mapBody(body []byte) mapping {
 			return m
 		}
 		ev := base
-		ev.Type, ev.CustomerID, ev.IncidentID = "customer.compensation_redeemed", customerOf(d.Customer, d.Customer.Metadata, d.PromotionCode.Metadata, couponMeta(coupon)), incident
+		ev.Type, ev.CustomerID, ev.IncidentID = "customer.compensation_redeemed", customerOf(d.Customer, d.PromotionCode.Metadata, couponMeta(coupon), d.Customer.Metadata), incident
 		ev.Amount, _ = couponAmount(coupon)
 		m.events = append(m.events, ev)
 	}
