@@ -66,6 +66,7 @@ type snapshot struct {
 	offered     []offeredPair          // every offered affected pair, for "does compensation pay?" (comppay.go)
 	custs       map[string][]*custPair // every affected pair by customer, for the worklist (customers.go)
 	attrs       map[string]custAttrs   // what the events say of the affected customers (customers.go)
+	churners    []churner              // every churned customer, by churn time (lostmrr.go)
 	blocks      []block                // sums of the rows, by blockRows (blocks.go)
 	fingerprint string
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint

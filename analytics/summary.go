@@ -191,6 +191,7 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	if out.CompensationPays, err = s.compensationPays(ctx, snap, f, s.nowOf(ctx)); err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
+	out.LostMRR = snap.lostMRR(f, int64(s.policy.ChurnWindowDays)*86400, s.nowOf(ctx))
 	return out, nil
 }
 

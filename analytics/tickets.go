@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/trustlens/trustlens"
 )
@@ -143,6 +144,18 @@ func ticketsOf(r *preRow, now int64) (tickets, csN int64, csSum float64) {
 		}
 	}
 	return tickets, csN, csSum
+}
+
+// ticketTimes are the instants of incident r's tickets at now, in order.
+func ticketTimes(r *preRow, now int64) []time.Time {
+	out := []time.Time{}
+	for _, e := range r.cevs {
+		if e.ticket && e.counts(r, now) {
+			out = append(out, time.Unix(e.ts, 0).UTC())
+		}
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
 }
 
 // setTickets fills the §2.6 fields of inc, the API form of r, at now.

@@ -88,8 +88,12 @@ func TestTickets(t *testing.T) {
 	want := map[string]struct {
 		tickets int64
 		csat    *float64
+		times   []time.Time // the tickets' instants, in order (from the list above)
 	}{
-		"iX": {1, f64(2)}, "iA": {3, f64(3)}, "iB": {1, f64(1.5)}, "iO": {3, f64(4)},
+		"iX": {1, f64(2), []time.Time{d(7, 1, 12)}},
+		"iA": {3, f64(3), []time.Time{d(8, 2, 1), d(8, 2, 2), d(8, 5, 0)}},
+		"iB": {1, f64(1.5), []time.Time{d(8, 2, 1)}},
+		"iO": {3, f64(4), []time.Time{d(8, 31, 22).Add(45 * time.Minute), d(8, 31, 23).Add(45 * time.Minute), now.Add(23 * time.Hour)}},
 	}
 	page, err := store.Incidents(ctx, trustlens.Filter{})
 	if err != nil {
@@ -106,6 +110,7 @@ func TestTickets(t *testing.T) {
 		}
 		eq(t, inc.IncidentID+" detail tickets", det.Tickets, w.tickets)
 		eq(t, inc.IncidentID+" detail csat_avg", det.CSATAvg, w.csat)
+		eq(t, inc.IncidentID+" ticket_times", det.TicketTimes, w.times)
 	}
 
 	for _, tc := range []struct {
