@@ -26,6 +26,39 @@ type churnData struct {
 	Drivers  []driverRow
 	DrvChart chartView
 	Uplift   string
+	Lost     lostRevenue
+}
+
+// lostRevenue names the monthly revenue the churn took.
+type lostRevenue struct {
+	Affected, Baseline string // amounts, formatted
+	Reading            string // "4,500.00 of monthly revenue lost among affected customers: …"
+	Unknown            string // customers whose churn carried no amount, "" when none
+}
+
+// lostRevenueOf describes the lost MRR of a churn answer.
+func lostRevenueOf(l trustlens.LostMRR) lostRevenue {
+	out := lostRevenue{Affected: fmtMoney(l.LostMRRAffected), Baseline: fmtMoney(l.LostMRRBaseline)}
+	customers := func(n int64) string {
+		if n == 1 {
+			return "1 customer"
+		}
+		return fmtInt(n) + " customers"
+	}
+	if l.LostMRRAffectedCustomers == 0 {
+		out.Reading = "No affected customer churned within the churn window of an incident in this period."
+	} else {
+		out.Reading = fmt.Sprintf("%s of monthly revenue lost among affected customers: %s who churned within an incident's window",
+			out.Affected, customers(l.LostMRRAffectedCustomers))
+		if l.LostMRRBaselineCustomers > 0 {
+			out.Reading += fmt.Sprintf("; %s among %s unaffected over the same windows", out.Baseline, customers(l.LostMRRBaselineCustomers))
+		}
+		out.Reading += "."
+	}
+	if n := l.LostMRRAffectedUnknown + l.LostMRRBaselineUnknown; n > 0 {
+		out.Unknown = fmt.Sprintf("%s churned without an amount (counted as 0).", customers(n))
+	}
+	return out
 }
 
 // churnPage is GET /churn: affected vs baseline churn by severity, and the
@@ -45,6 +78,7 @@ func (s *Server) churnPage(c echo.Context) error {
 		d.Uplift = signed(*ch.UpliftPP) + " pp"
 	}
 	d.Chart = churnChart("chart-churn", ch)
+	d.Lost = lostRevenueOf(ch.LostMRR)
 	d.DrvChart = driversChart("chart-drivers", ch)
 	d.DrvChart.Size = "tall"
 	for _, drv := range ch.Drivers {

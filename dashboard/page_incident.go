@@ -55,6 +55,43 @@ type incidentData struct {
 	ChurnText  []string // affected, baseline and uplift lines
 	ChurnEnds  string   // when the churn window of a resolved incident ends
 	JSONURL    string
+	Tickets    incidentTickets
+}
+
+// incidentTickets is the incident's tickets section: its tickets over
+// time against its update points, and how many came in the silences.
+type incidentTickets struct {
+	Chart        chartView
+	Split        ticketSplit
+	CSAT         string // mean CSAT, "—" when none
+	SilentHours  string // hours spent silent past the target, and the rest
+	UpdatedHours string
+	SilentRate   string // tickets per hour in each state, "—" when no hours
+	UpdatedRate  string
+}
+
+// ticketsSection reads the tickets section of an incident from its
+// detail and gaps.
+func ticketsSection(det trustlens.IncidentDetail, gaps []gapRow, target int64) incidentTickets {
+	t := incidentTickets{Chart: ticketsChart("chart-tickets", det, gaps, target), CSAT: fmtCSAT(det.CSATAvg),
+		Split: splitTickets(det.TicketTimes, gaps, target)}
+	t.Chart.Size = "tall"
+	var silent, total int64
+	for _, g := range gaps {
+		total += g.Seconds
+		if target > 0 {
+			silent += max(0, g.Seconds-target)
+		}
+	}
+	rate := func(n int, sec int64) string {
+		if sec <= 0 {
+			return "—"
+		}
+		return trimZero(float64(n) / (float64(sec) / 3600))
+	}
+	t.SilentHours, t.UpdatedHours = fmtDuration(silent), fmtDuration(total-silent)
+	t.SilentRate, t.UpdatedRate = rate(t.Split.Silent, silent), rate(t.Split.Updated, total-silent)
+	return t
 }
 
 // incidentPage is GET /incidents/:id: the incident's timeline with its
@@ -105,6 +142,7 @@ func (s *Server) incidentPage(c echo.Context) error {
 		d.ChurnEnds = fmtDateTime(det.ResolvedAt.AddDate(0, 0, pol.ChurnWindowDays))
 	}
 	d.JSONURL = "/api/v1/incidents/" + url.PathEscape(det.IncidentID)
+	d.Tickets = ticketsSection(det, d.Gaps, d.Target)
 	return s.render(c, http.StatusOK, pageIncident, d)
 }
 

@@ -33,6 +33,8 @@ type overviewData struct {
 	TTA       chartView
 	Habits    chartView
 	Churn     chartView
+	Silence   costOfSilence // tickets per hour, silent vs updated
+	CSAT      chartView     // satisfaction, affected vs baseline
 	Recent    []trustlens.Incident
 	Total     int64
 	PrevLabel string
@@ -99,6 +101,9 @@ func (s *Server) overviewPage(c echo.Context) error {
 	d.Habits = habitsChart("chart-habits", spread)
 	d.Habits.Size = "tall"
 	d.Churn = churnChart("chart-churn", churn)
+	d.Silence = costOfSilenceOf(cur)
+	d.CSAT = csatChart("chart-csat", cur)
+	d.CSAT.Size = "short"
 	d.Recent = recentIncidents(list.Incidents, overviewRecent)
 	return s.render(c, http.StatusOK, pageOverview, d)
 }
