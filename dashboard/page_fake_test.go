@@ -58,6 +58,7 @@ func newPageFake() *pageFake {
 		TrustScore:   pgInt(57),
 		Habits:       habitsOf(trustlens.Met, trustlens.Met, trustlens.Missed, trustlens.Met, trustlens.Met, trustlens.Missed, trustlens.Missed),
 		PromisesMade: 2, PromisesKept: 1, PromisesBroken: 1,
+		Tickets: 5, CSATAvg: pgFloat(2.5),
 	}
 	inc2 := trustlens.Incident{
 		IncidentID: "INC-2", Title: "Slow search", Severity: "sev3", Status: "resolved",
@@ -79,7 +80,13 @@ func newPageFake() *pageFake {
 		{EventID: "e5", Type: trustlens.TypeCompensationOffered, OccurredAt: d1.Add(150 * time.Minute), CustomerID: "C1", Detail: "credit 50 USD"},
 		{EventID: "e6", Type: trustlens.TypeCommunicationSent, OccurredAt: d1.Add(170 * time.Minute), Detail: "status_page resolution", UpdatePoint: true},
 		{EventID: "e7", Type: trustlens.TypeIncidentResolved, OccurredAt: d1.Add(3 * time.Hour), Detail: "resolved"},
-	}, Gaps: []int64{17 * 60, 95 * 60, 58 * 60, 10 * 60}}
+	}, Gaps: []int64{17 * 60, 95 * 60, 58 * 60, 10 * 60},
+		// sev1, target 1 h: silent past it from 1 h 17 min (update 1 +
+		// 1 h) to 1 h 52 min (update 2). Tickets at 5 min (updated), 80
+		// and 100 min (silent), 112 min (at update 2: updated) and after
+		// the resolution (outside).
+		TicketTimes: []time.Time{d1.Add(5 * time.Minute), d1.Add(80 * time.Minute), d1.Add(100 * time.Minute),
+			d1.Add(112 * time.Minute), d1.Add(200 * time.Minute)}}
 	det2 := trustlens.IncidentDetail{Incident: inc2, Timeline: []trustlens.TimelineEvent{
 		{EventID: "f1", Type: trustlens.TypeIncidentDetected, OccurredAt: d2, Detail: "sev3 detected"},
 		{EventID: "f2", Type: trustlens.TypeCommunicationSent, OccurredAt: d2.Add(50 * time.Minute), Detail: "status_page acknowledgement", UpdatePoint: true},
@@ -94,6 +101,8 @@ func newPageFake() *pageFake {
 			CadenceComplianceRate: pgFloat(0), CompensationOfferedCustomers: 3, CompensationRedeemedCustomers: 2,
 			CompensationUptakeRate: pgFloat(2.0 / 3), ChurnWindowDays: 30, ChurnAffectedRate: pgFloat(0.25),
 			ChurnBaselineRate: pgFloat(0.05), ChurnUpliftPP: pgFloat(20), TrustScoreAvg: pgFloat(48.5),
+			TicketsPerIncident: pgFloat(5.0 / 3), CSATAffectedAvg: pgFloat(2.75), CSATBaselineAvg: pgFloat(4.1),
+			TicketsPerHourSilent: pgFloat(4.5), TicketsPerHourUpdated: pgFloat(1.5),
 		},
 		prev: trustlens.Summary{
 			Incidents: 2, TTAMedianSeconds: pgInt(25 * 60), CadenceComplianceRate: pgFloat(0.5),
@@ -119,6 +128,8 @@ func newPageFake() *pageFake {
 				ds[2].Met, ds[2].Missed = ds[2].Missed, trustlens.DriverSide{Incidents: 1, ActiveAffected: 4, ChurnedAffected: 1, ChurnRate: pgFloat(0.25)}
 				return ds
 			}(),
+			LostMRR: trustlens.LostMRR{LostMRRAffected: 4500.5, LostMRRAffectedCustomers: 3, LostMRRAffectedUnknown: 1,
+				LostMRRBaseline: 1200, LostMRRBaselineCustomers: 7},
 		},
 		comp: trustlens.Compensation{
 			CompensationFigures: trustlens.CompensationFigures{OfferedCustomers: 3, RedeemedCustomers: 2, OfferedAmount: 1250.5,

@@ -53,6 +53,15 @@ func TestPages(t *testing.T) {
 			`href="/incidents/INC%203%2Fx"`, "Login errors &lt;EU&gt;",
 			"Incidents detected <strong>22 Aug 2026</strong> to <strong>20 Nov 2026</strong> (last 90 days)",
 			"Median 17 min, p90 50 min",
+			// the cost of silence: 4.5 ÷ 1.5 = 3×
+			`data-metric="tickets_per_hour_silent" data-value="4.5"><div class="kpi-value bad">4.5</div>`,
+			`data-metric="tickets_per_hour_updated" data-value="1.5"><div class="kpi-value">1.5</div>`,
+			`<div class="kpi-value">3×</div>`,
+			"While an incident was silent past its cadence target, customers opened 3× as many tickets an hour as while it was being updated.",
+			`data-metric="csat_affected_avg" data-value="2.75">2.75</strong>`,
+			`data-metric="csat_baseline_avg" data-value="4.1">4.1</strong>`,
+			"3 incidents drew 1.7 tickets each on average.",
+			`id="chart-csat"`,
 		}},
 		{"audit", "/audit", 200, []string{
 			"<title>Update cadence audit · trustlens</title>",
@@ -79,12 +88,21 @@ func TestPages(t *testing.T) {
 			`<meter min="0" max="4" value="3">`,
 			"Affected customers: 25% churned (1 of 4)", "Uplift: +20 pp",
 			`id="chart-gaps"`, `href="/api/v1/incidents/INC-1"`,
+			`data-metric="tickets" data-value="5"><div class="kpi-label">Tickets</div><div class="kpi-value">5</div>`,
+			`data-metric="csat_avg" data-value="2.5"><div class="kpi-label">Satisfaction</div><div class="kpi-value">2.5 <span class="kpi-unit">/ 5</span>`,
+			// silent past the target 35 min (95 − 60), updated 2 h 25 min
+			// of the 3 h: 2 tickets ÷ 35/60 h = 3.4 an hour; 2 ÷ 145/60 h = 0.8
+			`data-silent="2" data-updated="2" data-outside="1"`,
+			"<strong>2 of 5</strong> tickets came while the incident had been silent past its target (3.4 an hour over 35 min), 2 while it was being updated (0.8 an hour over 2 h 25 min), 1 before detection or after the resolution.",
+			`id="chart-tickets"`,
 		}},
 		{"open incident with an escaped id", "/incidents/INC%203%2Fx", 200, []string{
 			"Login errors &lt;EU&gt;", "open for 4 h",
 			"no communication sent yet, target 30 min",
 			"4 h of silence (detected → now (still open)), 2 h over the 2 h target",
 			"The incident is still open; its churn window starts at the resolution.",
+			"No tickets counted for this incident",
+			`data-metric="csat_avg" data-value=""`, "no rating about it",
 		}},
 		{"churn", "/churn", 200, []string{
 			"<title>Post-outage churn · trustlens</title>",
@@ -92,6 +110,10 @@ func TestPages(t *testing.T) {
 			`<div class="kpi-value">+20 pp</div>`, "1 still inside their churn window",
 			`id="chart-churn"`, `id="chart-drivers"`,
 			`<td class="num">25% <span class="muted small">(1/4)</span></td>`,
+			`data-metric="lost_mrr_affected" data-value="4500.5"><div class="kpi-label">Monthly revenue lost</div><div class="kpi-value">4,500.50</div>`,
+			"MRR of the 3 affected customers who churned; baseline 1,200.00 (7)",
+			"4,500.50 of monthly revenue lost among affected customers: the MRR of the 3 affected customers who churned within 30 days of an incident&#39;s resolution. Over the same windows, 7 customers unaffected by them took 1,200.00.",
+			"1 customer churned without an amount (counted as 0).",
 		}},
 		{"compensation", "/compensation", 200, []string{
 			"<title>Compensation · trustlens</title>",
@@ -274,7 +296,7 @@ func TestPageAnalyticsFailure(t *testing.T) {
 var chartOption = regexp.MustCompile(`<div class="chart[^"]*" id="([^"]+)" role="img" aria-label="[^"]*" data-option="([^"]*)"`)
 
 func TestPageChartsAreValidOptions(t *testing.T) {
-	want := map[string]int{"/": 4, "/audit": 3, "/incidents/INC-1": 1, "/churn": 2, "/compensation": 2}
+	want := map[string]int{"/": 5, "/audit": 3, "/incidents/INC-1": 2, "/churn": 2, "/compensation": 2}
 	for path, n := range want {
 		_, body, _ := getPage(t, newPageFake(), path)
 		ms := chartOption.FindAllStringSubmatch(body, -1)
