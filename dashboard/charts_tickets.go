@@ -114,7 +114,6 @@ func ticketsChart(id string, d trustlens.IncidentDetail, gaps []gapRow, target i
 	line.SetGlobalOptions(append(baseOpts(id, true),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours since detection", NameLocation: "middle", NameGap: 28,
-			Min: lo, Max: hi,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 		charts.WithYAxisOpts(countAxis("tickets")),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
@@ -136,7 +135,7 @@ func ticketsChart(id string, d trustlens.IncidentDetail, gaps []gapRow, target i
 		charts.WithMarkLineNameXAxisItemOpts(marks...),
 		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
 			LineStyle: &opts.LineStyle{Color: colorGrey, Type: "dashed", Width: 1},
-			Label:     &opts.Label{Show: opts.Bool(true), Position: "insideEndTop", Formatter: "{b}"}}),
+			Label:     &opts.Label{Show: opts.Bool(true), Position: "end", Formatter: "{b}"}}),
 	}
 	if len(areas) > 0 {
 		seriesOpts = append(seriesOpts, charts.WithMarkAreaData(areas...),
@@ -175,6 +174,16 @@ type costOfSilence struct {
 	Multiple        string // "3.2×", "" when not comparable
 	Reading         string // one plain-English line
 	Known           bool   // both rates are known
+	Worse           bool   // more tickets an hour while silent
+}
+
+// fmtRate writes a rate with two decimals below 1 ("0.35"), one above
+// ("4.5", "12.5").
+func fmtRate(v float64) string {
+	if math.Abs(v) < 1 {
+		return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+	}
+	return trimZero(v)
 }
 
 // costOfSilenceOf reads the card from a summary.
@@ -183,7 +192,7 @@ func costOfSilenceOf(sum trustlens.Summary) costOfSilence {
 		if v == nil {
 			return "—"
 		}
-		return trimZero(*v)
+		return fmtRate(*v)
 	}
 	c := costOfSilence{Silent: rate(sum.TicketsPerHourSilent), Updated: rate(sum.TicketsPerHourUpdated),
 		RawSilent: rawFloat(sum.TicketsPerHourSilent), RawUpdated: rawFloat(sum.TicketsPerHourUpdated)}
@@ -199,10 +208,12 @@ func costOfSilenceOf(sum trustlens.Summary) costOfSilence {
 	case *u == 0 && *s == 0:
 		c.Reading = "Customers opened no tickets during these incidents, silent or updated."
 	case *u == 0:
+		c.Worse = true
 		c.Reading = fmt.Sprintf("Customers opened %s tickets an hour while incidents were silent past their target, and none while they were being updated.", c.Silent)
 	default:
 		m := *s / *u
-		c.Multiple = trimZero(m) + "×"
+		c.Multiple = fmtRate(m) + "×"
+		c.Worse = m > 1
 		switch {
 		case math.Round(m*10) > 10:
 			c.Reading = fmt.Sprintf("While an incident was silent past its cadence target, customers opened %s as many tickets an hour as while it was being updated.", c.Multiple)
@@ -224,7 +235,7 @@ func csatChart(id string, sum trustlens.Summary) chartView {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(baseOpts(id, false),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "mean CSAT (1–5)", NameLocation: "end", Min: 0, Max: 5,
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "CSAT", NameLocation: "end", Min: 0, Max: 5,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 	)...)
 	val := func(v *float64) interface{} {

@@ -55,9 +55,6 @@ func TestTicketsChart(t *testing.T) {
 		t.Fatalf("empty chart: %s", cv.Empty)
 	}
 	var opt struct {
-		XAxis []struct {
-			Min, Max float64
-		} `json:"xAxis"`
 		Series []struct {
 			Name     string          `json:"name"`
 			Type     string          `json:"type"`
@@ -95,10 +92,9 @@ func TestTicketsChart(t *testing.T) {
 	if len(opt.Series) != 3 {
 		t.Fatalf("%d series, want 3 (tickets, updates on time, late)", len(opt.Series))
 	}
-	// tickets at 5, 80, 100, 112 and 200 min; the axis runs from 0 to the
+	// tickets at 5, 80, 100, 112 and 200 min; the line runs from 0 to the
 	// last ticket (200 min = 3.33 h, after the resolution at 3 h)
 	eqv(t, "tickets so far", points(opt.Series[0].Raw), [][]float64{{0, 0}, {0.08, 1}, {1.33, 2}, {1.67, 3}, {1.87, 4}, {3.33, 5}, {3.33, 5}})
-	eqv(t, "x axis", []float64{opt.XAxis[0].Min, opt.XAxis[0].Max}, []float64{0, 3.33})
 	// updates at 17 min (1 ticket so far) and 170 min (4) on time; the one
 	// at 112 min (4, counting the ticket at that instant) ends a 95 min
 	// silence
@@ -135,14 +131,14 @@ func TestCostOfSilence(t *testing.T) {
 		silent, updated *float64
 		want            costOfSilence
 	}{
-		{"3×", pgFloat(4.5), pgFloat(1.5), costOfSilence{Silent: "4.5", Updated: "1.5", RawSilent: "4.5", RawUpdated: "1.5", Multiple: "3×", Known: true,
+		{"3×", pgFloat(4.5), pgFloat(1.5), costOfSilence{Silent: "4.5", Updated: "1.5", RawSilent: "4.5", RawUpdated: "1.5", Multiple: "3×", Known: true, Worse: true,
 			Reading: "While an incident was silent past its cadence target, customers opened 3× as many tickets an hour as while it was being updated."}},
-		{"fewer", pgFloat(1), pgFloat(2), costOfSilence{Silent: "1", Updated: "2", RawSilent: "1", RawUpdated: "2", Multiple: "0.5×", Known: true,
-			Reading: "Silences past the target did not bring more tickets here: 0.5× the hourly rate of updated time."}},
+		{"fewer", pgFloat(0.12), pgFloat(0.35), costOfSilence{Silent: "0.12", Updated: "0.35", RawSilent: "0.12", RawUpdated: "0.35", Multiple: "0.34×", Known: true,
+			Reading: "Silences past the target did not bring more tickets here: 0.34× the hourly rate of updated time."}},
 		{"same", pgFloat(2), pgFloat(2), costOfSilence{Silent: "2", Updated: "2", RawSilent: "2", RawUpdated: "2", Multiple: "1×", Known: true,
 			Reading: "Customers opened tickets at the same hourly rate whether incidents were silent past their target or being updated."}},
-		{"none while updated", pgFloat(0.25), pgFloat(0), costOfSilence{Silent: "0.3", Updated: "0", RawSilent: "0.25", RawUpdated: "0", Known: true,
-			Reading: "Customers opened 0.3 tickets an hour while incidents were silent past their target, and none while they were being updated."}},
+		{"none while updated", pgFloat(0.25), pgFloat(0), costOfSilence{Silent: "0.25", Updated: "0", RawSilent: "0.25", RawUpdated: "0", Known: true, Worse: true,
+			Reading: "Customers opened 0.25 tickets an hour while incidents were silent past their target, and none while they were being updated."}},
 		{"no tickets", pgFloat(0), pgFloat(0), costOfSilence{Silent: "0", Updated: "0", RawSilent: "0", RawUpdated: "0", Known: true,
 			Reading: "Customers opened no tickets during these incidents, silent or updated."}},
 		{"never silent", nil, pgFloat(2), costOfSilence{Silent: "—", Updated: "2", RawUpdated: "2",
@@ -155,6 +151,34 @@ func TestCostOfSilence(t *testing.T) {
 		got := costOfSilenceOf(trustlens.Summary{TicketsPerHourSilent: tc.silent, TicketsPerHourUpdated: tc.updated})
 		if got != tc.want {
 			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestTicketsReading words the incident page's line under its tickets
+// chart, including an incident never silent past its target.
+func TestTicketsReading(t *testing.T) {
+	for _, tc := range []struct {
+		name                    string
+		s                       ticketSplit
+		n                       int
+		silent, updated, target int64
+		resolved                bool
+		want                    string
+	}{
+		// 3 tickets in 30 min silent → 6 an hour; 1 in 2 h updated → 0.5
+		{"both", ticketSplit{Silent: 3, Updated: 1}, 4, 1800, 7200, 3600, true,
+			"3 of 4 tickets came while the incident had been silent past its 1 h target (6 an hour over 30 min), 1 while it was being updated (0.5 an hour over 2 h)."},
+		{"never silent", ticketSplit{Updated: 8}, 8, 0, 6600, 3600, true,
+			"The incident was never silent past its 1 h target: 8 of 8 tickets came while it was being updated (4.4 an hour over 1 h 50 min)."},
+		{"only silent, open", ticketSplit{Silent: 1, Outside: 2}, 3, 3600, 0, 7200, false,
+			"1 of 3 tickets came while the incident had been silent past its 2 h target (1 an hour over 1 h); 2 came before detection or after now."},
+		{"no target", ticketSplit{Outside: 1}, 1, 0, 3600, 0, true,
+			"1 ticket; the severity has no cadence target, so none counts as silent or updated."},
+		{"no tickets", ticketSplit{}, 0, 0, 3600, 3600, true, ""},
+	} {
+		if got := ticketsReading(tc.s, tc.n, tc.silent, tc.updated, tc.target, tc.resolved); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
 		}
 	}
 }

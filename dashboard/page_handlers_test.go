@@ -93,7 +93,7 @@ func TestPages(t *testing.T) {
 			// silent past the target 35 min (95 − 60), updated 2 h 25 min
 			// of the 3 h: 2 tickets ÷ 35/60 h = 3.4 an hour; 2 ÷ 145/60 h = 0.8
 			`data-silent="2" data-updated="2" data-outside="1"`,
-			"<strong>2 of 5</strong> tickets came while the incident had been silent past its target (3.4 an hour over 35 min), 2 while it was being updated (0.8 an hour over 2 h 25 min), 1 before detection or after the resolution.",
+			"2 of 5 tickets came while the incident had been silent past its 1 h target (3.4 an hour over 35 min), 2 while it was being updated (0.83 an hour over 2 h 25 min); 1 came before detection or after the resolution.",
 			`id="chart-tickets"`,
 		}},
 		{"open incident with an escaped id", "/incidents/INC%203%2Fx", 200, []string{

@@ -61,13 +61,10 @@ type incidentData struct {
 // incidentTickets is the incident's tickets section: its tickets over
 // time against its update points, and how many came in the silences.
 type incidentTickets struct {
-	Chart        chartView
-	Split        ticketSplit
-	CSAT         string // mean CSAT, "—" when none
-	SilentHours  string // hours spent silent past the target, and the rest
-	UpdatedHours string
-	SilentRate   string // tickets per hour in each state, "—" when no hours
-	UpdatedRate  string
+	Chart   chartView
+	Split   ticketSplit
+	CSAT    string // mean CSAT, "—" when none
+	Reading string // how many came in the silences, in words
 }
 
 // ticketsSection reads the tickets section of an incident from its
@@ -83,15 +80,41 @@ func ticketsSection(det trustlens.IncidentDetail, gaps []gapRow, target int64) i
 			silent += max(0, g.Seconds-target)
 		}
 	}
-	rate := func(n int, sec int64) string {
-		if sec <= 0 {
-			return "—"
-		}
-		return trimZero(float64(n) / (float64(sec) / 3600))
-	}
-	t.SilentHours, t.UpdatedHours = fmtDuration(silent), fmtDuration(total-silent)
-	t.SilentRate, t.UpdatedRate = rate(t.Split.Silent, silent), rate(t.Split.Updated, total-silent)
+	t.Reading = ticketsReading(t.Split, len(det.TicketTimes), silent, total-silent, target, det.ResolvedAt != nil)
 	return t
+}
+
+// ticketsReading says how many of an incident's n tickets came while it
+// had been silent past its target (silent seconds in that state) and
+// while it was being updated (updated seconds).
+func ticketsReading(s ticketSplit, n int, silent, updated, target int64, resolved bool) string {
+	if n == 0 {
+		return ""
+	}
+	rate := func(k int, sec int64) string {
+		return fmtRate(float64(k)/(float64(sec)/3600)) + " an hour over " + fmtDuration(sec)
+	}
+	tickets := func(k int) string { return fmt.Sprintf("%d ticket%s", k, plural(k)) }
+	outside := ""
+	if s.Outside > 0 {
+		end := "now"
+		if resolved {
+			end = "the resolution"
+		}
+		outside = fmt.Sprintf("; %d came before detection or after %s", s.Outside, end)
+	}
+	switch {
+	case target <= 0:
+		return fmt.Sprintf("%s; the severity has no cadence target, so none counts as silent or updated.", tickets(n))
+	case silent == 0:
+		return fmt.Sprintf("The incident was never silent past its %s target: %d of %s came while it was being updated (%s)%s.",
+			fmtDuration(target), s.Updated, tickets(n), rate(s.Updated, updated), outside)
+	case updated == 0:
+		return fmt.Sprintf("%d of %s came while the incident had been silent past its %s target (%s)%s.",
+			s.Silent, tickets(n), fmtDuration(target), rate(s.Silent, silent), outside)
+	}
+	return fmt.Sprintf("%d of %s came while the incident had been silent past its %s target (%s), %d while it was being updated (%s)%s.",
+		s.Silent, tickets(n), fmtDuration(target), rate(s.Silent, silent), s.Updated, rate(s.Updated, updated), outside)
 }
 
 // incidentPage is GET /incidents/:id: the incident's timeline with its
