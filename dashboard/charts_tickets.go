@@ -115,7 +115,7 @@ func ticketsChart(id string, d trustlens.IncidentDetail, gaps []gapRow, target i
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours since detection", NameLocation: "middle", NameGap: 28,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
-		charts.WithYAxisOpts(countAxis("tickets")),
+		charts.WithYAxisOpts(countAxis("")), // the legend names the line
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	var areas [][]opts.MarkAreaData
@@ -156,10 +156,10 @@ func ticketsChart(id string, d trustlens.IncidentDetail, gaps []gapRow, target i
 		}
 	}
 	sc := charts.NewScatter()
-	sc.AddSeries("update on time", onTime, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "circle", SymbolSize: 11}),
-		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMet}))
-	sc.AddSeries("update after a long silence", late, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "circle", SymbolSize: 12}),
-		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMissed}))
+	sc.AddSeries("update on time", onTime, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "circle", SymbolSize: 13}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMet, BorderColor: "#fff", BorderWidth: 2}))
+	sc.AddSeries("update after a long silence", late, charts.WithScatterChartOpts(opts.ScatterChart{Symbol: "circle", SymbolSize: 14}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMissed, BorderColor: "#fff", BorderWidth: 2}))
 	line.Overlap(sc)
 	return snippet(id, "tickets so far against the update points", line)
 }

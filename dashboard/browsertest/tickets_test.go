@@ -144,8 +144,13 @@ func TestBrowserTickets(t *testing.T) {
 		sameNumber(t, "csat baseline", attr(t, ctx, `[data-metric="csat_baseline_avg"]`, "data-value"), summary.CSATBaselineAvg)
 		reading := text(t, ctx, "#silence-reading")
 		if s, u := summary.TicketsPerHourSilent, summary.TicketsPerHourUpdated; s != nil && u != nil && *u > 0 {
-			// the multiple, as the card writes it (one decimal)
-			m := strconv.FormatFloat(math.Round(*s / *u * 10)/10, 'f', -1, 64) + "×"
+			// the multiple, as the card writes it (two decimals below 1,
+			// one above)
+			x, d := *s / *u, 10.0
+			if x < 1 {
+				d = 100
+			}
+			m := strconv.FormatFloat(math.Round(x*d)/d, 'f', -1, 64) + "×"
 			if got := text(t, ctx, `[data-metric="silence_multiple"] .kpi-value`); got != m {
 				t.Errorf("multiple %q, want %q", got, m)
 			}
