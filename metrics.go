@@ -313,6 +313,8 @@ var TrendMetrics = []string{
 	"compensation_uptake_rate", "compensation_offered_amount", "compensation_redeemed_amount",
 	"followup_rate", "churn_affected_rate", "churn_baseline_rate", "churn_uplift_pp",
 	"trust_score_avg", "promise_kept_rate",
+	"tickets_per_incident", "csat_affected_avg", "csat_baseline_avg",
+	"tickets_per_hour_silent", "tickets_per_hour_updated",
 }
 
 // TrendIntervals are the bucket widths of a trend.
