@@ -226,31 +226,93 @@ func costOfSilenceOf(sum trustlens.Summary) costOfSilence {
 	return c
 }
 
-// csatChart compares the mean satisfaction of feedback about incidents
-// (named or attributed) with the rest of the period's feedback.
-func csatChart(id string, sum trustlens.Summary) chartView {
-	if sum.CSATAffectedAvg == nil && sum.CSATBaselineAvg == nil {
-		return chartView{ID: id, Empty: "No satisfaction rating (customer.feedback with a csat) in this period."}
+// silenceCostChart draws the two rates of the cost of silence side by
+// side: tickets per hour while silent past the target and while updated.
+func silenceCostChart(id string, sum trustlens.Summary) chartView {
+	s, u := sum.TicketsPerHourSilent, sum.TicketsPerHourUpdated
+	if s == nil && u == nil {
+		return chartView{ID: id, Empty: "No incident time to measure in this period."}
 	}
-	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(id, false),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "CSAT", NameLocation: "end", Min: 0, Max: 5,
-			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
-	)...)
 	val := func(v *float64) interface{} {
 		if v == nil {
 			return "-"
 		}
 		return math.Round(*v*100) / 100
 	}
-	bar.SetXAxis([]string{"about an incident", "baseline"})
-	bar.AddSeries("mean CSAT", []opts.BarData{
-		{Value: val(sum.CSATAffectedAvg), ItemStyle: &opts.ItemStyle{Color: colorMissed, BorderRadius: "4"}},
-		{Value: val(sum.CSATBaselineAvg), ItemStyle: &opts.ItemStyle{Color: colorGrey, BorderRadius: "4"}},
-	}, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "45%"}),
-		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "top"}))
-	return snippet(id, "mean CSAT of feedback about incidents vs the rest", bar)
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(append(baseOpts(id, false),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "tickets / hour",
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "64", Top: "10", Bottom: "8", ContainLabel: opts.Bool(true)}),
+	)...)
+	bar.SetXAxis([]string{"silent past target", "being updated"}).XYReversal()
+	bar.AddSeries("tickets per hour", []opts.BarData{
+		{Value: val(s), ItemStyle: &opts.ItemStyle{Color: colorMissed, BorderRadius: "4"}},
+		{Value: val(u), ItemStyle: &opts.ItemStyle{Color: colorMet, BorderRadius: "4"}},
+	}, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "35%"}),
+		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
+	return snippet(id, "tickets per hour while silent past the target vs while updated", bar)
+}
+
+// csatInterval is the bucket of the satisfaction chart: ratings are
+// fewer than incidents, so a week for up to 120 days, else a month.
+func csatInterval(f trustlens.Filter) string {
+	if f.To.Sub(f.From) <= 120*24*time.Hour {
+		return "week"
+	}
+	return "month"
+}
+
+// csatChart follows the mean satisfaction of the feedback about incidents
+// (named or attributed) and of the rest, bucket by bucket (the trends of
+// csat_affected_avg and csat_baseline_avg over the same buckets).
+func csatChart(id string, affected, baseline trustlens.Trend) chartView {
+	val := func(p *float64) opts.LineData {
+		if p == nil {
+			return opts.LineData{Value: "-"}
+		}
+		return opts.LineData{Value: math.Round(*p*100) / 100}
+	}
+	x := make([]string, len(affected.Points))
+	aff := make([]opts.LineData, len(affected.Points))
+	base := make([]opts.LineData, len(affected.Points))
+	layout := "2006-01-02"
+	if affected.Interval == "month" {
+		layout = "2006-01"
+	}
+	known := false
+	for i, p := range affected.Points {
+		x[i] = p.Start.UTC().Format(layout)
+		aff[i] = val(p.Value)
+		base[i] = opts.LineData{Value: "-"}
+		if i < len(baseline.Points) && baseline.Points[i].Start.Equal(p.Start) {
+			base[i] = val(baseline.Points[i].Value)
+			known = known || baseline.Points[i].Value != nil
+		}
+		known = known || p.Value != nil
+	}
+	if !known {
+		return chartView{ID: id, Empty: "No satisfaction rating (customer.feedback with a csat) in this period."}
+	}
+	line := charts.NewLine()
+	line.SetGlobalOptions(append(baseOpts(id, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "CSAT", NameLocation: "end", Min: 1, Max: 5,
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
+	)...)
+	line.SetXAxis(x)
+	style := func(color string) []charts.SeriesOpts {
+		return []charts.SeriesOpts{
+			charts.WithLineChartOpts(opts.LineChart{ConnectNulls: opts.Bool(true), Symbol: "circle", SymbolSize: 7}),
+			charts.WithLineStyleOpts(opts.LineStyle{Width: 3, Color: color}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
+		}
+	}
+	line.AddSeries("about an incident", aff, style(colorMissed)...)
+	line.AddSeries("baseline", base, style(colorGrey)...)
+	return snippet(id, "mean CSAT of feedback about incidents vs the rest, per "+affected.Interval, line)
 }
 
 // fmtCSAT writes a mean CSAT with two decimals at most ("—" for null).

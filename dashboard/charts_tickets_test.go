@@ -182,3 +182,44 @@ func TestTicketsReading(t *testing.T) {
 		}
 	}
 }
+
+// TestCSATChart reads the satisfaction chart's two lines off the trends,
+// bucket by bucket, and its empty state.
+func TestCSATChart(t *testing.T) {
+	f := newPageFake()
+	aff, base := f.trends["csat_affected_avg"], f.trends["csat_baseline_avg"]
+	aff.Interval, base.Interval = "week", "week"
+	cv := csatChart("chart-csat", aff, base)
+	var opt struct {
+		XAxis []struct {
+			Data []string `json:"data"`
+		} `json:"xAxis"`
+		Series []struct {
+			Name string `json:"name"`
+			Data []struct {
+				Value any `json:"value"`
+			} `json:"data"`
+		} `json:"series"`
+	}
+	if err := json.Unmarshal([]byte(cv.Option), &opt); err != nil {
+		t.Fatalf("option: %v\n%s", err, cv.Option)
+	}
+	eqv(t, "buckets", opt.XAxis[0].Data, []string{"2026-10-26", "2026-11-02", "2026-11-09"})
+	vals := func(i int) []any {
+		var out []any
+		for _, d := range opt.Series[i].Data {
+			out = append(out, d.Value)
+		}
+		return out
+	}
+	// 3.125 is drawn to two decimals; a bucket without ratings is a gap
+	eqv(t, opt.Series[0].Name, vals(0), []any{2.5, "-", 3.13})
+	eqv(t, opt.Series[1].Name, vals(1), []any{4.0, 4.2, "-"})
+
+	for i := range aff.Points {
+		aff.Points[i].Value, base.Points[i].Value = nil, nil
+	}
+	if cv := csatChart("chart-csat", aff, base); !strings.HasPrefix(cv.Empty, "No satisfaction rating") {
+		t.Errorf("no ratings: %+v", cv)
+	}
+}

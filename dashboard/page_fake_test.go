@@ -25,6 +25,7 @@ type pageFake struct {
 	churn     trustlens.Churn
 	comp      trustlens.Compensation
 	trend     trustlens.Trend
+	trends    map[string]trustlens.Trend // by metric, instead of trend
 	err       error
 	// slowDetail makes Incident wait for the end of its context.
 	slowDetail bool
@@ -144,6 +145,18 @@ func newPageFake() *pageFake {
 			{Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Value: nil},
 			{Start: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), Value: pgFloat(40)},
 		}},
+		trends: map[string]trustlens.Trend{
+			"csat_affected_avg": {Points: []trustlens.TrendPoint{
+				{Start: time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), Value: pgFloat(2.5)},
+				{Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Value: nil},
+				{Start: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), Value: pgFloat(3.125)},
+			}},
+			"csat_baseline_avg": {Points: []trustlens.TrendPoint{
+				{Start: time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), Value: pgFloat(4)},
+				{Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Value: pgFloat(4.2)},
+				{Start: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), Value: nil},
+			}},
+		},
 	}
 }
 
@@ -230,7 +243,10 @@ func (f *pageFake) Trend(ctx context.Context, metric, interval string, flt trust
 	f.metrics = append(f.metrics, metric+"/"+interval)
 	f.mu.Unlock()
 	t := f.trend
-	t.Interval = interval
+	if m, ok := f.trends[metric]; ok {
+		t = m
+	}
+	t.Metric, t.Interval = metric, interval
 	return t, f.record(flt)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -60,7 +61,9 @@ func TestPages(t *testing.T) {
 			"While an incident was silent past its cadence target, customers opened 3× as many tickets an hour as while it was being updated.",
 			`data-metric="csat_affected_avg" data-value="2.75">2.75</strong>`,
 			`data-metric="csat_baseline_avg" data-value="4.1">4.1</strong>`,
-			"3 incidents drew 1.7 tickets each on average.",
+			"3 incidents drew 1.7 tickets each on average. By week:",
+			`id="chart-silence-cost"`,
+			`href="/api/v1/trends?metric=csat_affected_avg&amp;interval=week&amp;format=csv"`,
 			`id="chart-csat"`,
 		}},
 		{"audit", "/audit", 200, []string{
@@ -229,8 +232,11 @@ func TestPageFiltersCarriedIntoLinks(t *testing.T) {
 			t.Errorf("analytics never asked for the %s filter %+v; got %+v", name, f, fake.seen())
 		}
 	}
-	if got := strings.Join(fake.metrics, ","); got != "trust_score_avg/day" {
-		t.Errorf("trend asked %q, want trust_score_avg/day", got)
+	// a month: the trust score by day, satisfaction by week (in parallel)
+	got := append([]string(nil), fake.metrics...)
+	sort.Strings(got)
+	if want := "csat_affected_avg/week,csat_baseline_avg/week,trust_score_avg/day"; strings.Join(got, ",") != want {
+		t.Errorf("trend asked %q, want %s", strings.Join(got, ","), want)
 	}
 
 	// Every page keeps the filter in its navigation; the incident page too.
@@ -296,7 +302,7 @@ func TestPageAnalyticsFailure(t *testing.T) {
 var chartOption = regexp.MustCompile(`<div class="chart[^"]*" id="([^"]+)" role="img" aria-label="[^"]*" data-option="([^"]*)"`)
 
 func TestPageChartsAreValidOptions(t *testing.T) {
-	want := map[string]int{"/": 5, "/audit": 3, "/incidents/INC-1": 2, "/churn": 2, "/compensation": 2}
+	want := map[string]int{"/": 6, "/audit": 3, "/incidents/INC-1": 2, "/churn": 2, "/compensation": 2}
 	for path, n := range want {
 		_, body, _ := getPage(t, newPageFake(), path)
 		ms := chartOption.FindAllStringSubmatch(body, -1)

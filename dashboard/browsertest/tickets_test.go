@@ -161,11 +161,25 @@ func TestBrowserTickets(t *testing.T) {
 			t.Error("the cost-of-silence card has no reading")
 		}
 		drawn(t, ctx, "chart-csat")
-		if chartsBuilt && summary.CSATAffectedAvg != nil {
-			// the chart's first bar is the affected mean (2 decimals)
-			got := eval(t, ctx, `String(echarts.getInstanceByDom(document.getElementById("chart-csat")).getOption().series[0].data[0].value)`)
-			if want := strconv.FormatFloat(math.Round(*summary.CSATAffectedAvg*100)/100, 'f', -1, 64); got != want {
-				t.Errorf("CSAT chart's affected bar %s, want %s", got, want)
+		if chartsBuilt {
+			// the chart's two lines are the API's trends (a year: by
+			// month), to two decimals, "-" for an empty bucket
+			for i, metric := range []string{"csat_affected_avg", "csat_baseline_avg"} {
+				var tr trustlens.Trend
+				getJSON(t, srv.URL+"/api/v1/trends?metric="+metric+"&interval=month&"+rangeQuery, &tr)
+				var want []string
+				for _, p := range tr.Points {
+					v := "-"
+					if p.Value != nil {
+						v = strconv.FormatFloat(math.Round(*p.Value*100)/100, 'f', -1, 64)
+					}
+					want = append(want, v)
+				}
+				got := eval(t, ctx, `echarts.getInstanceByDom(document.getElementById("chart-csat")).getOption().series[`+strconv.Itoa(i)+
+					`].data.map(function(d){return String(d.value)}).join(",")`)
+				if got != strings.Join(want, ",") {
+					t.Errorf("CSAT chart's %s line %s, API %s", metric, got, strings.Join(want, ","))
+				}
 			}
 		}
 		finish(t, path)
