@@ -72,12 +72,19 @@ func snippet(id, label string, c echartsOption) chartView {
 
 // baseOpts are the options every chart shares.
 func baseOpts(id string, legend bool) []charts.GlobalOpts {
+	return baseOptsGrid(id, legend, opts.Grid{Left: "8", Right: "16", Top: gridTop(legend), Bottom: "8", ContainLabel: opts.Bool(true)})
+}
+
+// baseOptsGrid is baseOpts with the grid g. A chart has one grid: a
+// second charts.WithGridOpts adds a second grid that no axis uses, so a
+// chart that needs other margins passes them here.
+func baseOptsGrid(id string, legend bool, g opts.Grid) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: chartAssetsHost}),
 		charts.WithColorsOpts(opts.Colors(palette)),
 		charts.WithAnimation(false),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Top: "0", Left: "center"}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: gridTop(legend), Bottom: "8", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(g),
 	}
 }
 
@@ -443,13 +450,12 @@ func updateTimelineChart(id string, incidents []trustlens.Incident, points map[s
 		return chartView{ID: id, Empty: "No incidents in this period yet."}
 	}
 	sc := charts.NewScatter()
-	sc.SetGlobalOptions(append(baseOpts(id, true),
+	sc.SetGlobalOptions(append(baseOptsGrid(id, true, opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours since detection", NameLocation: "middle", NameGap: 28,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: incidentIDs(shown),
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#f0f2f5"}}}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	var detected, onTime, late, resolved, open []opts.ScatterData
 	for i, d := range shown {
@@ -608,11 +614,10 @@ func gapsChart(id string, gaps []gapRow, target int64) chartView {
 		return chartView{ID: id, Empty: "No silences to show."}
 	}
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(id, false),
+	bar.SetGlobalOptions(append(baseOptsGrid(id, false, opts.Grid{Left: "8", Right: "16", Top: "30", Bottom: "28", ContainLabel: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithYAxisOpts(valueAxis("minutes")),
 		charts.WithXAxisOpts(opts.XAxis{Name: "silence before…", NameLocation: "middle", NameGap: 28}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "30", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	x := make([]string, len(gaps))
 	data := make([]opts.BarData, len(gaps))

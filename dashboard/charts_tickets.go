@@ -111,12 +111,11 @@ func ticketsChart(id string, d trustlens.IncidentDetail, gaps []gapRow, target i
 	}
 
 	line := charts.NewLine()
-	line.SetGlobalOptions(append(baseOpts(id, true),
+	line.SetGlobalOptions(append(baseOptsGrid(id, true, opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours since detection", NameLocation: "middle", NameGap: 28,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 		charts.WithYAxisOpts(countAxis("")), // the legend names the line
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	var areas [][]opts.MarkAreaData
 	for _, sp := range silentSpans(gaps, target) {
@@ -240,12 +239,11 @@ func silenceCostChart(id string, sum trustlens.Summary) chartView {
 		return math.Round(*v*100) / 100
 	}
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(id, false),
+	bar.SetGlobalOptions(append(baseOptsGrid(id, false, opts.Grid{Left: "8", Right: "64", Top: "10", Bottom: "8", ContainLabel: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "tickets / hour",
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "64", Top: "10", Bottom: "8", ContainLabel: opts.Bool(true)}),
 	)...)
 	bar.SetXAxis([]string{"silent past target", "being updated"}).XYReversal()
 	bar.AddSeries("tickets per hour", []opts.BarData{

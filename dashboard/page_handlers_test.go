@@ -315,6 +315,7 @@ func TestPageChartsAreValidOptions(t *testing.T) {
 					Type string          `json:"type"`
 					Data json.RawMessage `json:"data"`
 				} `json:"series"`
+				Grid []json.RawMessage `json:"grid"`
 			}
 			if err := json.Unmarshal([]byte(html.UnescapeString(m[2])), &opt); err != nil {
 				t.Errorf("GET %s: chart %s: option is not JSON: %v", path, m[1], err)
@@ -322,6 +323,11 @@ func TestPageChartsAreValidOptions(t *testing.T) {
 			}
 			if len(opt.Series) == 0 || opt.Series[0].Type == "" {
 				t.Errorf("GET %s: chart %s has no series", path, m[1])
+			}
+			// one grid: a second one (a chart's own margins added to
+			// baseOpts') is used by no axis, so the margins were lost
+			if len(opt.Grid) != 1 {
+				t.Errorf("GET %s: chart %s has %d grids, want 1", path, m[1], len(opt.Grid))
 			}
 		}
 	}
