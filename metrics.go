@@ -153,6 +153,10 @@ type IncidentDetail struct {
 	// Gaps are the silences between consecutive instants of
 	// [detected_at, update points…, end], in seconds.
 	Gaps []int64 `json:"gaps"`
+	// TicketTimes are the occurred_at of the tickets that count for the
+	// incident (SPEC §2.6: naming it or attributed to it), in order: the
+	// Tickets of the incident over time.
+	TicketTimes []time.Time `json:"ticket_times"`
 }
 
 // Summary is the answer of GET /api/v1/summary (SPEC §3).
@@ -236,7 +240,32 @@ type Churn struct {
 	BySeverity       map[string]ChurnGroup `json:"by_severity"`
 	Drivers          []Driver              `json:"drivers"` // in the order of Habits
 	CompensationPays                       // does compensation pay? (customer.go)
+	LostMRR                                // the monthly revenue the churn took
 	Policy           Policy                `json:"policy"`
+}
+
+// LostMRR is the monthly recurring revenue lost with the churn of the
+// churn answer (SPEC §1.4: customer.churned carries the lost MRR), over
+// the non-pending incidents in range, each customer counted once however
+// many incidents they count for. A customer's lost MRR is the mrr of
+// their earliest customer.churned (ties: smallest event_id); 0 when it
+// carries none (counted in the _unknown figures).
+type LostMRR struct {
+	// LostMRRAffected sums it over the affected customers who churned in
+	// the churn window of an incident (active at its resolved_at, churned
+	// in (resolved_at, resolved_at + churn_window_days]).
+	LostMRRAffected float64 `json:"lost_mrr_affected"`
+	// LostMRRAffectedCustomers counts those customers;
+	// LostMRRAffectedUnknown those of them whose churn carries no mrr.
+	LostMRRAffectedCustomers int64 `json:"lost_mrr_affected_customers"`
+	LostMRRAffectedUnknown   int64 `json:"lost_mrr_affected_unknown"`
+	// LostMRRBaseline and its counts are the same over the baseline:
+	// customers who churned in the window of an incident that did not
+	// affect them (and were active at its resolved_at), less those counted
+	// among the affected: the two sides never share a customer.
+	LostMRRBaseline          float64 `json:"lost_mrr_baseline"`
+	LostMRRBaselineCustomers int64   `json:"lost_mrr_baseline_customers"`
+	LostMRRBaselineUnknown   int64   `json:"lost_mrr_baseline_unknown"`
 }
 
 // CompensationFigures are offered/redeemed counts and amounts.
@@ -284,6 +313,8 @@ var TrendMetrics = []string{
 	"compensation_uptake_rate", "compensation_offered_amount", "compensation_redeemed_amount",
 	"followup_rate", "churn_affected_rate", "churn_baseline_rate", "churn_uplift_pp",
 	"trust_score_avg", "promise_kept_rate",
+	"tickets_per_incident", "csat_affected_avg", "csat_baseline_avg",
+	"tickets_per_hour_silent", "tickets_per_hour_updated",
 }
 
 // TrendIntervals are the bucket widths of a trend.

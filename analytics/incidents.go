@@ -72,6 +72,7 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 	}
 	now := s.nowOf(ctx)
 	d.Incident, d.Gaps = s.incidentOf(snap, r, now), gapsAt(r, now)
+	d.TicketTimes = ticketTimes(r, now)
 	b := s.builderCtx(ctx)
 	arg := clickhouse.Named("id", id)
 	d.Timeline, err = s.timeline(ctx, b, arg)

@@ -566,6 +566,9 @@ WHERE n_off > 0`)
 	if err := s.loadWorklist(ctx, snap); err != nil {
 		return err
 	}
+	if err := s.loadChurners(ctx, snap); err != nil {
+		return err
+	}
 	now := s.now().UTC().Unix()
 	s.buildBlocks(snap, now)
 	return nil

@@ -66,6 +66,7 @@ type snapshot struct {
 	offered     []offeredPair       // every offered affected pair, for "does compensation pay?" (comppay.go)
 	custs       []*custRec          // every affected customer with their pairs, by mrr descending (unknown last), id: the worklist (customers.go)
 	custByID    map[string]*custRec // custs by customer_id
+	churners    []churner           // every churned customer, by churn time (lostmrr.go)
 	blocks      []block             // sums of the rows, by blockRows (blocks.go)
 	fingerprint string
 	verified    atomic.Int64 // unix nanoseconds when the data last matched fingerprint

@@ -191,6 +191,7 @@ func (s *Store) churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn,
 	if out.CompensationPays, err = s.compensationPays(ctx, snap, f, s.nowOf(ctx)); err != nil {
 		return out, fmt.Errorf("analytics: churn: %w", err)
 	}
+	out.LostMRR = snap.lostMRR(f, int64(s.policy.ChurnWindowDays)*86400, s.nowOf(ctx))
 	return out, nil
 }
 
@@ -272,6 +273,14 @@ var countMetrics = map[string]bool{
 	"compensation_offered_amount": true, "compensation_redeemed_amount": true,
 }
 
+// ticketMetrics are the trend metrics of SPEC §2.6 (tickets.go): they
+// also count events outside the incidents' rows, so each bucket is a
+// summary of its own range.
+var ticketMetrics = map[string]bool{
+	"tickets_per_incident": true, "csat_affected_avg": true, "csat_baseline_avg": true,
+	"tickets_per_hour_silent": true, "tickets_per_hour_updated": true,
+}
+
 // maxTrendBuckets bounds the number of points of a trend.
 const maxTrendBuckets = 5000
 
@@ -302,6 +311,9 @@ func (s *Store) trend(ctx context.Context, metric, interval string, f trustlens.
 		return out, fmt.Errorf("analytics: trend: %w", err)
 	}
 	f.Status = ""
+	if ticketMetrics[metric] {
+		return snap.ticketTrend(out, f, s.nowOf(ctx))
+	}
 	byStart := map[time.Time]aggRow{}
 	var first, last time.Time
 	sel, now := snap.selectionOf(f), s.nowOf(ctx)

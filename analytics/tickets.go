@@ -14,8 +14,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/trustlens/trustlens"
 )
@@ -145,6 +147,18 @@ func ticketsOf(r *preRow, now int64) (tickets, csN int64, csSum float64) {
 	return tickets, csN, csSum
 }
 
+// ticketTimes are the instants of incident r's tickets at now, in order.
+func ticketTimes(r *preRow, now int64) []time.Time {
+	out := []time.Time{}
+	for _, e := range r.cevs {
+		if e.ticket && e.counts(r, now) {
+			out = append(out, time.Unix(e.ts, 0).UTC())
+		}
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
+}
+
 // setTickets fills the §2.6 fields of inc, the API form of r, at now.
 func setTickets(inc *trustlens.Incident, r *preRow, now int64) {
 	t, n, sum := ticketsOf(r, now)
@@ -205,6 +219,60 @@ func (snap *snapshot) setTicketSummary(sum *trustlens.Summary, rows []*preRow, f
 		baseSum += e.cs
 	}
 	sum.CSATBaselineAvg = ratio(baseSum, float64(baseN))
+}
+
+// ticketTrend fills the points of out, a trend of one of ticketMetrics
+// over f at now: each bucket's value is that of the summary of the
+// bucket's range (clipped to f's), so csat_baseline_avg has a value in a
+// bucket with feedback but no incident. Without f.From the trend starts
+// at the bucket of the first incident or rated feedback.
+func (snap *snapshot) ticketTrend(out trustlens.Trend, f trustlens.Filter, now int64) (trustlens.Trend, error) {
+	first, last := f.From.UTC(), f.To.UTC().Add(-time.Second)
+	if f.From.IsZero() {
+		var t0 int64 = math.MaxInt64
+		if len(snap.rows) > 0 {
+			t0 = snap.rows[0].det
+		}
+		if len(snap.feedback) > 0 {
+			t0 = min(t0, snap.feedback[0].ts)
+		}
+		if t0 == math.MaxInt64 {
+			return out, nil
+		}
+		first = time.Unix(t0, 0).UTC()
+	}
+	if f.To.IsZero() {
+		t1 := int64(math.MinInt64)
+		if len(snap.rows) > 0 {
+			t1 = snap.rows[len(snap.rows)-1].det
+		}
+		if len(snap.feedback) > 0 {
+			t1 = max(t1, snap.feedback[len(snap.feedback)-1].ts)
+		}
+		last = time.Unix(t1, 0).UTC()
+	}
+	n := 0
+	for t := bucketStart(first, out.Interval); !t.After(last); t, n = nextBucket(t, out.Interval), n+1 {
+		if n >= maxTrendBuckets {
+			return out, fmt.Errorf("analytics: trend: more than %d %s buckets: narrow the range", maxTrendBuckets, out.Interval)
+		}
+		bf := f
+		bf.From, bf.To = t, nextBucket(t, out.Interval)
+		if !f.From.IsZero() && bf.From.Before(f.From) {
+			bf.From = f.From
+		}
+		if !f.To.IsZero() && bf.To.After(f.To) {
+			bf.To = f.To
+		}
+		var sum trustlens.Summary
+		snap.setTicketSummary(&sum, snap.selectRows(bf), bf.From.Unix(), bf.To.Unix(), now)
+		v, err := metricValue(sum, out.Metric)
+		if err != nil {
+			return out, fmt.Errorf("analytics: trend: %w", err)
+		}
+		out.Points = append(out.Points, trustlens.TrendPoint{Start: t, Value: v})
+	}
+	return out, nil
 }
 
 // silenceCost sums the cost of silence (SPEC §2.6) over incidents: the

@@ -88,8 +88,12 @@ func TestTickets(t *testing.T) {
 	want := map[string]struct {
 		tickets int64
 		csat    *float64
+		times   []time.Time // the tickets' instants, in order (from the list above)
 	}{
-		"iX": {1, f64(2)}, "iA": {3, f64(3)}, "iB": {1, f64(1.5)}, "iO": {3, f64(4)},
+		"iX": {1, f64(2), []time.Time{d(7, 1, 12)}},
+		"iA": {3, f64(3), []time.Time{d(8, 2, 1), d(8, 2, 2), d(8, 5, 0)}},
+		"iB": {1, f64(1.5), []time.Time{d(8, 2, 1)}},
+		"iO": {3, f64(4), []time.Time{d(8, 31, 22).Add(45 * time.Minute), d(8, 31, 23).Add(45 * time.Minute), now.Add(23 * time.Hour)}},
 	}
 	page, err := store.Incidents(ctx, trustlens.Filter{})
 	if err != nil {
@@ -106,6 +110,7 @@ func TestTickets(t *testing.T) {
 		}
 		eq(t, inc.IncidentID+" detail tickets", det.Tickets, w.tickets)
 		eq(t, inc.IncidentID+" detail csat_avg", det.CSATAvg, w.csat)
+		eq(t, inc.IncidentID+" ticket_times", det.TicketTimes, w.times)
 	}
 
 	for _, tc := range []struct {
@@ -146,6 +151,48 @@ func TestTickets(t *testing.T) {
 			eq(t, "csat_baseline_avg", sum.CSATBaselineAvg, tc.baseline)
 			eq(t, "tickets_per_hour_silent", sum.TicketsPerHourSilent, tc.perHourSilent)
 			eq(t, "tickets_per_hour_updated", sum.TicketsPerHourUpdated, tc.perHourUpdated)
+		})
+	}
+
+	// Trends: each bucket is the summary of its range (the cases above).
+	// June has no incident and no feedback; July is the "July" case,
+	// August the "August" one (its range ends at now).
+	jun, jul, aug := d(6, 1, 0), d(7, 1, 0), d(8, 1, 0)
+	for _, tc := range []struct {
+		name     string
+		interval string
+		f        trustlens.Filter
+		starts   []time.Time
+		want     map[string][]*float64
+	}{
+		{"by month", "month", trustlens.Filter{From: jun, To: now}, []time.Time{jun, jul, aug}, map[string][]*float64{
+			"tickets_per_incident":     {nil, f64(1), f64(7.0 / 3)},
+			"csat_affected_avg":        {nil, f64(2), f64(2.75)},
+			"csat_baseline_avg":        {nil, f64(1), f64(4)},
+			"tickets_per_hour_silent":  {nil, nil, f64(2)},
+			"tickets_per_hour_updated": {nil, f64(0), f64(2 / 4.5)},
+		}},
+		// the week of Monday 10 Aug has no incident, but c1's rating of 5
+		// on 15 Aug, attributed to none: a baseline of 5
+		{"a week without incidents", "week", trustlens.Filter{From: d(8, 10, 0), To: d(8, 17, 0)}, []time.Time{d(8, 10, 0)}, map[string][]*float64{
+			"tickets_per_incident": {nil}, "csat_affected_avg": {nil}, "csat_baseline_avg": {f64(5)},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for metric, want := range tc.want {
+				tr, err := store.Trend(ctx, metric, tc.interval, tc.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var starts []time.Time
+				var got []*float64
+				for _, p := range tr.Points {
+					starts = append(starts, p.Start)
+					got = append(got, p.Value)
+				}
+				eq(t, metric+" starts", starts, tc.starts)
+				eq(t, metric, got, want)
+			}
 		})
 	}
 }

@@ -178,7 +178,8 @@ func newAPIFake() *apiFake {
 			{EventID: "e2", Type: "communication.sent", OccurredAt: time.Date(2026, 11, 3, 15, 5, 0, 0, cet), Detail: "status_page, acknowledgement", UpdatePoint: true},
 			{EventID: "e3", Type: "incident.customer_affected", OccurredAt: time.Date(2026, 11, 3, 14, 6, 0, 0, time.UTC), CustomerID: "c-1", Detail: "enterprise"},
 		},
-		Gaps: []int64{300, 3600, 3300},
+		Gaps:        []int64{300, 3600, 3300},
+		TicketTimes: []time.Time{time.Date(2026, 11, 3, 14, 10, 0, 0, time.UTC), time.Date(2026, 11, 3, 16, 30, 0, 0, cet)},
 	}
 	return &apiFake{
 		policy: trustlens.DefaultPolicy(),
@@ -211,6 +212,8 @@ func newAPIFake() *apiFake {
 			CompensationPays: trustlens.CompensationPays{CompensatedActive: 1, UncompensatedActive: 1, UncompensatedChurned: 1,
 				ChurnCompensatedRate: f64(0), ChurnUncompensatedRate: f64(1), CompensatedMRR: 100, CompensatedAmount: 20,
 				RetainedMRRPerAmount: f64(5)},
+			LostMRR: trustlens.LostMRR{LostMRRAffected: 1250.5, LostMRRAffectedCustomers: 2, LostMRRAffectedUnknown: 1,
+				LostMRRBaseline: 99, LostMRRBaselineCustomers: 1},
 		},
 		comp: trustlens.Compensation{
 			CompensationFigures: trustlens.CompensationFigures{OfferedCustomers: 3, RedeemedCustomers: 1,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -122,6 +123,11 @@ func normalizeDetail(d *trustlens.IncidentDetail) {
 	if d.Gaps == nil {
 		d.Gaps = []int64{}
 	}
+	times := make([]time.Time, len(d.TicketTimes)) // a copy, as the timeline
+	for i, t := range d.TicketTimes {
+		times[i] = t.UTC()
+	}
+	d.TicketTimes = times
 }
 
 var csvIncidentHeader = append(append([]string{

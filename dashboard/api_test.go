@@ -60,7 +60,7 @@ func TestAPIRoutesJSON(t *testing.T) {
 				{"event_id":"e1","type":"incident.detected","occurred_at":"2026-11-03T14:00:00Z","detail":"sev1","update_point":false},
 				{"event_id":"e2","type":"communication.sent","occurred_at":"2026-11-03T14:05:00Z","detail":"status_page, acknowledgement","update_point":true},
 				{"event_id":"e3","type":"incident.customer_affected","occurred_at":"2026-11-03T14:06:00Z","customer_id":"c-1","detail":"enterprise","update_point":false}],
-			"gaps":[300,3600,3300],"policy":POLICY}`},
+			"gaps":[300,3600,3300],"ticket_times":["2026-11-03T14:10:00Z","2026-11-03T15:30:00Z"],"policy":POLICY}`},
 		{"incident not found", "/api/v1/incidents/nope", 404, `{"error":"incident \"nope\" not found"}`},
 		{"overdue", "/api/v1/cadence/overdue", 200, `{"overdue":[{"incident_id":"inc-2","title":"Slow, logins",
 			"severity":"sev3","detected_at":"2026-11-30T23:00:00Z","last_update_at":"2026-12-01T00:00:00Z",
@@ -76,6 +76,8 @@ func TestAPIRoutesJSON(t *testing.T) {
 			"compensated_active":1,"compensated_churned":0,"uncompensated_active":1,"uncompensated_churned":1,
 			"churn_compensated_rate":0,"churn_uncompensated_rate":1,"compensated_mrr":100,"compensated_offered_amount":20,
 			"retained_mrr_per_amount":5,
+			"lost_mrr_affected":1250.5,"lost_mrr_affected_customers":2,"lost_mrr_affected_unknown":1,
+			"lost_mrr_baseline":99,"lost_mrr_baseline_customers":1,"lost_mrr_baseline_unknown":0,
 			"policy":POLICY}`},
 		{"compensation", "/api/v1/compensation", 200, `{"offered_customers":3,"redeemed_customers":1,
 			"offered_amount":30,"redeemed_amount":10,"uptake_rate":0.3333333333333333,"median_days_to_redeem":null,
@@ -393,7 +395,9 @@ func TestAPIEmptyAnswers(t *testing.T) {
 			"uplift_pp":null,"by_severity":{},"drivers":[],
 			"compensated_active":0,"compensated_churned":0,"uncompensated_active":0,"uncompensated_churned":0,
 			"churn_compensated_rate":null,"churn_uncompensated_rate":null,"compensated_mrr":0,"compensated_offered_amount":0,
-			"retained_mrr_per_amount":null,"policy":POLICY}`},
+			"retained_mrr_per_amount":null,
+			"lost_mrr_affected":0,"lost_mrr_affected_customers":0,"lost_mrr_affected_unknown":0,
+			"lost_mrr_baseline":0,"lost_mrr_baseline_customers":0,"lost_mrr_baseline_unknown":0,"policy":POLICY}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {

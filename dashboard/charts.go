@@ -72,12 +72,19 @@ func snippet(id, label string, c echartsOption) chartView {
 
 // baseOpts are the options every chart shares.
 func baseOpts(id string, legend bool) []charts.GlobalOpts {
+	return baseOptsGrid(id, legend, opts.Grid{Left: "8", Right: "16", Top: gridTop(legend), Bottom: "8", ContainLabel: opts.Bool(true)})
+}
+
+// baseOptsGrid is baseOpts with the grid g. A chart has one grid: a
+// second charts.WithGridOpts adds a second grid that no axis uses, so a
+// chart that needs other margins passes them here.
+func baseOptsGrid(id string, legend bool, g opts.Grid) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: chartAssetsHost}),
 		charts.WithColorsOpts(opts.Colors(palette)),
 		charts.WithAnimation(false),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Top: "0", Left: "center"}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: gridTop(legend), Bottom: "8", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(g),
 	}
 }
 
@@ -412,21 +419,6 @@ func silenceChart(id string, rows []silenceRow) chartView {
 
 func hours(sec int64) float64 { return math.Round(float64(sec)/36) / 100 }
 
-// updatePointTimes returns the distinct update instants of a detail, sorted.
-func updatePointTimes(d trustlens.IncidentDetail) []time.Time {
-	seen := map[int64]bool{}
-	var out []time.Time
-	for _, e := range d.Timeline {
-		if !e.UpdatePoint || seen[e.OccurredAt.Unix()] {
-			continue
-		}
-		seen[e.OccurredAt.Unix()] = true
-		out = append(out, e.OccurredAt.UTC())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
-	return out
-}
-
 // updateTimelineChart puts the update points of several incidents on a
 // shared "hours since detection" axis: gaps between dots are silences, red
 // dots end a silence longer than the cadence target.
@@ -443,13 +435,12 @@ func updateTimelineChart(id string, incidents []trustlens.Incident, points map[s
 		return chartView{ID: id, Empty: "No incidents in this period yet."}
 	}
 	sc := charts.NewScatter()
-	sc.SetGlobalOptions(append(baseOpts(id, true),
+	sc.SetGlobalOptions(append(baseOptsGrid(id, true, opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "hours since detection", NameLocation: "middle", NameGap: 28,
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#e6e9ef"}}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true), Data: incidentIDs(shown),
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: "#f0f2f5"}}}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	var detected, onTime, late, resolved, open []opts.ScatterData
 	for i, d := range shown {
@@ -553,86 +544,6 @@ func channelChart(id string, cov []channelCount) chartView {
 	bar.SetXAxis(x)
 	bar.AddSeries("incidents", data, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "30%"}))
 	return snippet(id, "incidents that used each channel", bar)
-}
-
-// gapRow is one silence of an incident: between two instants of
-// [detected_at, update points…, end].
-type gapRow struct {
-	From, To  time.Time
-	FromLabel string
-	ToLabel   string
-	Seconds   int64
-	Over      bool
-}
-
-// incidentGaps pairs the detail's gaps with the instants they separate.
-// When the analytics answer's gaps do not line up with the update points of
-// the timeline, the gaps are worked out from the timeline.
-func incidentGaps(d trustlens.IncidentDetail, target int64, now time.Time) []gapRow {
-	start := d.DetectedAt.UTC()
-	end := now.UTC()
-	endLabel := "now (still open)"
-	if d.ResolvedAt != nil {
-		end = d.ResolvedAt.UTC()
-		endLabel = "resolved"
-	}
-	instants := []time.Time{start}
-	labels := []string{"detected"}
-	n := 0
-	for _, t := range updatePointTimes(d) {
-		if t.Before(start) || t.After(end) {
-			continue
-		}
-		n++
-		instants = append(instants, t)
-		labels = append(labels, fmt.Sprintf("update %d", n))
-	}
-	instants = append(instants, end)
-	labels = append(labels, endLabel)
-	rows := make([]gapRow, 0, len(instants)-1)
-	useAPI := len(d.Gaps) == len(instants)-1
-	for i := 1; i < len(instants); i++ {
-		sec := int64(instants[i].Sub(instants[i-1]).Seconds())
-		if useAPI {
-			sec = d.Gaps[i-1]
-		}
-		rows = append(rows, gapRow{From: instants[i-1], To: instants[i], FromLabel: labels[i-1], ToLabel: labels[i],
-			Seconds: sec, Over: target > 0 && sec > target})
-	}
-	return rows
-}
-
-// gapsChart draws every silence of one incident against its cadence target.
-func gapsChart(id string, gaps []gapRow, target int64) chartView {
-	if len(gaps) == 0 {
-		return chartView{ID: id, Empty: "No silences to show."}
-	}
-	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(baseOpts(id, false),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithYAxisOpts(valueAxis("minutes")),
-		charts.WithXAxisOpts(opts.XAxis{Name: "silence before…", NameLocation: "middle", NameGap: 28}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "30", Bottom: "28", ContainLabel: opts.Bool(true)}),
-	)...)
-	x := make([]string, len(gaps))
-	data := make([]opts.BarData, len(gaps))
-	for i, g := range gaps {
-		x[i] = g.ToLabel
-		color := colorMet
-		if g.Over {
-			color = colorMissed
-		}
-		data[i] = opts.BarData{Value: math.Round(float64(g.Seconds)/6) / 10, ItemStyle: &opts.ItemStyle{Color: color, BorderRadius: "4"}}
-	}
-	bar.SetXAxis(x)
-	bar.AddSeries("silence", data,
-		charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "35%"}),
-		charts.WithMarkLineNameYAxisItemOpts(opts.MarkLineNameYAxisItem{Name: "target", YAxis: math.Round(float64(target)/6) / 10}),
-		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
-			LineStyle: &opts.LineStyle{Color: colorMissed, Type: "dashed", Width: 2},
-			Label:     &opts.Label{Show: opts.Bool(true), Position: "insideEndTop", Formatter: "target {c} min"}}),
-	)
-	return snippet(id, "silences between updates vs the cadence target", bar)
 }
 
 // compensationTypeRow is one compensation type.

@@ -243,12 +243,11 @@ func customerTimelineChart(id string, incidents []trustlens.CustomerIncident, f 
 		return chartView{ID: id, Empty: "No incidents affected this customer in this period."}
 	}
 	sc := charts.NewScatter()
-	sc.SetGlobalOptions(append(baseOpts(id, true),
+	sc.SetGlobalOptions(append(baseOptsGrid(id, true, opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "time", Name: "detected", NameLocation: "middle", NameGap: 28,
 			Min: f.From.UnixMilli(), Max: f.To.UnixMilli()}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: severities, Inverse: opts.Bool(true)}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "52", Bottom: "28", ContainLabel: opts.Bool(true)}),
 	)...)
 	for _, state := range []string{"due", "missed", "done", "open"} {
 		var pts []opts.ScatterData

@@ -25,6 +25,7 @@ type pageFake struct {
 	churn     trustlens.Churn
 	comp      trustlens.Compensation
 	trend     trustlens.Trend
+	trends    map[string]trustlens.Trend // by metric, instead of trend
 	err       error
 	// slowDetail makes Incident wait for the end of its context.
 	slowDetail bool
@@ -58,6 +59,7 @@ func newPageFake() *pageFake {
 		TrustScore:   pgInt(57),
 		Habits:       habitsOf(trustlens.Met, trustlens.Met, trustlens.Missed, trustlens.Met, trustlens.Met, trustlens.Missed, trustlens.Missed),
 		PromisesMade: 2, PromisesKept: 1, PromisesBroken: 1,
+		Tickets: 5, CSATAvg: pgFloat(2.5),
 	}
 	inc2 := trustlens.Incident{
 		IncidentID: "INC-2", Title: "Slow search", Severity: "sev3", Status: "resolved",
@@ -79,7 +81,13 @@ func newPageFake() *pageFake {
 		{EventID: "e5", Type: trustlens.TypeCompensationOffered, OccurredAt: d1.Add(150 * time.Minute), CustomerID: "C1", Detail: "credit 50 USD"},
 		{EventID: "e6", Type: trustlens.TypeCommunicationSent, OccurredAt: d1.Add(170 * time.Minute), Detail: "status_page resolution", UpdatePoint: true},
 		{EventID: "e7", Type: trustlens.TypeIncidentResolved, OccurredAt: d1.Add(3 * time.Hour), Detail: "resolved"},
-	}, Gaps: []int64{17 * 60, 95 * 60, 58 * 60, 10 * 60}}
+	}, Gaps: []int64{17 * 60, 95 * 60, 58 * 60, 10 * 60},
+		// sev1, target 1 h: silent past it from 1 h 17 min (update 1 +
+		// 1 h) to 1 h 52 min (update 2). Tickets at 5 min (updated), 80
+		// and 100 min (silent), 112 min (at update 2: updated) and after
+		// the resolution (outside).
+		TicketTimes: []time.Time{d1.Add(5 * time.Minute), d1.Add(80 * time.Minute), d1.Add(100 * time.Minute),
+			d1.Add(112 * time.Minute), d1.Add(200 * time.Minute)}}
 	det2 := trustlens.IncidentDetail{Incident: inc2, Timeline: []trustlens.TimelineEvent{
 		{EventID: "f1", Type: trustlens.TypeIncidentDetected, OccurredAt: d2, Detail: "sev3 detected"},
 		{EventID: "f2", Type: trustlens.TypeCommunicationSent, OccurredAt: d2.Add(50 * time.Minute), Detail: "status_page acknowledgement", UpdatePoint: true},
@@ -94,6 +102,8 @@ func newPageFake() *pageFake {
 			CadenceComplianceRate: pgFloat(0), CompensationOfferedCustomers: 3, CompensationRedeemedCustomers: 2,
 			CompensationUptakeRate: pgFloat(2.0 / 3), ChurnWindowDays: 30, ChurnAffectedRate: pgFloat(0.25),
 			ChurnBaselineRate: pgFloat(0.05), ChurnUpliftPP: pgFloat(20), TrustScoreAvg: pgFloat(48.5),
+			TicketsPerIncident: pgFloat(5.0 / 3), CSATAffectedAvg: pgFloat(2.75), CSATBaselineAvg: pgFloat(4.1),
+			TicketsPerHourSilent: pgFloat(4.5), TicketsPerHourUpdated: pgFloat(1.5),
 		},
 		prev: trustlens.Summary{
 			Incidents: 2, TTAMedianSeconds: pgInt(25 * 60), CadenceComplianceRate: pgFloat(0.5),
@@ -119,6 +129,8 @@ func newPageFake() *pageFake {
 				ds[2].Met, ds[2].Missed = ds[2].Missed, trustlens.DriverSide{Incidents: 1, ActiveAffected: 4, ChurnedAffected: 1, ChurnRate: pgFloat(0.25)}
 				return ds
 			}(),
+			LostMRR: trustlens.LostMRR{LostMRRAffected: 4500.5, LostMRRAffectedCustomers: 3, LostMRRAffectedUnknown: 1,
+				LostMRRBaseline: 1200, LostMRRBaselineCustomers: 7},
 		},
 		comp: trustlens.Compensation{
 			CompensationFigures: trustlens.CompensationFigures{OfferedCustomers: 3, RedeemedCustomers: 2, OfferedAmount: 1250.5,
@@ -133,6 +145,18 @@ func newPageFake() *pageFake {
 			{Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Value: nil},
 			{Start: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), Value: pgFloat(40)},
 		}},
+		trends: map[string]trustlens.Trend{
+			"csat_affected_avg": {Points: []trustlens.TrendPoint{
+				{Start: time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), Value: pgFloat(2.5)},
+				{Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Value: nil},
+				{Start: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), Value: pgFloat(3.125)},
+			}},
+			"csat_baseline_avg": {Points: []trustlens.TrendPoint{
+				{Start: time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), Value: pgFloat(4)},
+				{Start: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Value: pgFloat(4.2)},
+				{Start: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), Value: nil},
+			}},
+		},
 	}
 }
 
@@ -219,7 +243,10 @@ func (f *pageFake) Trend(ctx context.Context, metric, interval string, flt trust
 	f.metrics = append(f.metrics, metric+"/"+interval)
 	f.mu.Unlock()
 	t := f.trend
-	t.Interval = interval
+	if m, ok := f.trends[metric]; ok {
+		t = m
+	}
+	t.Metric, t.Interval = metric, interval
 	return t, f.record(flt)
 }
 

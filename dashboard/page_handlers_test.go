@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -53,6 +54,17 @@ func TestPages(t *testing.T) {
 			`href="/incidents/INC%203%2Fx"`, "Login errors &lt;EU&gt;",
 			"Incidents detected <strong>22 Aug 2026</strong> to <strong>20 Nov 2026</strong> (last 90 days)",
 			"Median 17 min, p90 50 min",
+			// the cost of silence: 4.5 ÷ 1.5 = 3×
+			`data-metric="tickets_per_hour_silent" data-value="4.5"><div class="kpi-value bad">4.5</div>`,
+			`data-metric="tickets_per_hour_updated" data-value="1.5"><div class="kpi-value">1.5</div>`,
+			`<div class="kpi-value">3×</div>`,
+			"While an incident was silent past its cadence target, customers opened 3× as many tickets an hour as while it was being updated.",
+			`data-metric="csat_affected_avg" data-value="2.75">2.75</strong>`,
+			`data-metric="csat_baseline_avg" data-value="4.1">4.1</strong>`,
+			"3 incidents drew 1.7 tickets each on average. By week:",
+			`id="chart-silence-cost"`,
+			`href="/api/v1/trends?metric=csat_affected_avg&amp;interval=week&amp;format=csv"`,
+			`id="chart-csat"`,
 		}},
 		{"audit", "/audit", 200, []string{
 			"<title>Update cadence audit · trustlens</title>",
@@ -79,12 +91,21 @@ func TestPages(t *testing.T) {
 			`<meter min="0" max="4" value="3">`,
 			"Affected customers: 25% churned (1 of 4)", "Uplift: +20 pp",
 			`id="chart-gaps"`, `href="/api/v1/incidents/INC-1"`,
+			`data-metric="tickets" data-value="5"><div class="kpi-label">Tickets</div><div class="kpi-value">5</div>`,
+			`data-metric="csat_avg" data-value="2.5"><div class="kpi-label">Satisfaction</div><div class="kpi-value">2.5 <span class="kpi-unit">/ 5</span>`,
+			// silent past the target 35 min (95 − 60), updated 2 h 25 min
+			// of the 3 h: 2 tickets ÷ 35/60 h = 3.4 an hour; 2 ÷ 145/60 h = 0.8
+			`data-silent="2" data-updated="2" data-outside="1"`,
+			"2 of 5 tickets came while the incident had been silent past its 1 h target (3.4 an hour over 35 min), 2 while it was being updated (0.83 an hour over 2 h 25 min); 1 came before detection or after the resolution.",
+			`id="chart-tickets"`,
 		}},
 		{"open incident with an escaped id", "/incidents/INC%203%2Fx", 200, []string{
 			"Login errors &lt;EU&gt;", "open for 4 h",
 			"no communication sent yet, target 30 min",
 			"4 h of silence (detected → now (still open)), 2 h over the 2 h target",
 			"The incident is still open; its churn window starts at the resolution.",
+			"No tickets counted for this incident",
+			`data-metric="csat_avg" data-value=""`, "no rating about it",
 		}},
 		{"churn", "/churn", 200, []string{
 			"<title>Post-outage churn · trustlens</title>",
@@ -92,6 +113,10 @@ func TestPages(t *testing.T) {
 			`<div class="kpi-value">+20 pp</div>`, "1 still inside their churn window",
 			`id="chart-churn"`, `id="chart-drivers"`,
 			`<td class="num">25% <span class="muted small">(1/4)</span></td>`,
+			`data-metric="lost_mrr_affected" data-value="4500.5"><div class="kpi-label">Monthly revenue lost</div><div class="kpi-value">4,500.50</div>`,
+			"MRR of the 3 affected customers who churned; baseline 1,200.00 (7)",
+			"4,500.50 of monthly revenue lost among affected customers: the MRR of the 3 affected customers who churned within 30 days of an incident&#39;s resolution. Over the same windows, 7 customers unaffected by them took 1,200.00.",
+			"1 customer churned without an amount (counted as 0).",
 		}},
 		{"compensation", "/compensation", 200, []string{
 			"<title>Compensation · trustlens</title>",
@@ -207,8 +232,11 @@ func TestPageFiltersCarriedIntoLinks(t *testing.T) {
 			t.Errorf("analytics never asked for the %s filter %+v; got %+v", name, f, fake.seen())
 		}
 	}
-	if got := strings.Join(fake.metrics, ","); got != "trust_score_avg/day" {
-		t.Errorf("trend asked %q, want trust_score_avg/day", got)
+	// a month: the trust score by day, satisfaction by week (in parallel)
+	got := append([]string(nil), fake.metrics...)
+	sort.Strings(got)
+	if want := "csat_affected_avg/week,csat_baseline_avg/week,trust_score_avg/day"; strings.Join(got, ",") != want {
+		t.Errorf("trend asked %q, want %s", strings.Join(got, ","), want)
 	}
 
 	// Every page keeps the filter in its navigation; the incident page too.
@@ -274,7 +302,7 @@ func TestPageAnalyticsFailure(t *testing.T) {
 var chartOption = regexp.MustCompile(`<div class="chart[^"]*" id="([^"]+)" role="img" aria-label="[^"]*" data-option="([^"]*)"`)
 
 func TestPageChartsAreValidOptions(t *testing.T) {
-	want := map[string]int{"/": 4, "/audit": 3, "/incidents/INC-1": 1, "/churn": 2, "/compensation": 2}
+	want := map[string]int{"/": 6, "/audit": 3, "/incidents/INC-1": 2, "/churn": 2, "/compensation": 2}
 	for path, n := range want {
 		_, body, _ := getPage(t, newPageFake(), path)
 		ms := chartOption.FindAllStringSubmatch(body, -1)
@@ -287,6 +315,7 @@ func TestPageChartsAreValidOptions(t *testing.T) {
 					Type string          `json:"type"`
 					Data json.RawMessage `json:"data"`
 				} `json:"series"`
+				Grid []json.RawMessage `json:"grid"`
 			}
 			if err := json.Unmarshal([]byte(html.UnescapeString(m[2])), &opt); err != nil {
 				t.Errorf("GET %s: chart %s: option is not JSON: %v", path, m[1], err)
@@ -294,6 +323,11 @@ func TestPageChartsAreValidOptions(t *testing.T) {
 			}
 			if len(opt.Series) == 0 || opt.Series[0].Type == "" {
 				t.Errorf("GET %s: chart %s has no series", path, m[1])
+			}
+			// one grid: a second one (a chart's own margins added to
+			// baseOpts') is used by no axis, so the margins were lost
+			if len(opt.Grid) != 1 {
+				t.Errorf("GET %s: chart %s has %d grids, want 1", path, m[1], len(opt.Grid))
 			}
 		}
 	}

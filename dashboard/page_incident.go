@@ -55,6 +55,66 @@ type incidentData struct {
 	ChurnText  []string // affected, baseline and uplift lines
 	ChurnEnds  string   // when the churn window of a resolved incident ends
 	JSONURL    string
+	Tickets    incidentTickets
+}
+
+// incidentTickets is the incident's tickets section: its tickets over
+// time against its update points, and how many came in the silences.
+type incidentTickets struct {
+	Chart   chartView
+	Split   ticketSplit
+	CSAT    string // mean CSAT, "—" when none
+	Reading string // how many came in the silences, in words
+}
+
+// ticketsSection reads the tickets section of an incident from its
+// detail and gaps.
+func ticketsSection(det trustlens.IncidentDetail, gaps []gapRow, target int64) incidentTickets {
+	t := incidentTickets{Chart: ticketsChart("chart-tickets", det, gaps, target), CSAT: fmtCSAT(det.CSATAvg),
+		Split: splitTickets(det.TicketTimes, gaps, target)}
+	t.Chart.Size = "tall"
+	var silent, total int64
+	for _, g := range gaps {
+		total += g.Seconds
+		if target > 0 {
+			silent += max(0, g.Seconds-target)
+		}
+	}
+	t.Reading = ticketsReading(t.Split, len(det.TicketTimes), silent, total-silent, target, det.ResolvedAt != nil)
+	return t
+}
+
+// ticketsReading says how many of an incident's n tickets came while it
+// had been silent past its target (silent seconds in that state) and
+// while it was being updated (updated seconds).
+func ticketsReading(s ticketSplit, n int, silent, updated, target int64, resolved bool) string {
+	if n == 0 {
+		return ""
+	}
+	rate := func(k int, sec int64) string {
+		return fmtRate(float64(k)/(float64(sec)/3600)) + " an hour over " + fmtDuration(sec)
+	}
+	tickets := func(k int) string { return fmt.Sprintf("%d ticket%s", k, plural(k)) }
+	outside := ""
+	if s.Outside > 0 {
+		end := "now"
+		if resolved {
+			end = "the resolution"
+		}
+		outside = fmt.Sprintf("; %d came before detection or after %s", s.Outside, end)
+	}
+	switch {
+	case target <= 0:
+		return fmt.Sprintf("%s; the severity has no cadence target, so none counts as silent or updated.", tickets(n))
+	case silent == 0:
+		return fmt.Sprintf("The incident was never silent past its %s target: %d of %s came while it was being updated (%s)%s.",
+			fmtDuration(target), s.Updated, tickets(n), rate(s.Updated, updated), outside)
+	case updated == 0:
+		return fmt.Sprintf("%d of %s came while the incident had been silent past its %s target (%s)%s.",
+			s.Silent, tickets(n), fmtDuration(target), rate(s.Silent, silent), outside)
+	}
+	return fmt.Sprintf("%d of %s came while the incident had been silent past its %s target (%s), %d while it was being updated (%s)%s.",
+		s.Silent, tickets(n), fmtDuration(target), rate(s.Silent, silent), s.Updated, rate(s.Updated, updated), outside)
 }
 
 // incidentPage is GET /incidents/:id: the incident's timeline with its
@@ -105,6 +165,7 @@ func (s *Server) incidentPage(c echo.Context) error {
 		d.ChurnEnds = fmtDateTime(det.ResolvedAt.AddDate(0, 0, pol.ChurnWindowDays))
 	}
 	d.JSONURL = "/api/v1/incidents/" + url.PathEscape(det.IncidentID)
+	d.Tickets = ticketsSection(det, d.Gaps, d.Target)
 	return s.render(c, http.StatusOK, pageIncident, d)
 }
 

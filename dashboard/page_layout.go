@@ -447,6 +447,13 @@ var templateFuncs = template.FuncMap{
 	},
 	"typeLabel": func(t string) string { return strings.ReplaceAll(strings.ReplaceAll(t, "_", " "), ".", ": ") },
 	"sub64":     func(a, b int64) int64 { return a - b },
+	"csat":      fmtCSAT,
+	"tpi": func(v *float64) string {
+		if v == nil {
+			return "—"
+		}
+		return trimZero(*v)
+	},
 }
 
 // fmtAsOf shows an as-of instant as its time of day (UTC), with its date

@@ -27,17 +27,21 @@ type kpi struct {
 
 type overviewData struct {
 	layoutData
-	Summary   trustlens.Summary
-	KPIs      []kpi
-	Trust     chartView
-	TTA       chartView
-	Habits    chartView
-	Churn     chartView
-	Recent    []trustlens.Incident
-	Total     int64
-	PrevLabel string
-	Interval  string // of the trust-score trend
-	Changes   overviewChanges
+	Summary      trustlens.Summary
+	KPIs         []kpi
+	Trust        chartView
+	TTA          chartView
+	Habits       chartView
+	Churn        chartView
+	Silence      costOfSilence // tickets per hour, silent vs updated
+	SilenceChart chartView
+	CSAT         chartView // satisfaction, affected vs baseline
+	CSATInterval string    // of the satisfaction chart
+	Recent       []trustlens.Incident
+	Total        int64
+	PrevLabel    string
+	Interval     string // of the trust-score trend
+	Changes      overviewChanges
 }
 
 // overviewRecent is how many of the most recent incidents the overview
@@ -60,6 +64,8 @@ func (s *Server) overviewPage(c echo.Context) error {
 		churn     trustlens.Churn
 		prevChurn trustlens.Churn
 		spread    trustlens.Spread
+		csatAff   trustlens.Trend
+		csatBase  trustlens.Trend
 	)
 	pol := s.policy()
 	listF := f
@@ -76,6 +82,14 @@ func (s *Server) overviewPage(c echo.Context) error {
 		func() (err error) { prevChurn, err = s.analytics.Churn(ctx, previousPeriod(f)); return err },
 		func() (err error) {
 			spread, err = s.analytics.Spread(ctx, f, ttaBounds(pol.AckTarget.Seconds()))
+			return err
+		},
+		func() (err error) {
+			csatAff, err = s.analytics.Trend(ctx, "csat_affected_avg", csatInterval(f), f)
+			return err
+		},
+		func() (err error) {
+			csatBase, err = s.analytics.Trend(ctx, "csat_baseline_avg", csatInterval(f), f)
 			return err
 		},
 	)
@@ -99,6 +113,11 @@ func (s *Server) overviewPage(c echo.Context) error {
 	d.Habits = habitsChart("chart-habits", spread)
 	d.Habits.Size = "tall"
 	d.Churn = churnChart("chart-churn", churn)
+	d.Silence = costOfSilenceOf(cur)
+	d.SilenceChart = silenceCostChart("chart-silence-cost", cur)
+	d.SilenceChart.Size = "short"
+	d.CSAT = csatChart("chart-csat", csatAff, csatBase)
+	d.CSATInterval = csatInterval(f)
 	d.Recent = recentIncidents(list.Incidents, overviewRecent)
 	return s.render(c, http.StatusOK, pageOverview, d)
 }

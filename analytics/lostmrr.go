@@ -1,0 +1,137 @@
+package analytics
+
+// The monthly revenue the churn took (SPEC §1.4: customer.churned carries
+// the lost MRR): the churn answer names it, over the same incidents and
+// windows as the churn rates, each customer once.
+//
+// At load one query reads every churned customer: the earliest churn, its
+// mrr and the sign-up (each event_id once, its first stored copy). The
+// answers then walk them in memory: a customer counts on the affected side
+// when an incident in range that affected them has them churned in its
+// window; otherwise on the baseline side when some other incident in range
+// does (active at its resolved_at, churned in (resolved_at, resolved_at +
+// churn_window_days]).
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/trustlens/trustlens"
+)
+
+// churner is one customer with a customer.churned: su their sign-up (-1:
+// none, signed up forever), chd their earliest churn, mrr that churn's
+// lost MRR (hasMRR: it carries one).
+type churner struct {
+	cust    string
+	su, chd int64
+	mrr     float64
+	hasMRR  bool
+}
+
+// churnersSQL is one row per customer with a customer.churned: cust, su,
+// chd, has_m, m_v. The earliest churn and its mrr are by (occurred_at,
+// event_id); each event_id counts once.
+func churnersSQL(b builder) string {
+	const kinds = "type IN ('customer.signed_up', 'customer.churned')"
+	return `SELECT toString(customer_id) AS cust,
+  if(countIf(type = 'customer.signed_up') > 0, minIf(ts, type = 'customer.signed_up'), toInt64(-1)) AS su,
+  minIf(ts, type = 'customer.churned') AS chd,
+  toUInt8(argMinIf(has_mm, (ts, event_id), type = 'customer.churned')) AS has_m,
+  toFloat64(argMinIf(mm, (ts, event_id), type = 'customer.churned')) AS m_v
+FROM (` + b.dedup("customer_events",
+		"event_id, type, toInt64(occurred_at) AS ts, customer_id, toUInt8(isNotNull(mrr)) AS has_mm, toFloat64(ifNull(mrr, 0)) AS mm",
+		kinds+" AND customer_id IN (SELECT customer_id FROM "+b.table("customer_events")+" WHERE type = 'customer.churned')") + `)
+WHERE ` + kinds + ` AND customer_id != ''
+GROUP BY customer_id
+HAVING countIf(type = 'customer.churned') > 0
+ORDER BY chd, cust`
+}
+
+// loadChurners reads every churned customer into snap.churners, by churn
+// time (after loadWorklist, whose affected pairs the answers read).
+func (s *Store) loadChurners(ctx context.Context, snap *snapshot) error {
+	rows, err := s.query(ctx, churnersSQL(s.builderCtx(ctx)))
+	if err != nil {
+		return fmt.Errorf("load churned customers: %w", err)
+	}
+	defer rows.Close()
+	snap.churners = nil
+	for rows.Next() {
+		var (
+			c     churner
+			hasMR uint8
+		)
+		if err := rows.Scan(&c.cust, &c.su, &c.chd, &hasMR, &c.mrr); err != nil {
+			return fmt.Errorf("load churned customers: %w", err)
+		}
+		c.hasMRR = hasMR == 1
+		snap.churners = append(snap.churners, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load churned customers: %w", err)
+	}
+	return nil
+}
+
+// lostMRR is the LostMRR over the non-pending resolved incidents of f
+// (range and severity) at now.
+func (snap *snapshot) lostMRR(f trustlens.Filter, window, now int64) trustlens.LostMRR {
+	var out trustlens.LostMRR
+	f.Status = ""
+	sc, _ := scopeOf(f)
+	keep := func(r *preRow) bool {
+		return (sc.from == 0 || r.det >= sc.from) && (sc.to == 0 || r.det < sc.to) &&
+			(f.Severity == "" || r.sev == f.Severity) && r.isRes && now > r.resTS+window
+	}
+	// inWindow: c was active at r's resolution and churned in its window
+	inWindow := func(c *churner, r *preRow) bool {
+		return c.su <= r.resTS && c.chd > r.resTS && c.chd <= r.resTS+window
+	}
+	var settled []*preRow // the settled incidents, by resolved_at
+	for _, r := range snap.selectRows(f) {
+		if keep(r) {
+			settled = append(settled, r)
+		}
+	}
+	if len(settled) == 0 {
+		return out
+	}
+	slices.SortFunc(settled, func(a, b *preRow) int { return cmp.Compare(a.resTS, b.resTS) })
+	for i := range snap.churners {
+		c := &snap.churners[i]
+		affected := false
+		if rec := snap.custByID[c.cust]; rec != nil {
+			for _, p := range rec.pairs {
+				if keep(p.r) && inWindow(c, p.r) {
+					affected = true
+					break
+				}
+			}
+		}
+		if affected {
+			out.LostMRRAffectedCustomers++
+			out.LostMRRAffected += c.mrr
+			if !c.hasMRR {
+				out.LostMRRAffectedUnknown++
+			}
+			continue
+		}
+		// the incidents resolved in [max(su, chd − window), chd): does one
+		// not affect c? (c is affected by none it churned in the window of)
+		lo := max(c.su, c.chd-window)
+		j := sort.Search(len(settled), func(j int) bool { return settled[j].resTS >= lo })
+		if j < len(settled) && settled[j].resTS < c.chd {
+			out.LostMRRBaselineCustomers++
+			out.LostMRRBaseline += c.mrr
+			if !c.hasMRR {
+				out.LostMRRBaselineUnknown++
+			}
+		}
+	}
+	out.LostMRRAffected, out.LostMRRBaseline = cents(out.LostMRRAffected), cents(out.LostMRRBaseline)
+	return out
+}
