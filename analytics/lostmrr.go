@@ -5,7 +5,7 @@ package analytics
 // windows as the churn rates, each customer once.
 //
 // At load one query reads every churned customer: the earliest churn, its
-// mrr and the sign-up (each event_id once, its first stored copy). The
+// mrr and the sign-up (each event_id once). The
 // answers then walk them in memory: a customer counts on the affected side
 // when an incident in range that affected them has them churned in its
 // window; otherwise on the baseline side when some other incident in range
@@ -34,18 +34,20 @@ type churner struct {
 
 // churnersSQL is one row per customer with a customer.churned: cust, su,
 // chd, has_m, m_v. The earliest churn and its mrr are by (occurred_at,
-// event_id); each event_id counts once.
+// event_id). Duplicate-safe without dedup, as attrsSQL: an earliest and an
+// "any" are the same over the stored copies as over the events (dedup's
+// sort of 2 M copies would take seconds at the SPEC's size).
 func churnersSQL(b builder) string {
-	const kinds = "type IN ('customer.signed_up', 'customer.churned')"
 	return `SELECT toString(customer_id) AS cust,
   if(countIf(type = 'customer.signed_up') > 0, minIf(ts, type = 'customer.signed_up'), toInt64(-1)) AS su,
   minIf(ts, type = 'customer.churned') AS chd,
   toUInt8(argMinIf(has_mm, (ts, event_id), type = 'customer.churned')) AS has_m,
   toFloat64(argMinIf(mm, (ts, event_id), type = 'customer.churned')) AS m_v
-FROM (` + b.dedup("customer_events",
-		"event_id, type, toInt64(occurred_at) AS ts, customer_id, toUInt8(isNotNull(mrr)) AS has_mm, toFloat64(ifNull(mrr, 0)) AS mm",
-		kinds+" AND customer_id IN (SELECT customer_id FROM "+b.table("customer_events")+" WHERE type = 'customer.churned')") + `)
-WHERE ` + kinds + ` AND customer_id != ''
+FROM (
+  SELECT event_id, type, toInt64(occurred_at) AS ts, customer_id, toUInt8(isNotNull(mrr)) AS has_mm, toFloat64(ifNull(mrr, 0)) AS mm
+  FROM ` + b.table("customer_events") + `
+  WHERE type IN ('customer.signed_up', 'customer.churned') AND customer_id != ''
+)
 GROUP BY customer_id
 HAVING countIf(type = 'customer.churned') > 0
 ORDER BY chd, cust`
@@ -54,7 +56,7 @@ ORDER BY chd, cust`
 // loadChurners reads every churned customer into snap.churners, by churn
 // time (after loadWorklist, whose affected pairs the answers read).
 func (s *Store) loadChurners(ctx context.Context, snap *snapshot) error {
-	rows, err := s.query(ctx, churnersSQL(s.builderCtx(ctx)))
+	rows, err := s.loadQuery(ctx, churnersSQL(s.builder()))
 	if err != nil {
 		return fmt.Errorf("load churned customers: %w", err)
 	}
