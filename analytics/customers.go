@@ -67,24 +67,7 @@ type custPair struct {
 // tickets are p's tickets at now and the sum and count of the csat of its
 // feedback; with seen, only the events not in it yet, which it adds.
 func (p *custPair) tickets(now int64, seen map[*custEvent]bool) (tickets, csN int64, csSum float64) {
-	for _, e := range p.cevs {
-		if !e.counts(p.r, now) {
-			continue
-		}
-		if seen != nil {
-			if seen[e] {
-				continue
-			}
-			seen[e] = true
-		}
-		if e.ticket {
-			tickets++
-		} else {
-			csN++
-			csSum += e.cs
-		}
-	}
-	return tickets, csN, csSum
+	return countEvents(p.cevs, p.r, now, seen)
 }
 
 // custAttrs are what the events say about a customer, at any time.

@@ -133,9 +133,22 @@ func (s *Store) loadTickets(ctx context.Context, snap *snapshot) error {
 // ticketsOf are incident r's tickets at now and the sum and count of the
 // csat of its feedback.
 func ticketsOf(r *preRow, now int64) (tickets, csN int64, csSum float64) {
-	for _, e := range r.cevs {
+	return countEvents(r.cevs, r, now, nil)
+}
+
+// countEvents counts the events of evs that count for incident r at now:
+// the tickets, and the count and sum of the csat of the feedback; with
+// seen, only those not in it yet, which it adds.
+func countEvents(evs []*custEvent, r *preRow, now int64, seen map[*custEvent]bool) (tickets, csN int64, csSum float64) {
+	for _, e := range evs {
 		if !e.counts(r, now) {
 			continue
+		}
+		if seen != nil {
+			if seen[e] {
+				continue
+			}
+			seen[e] = true
 		}
 		if e.ticket {
 			tickets++
