@@ -7,10 +7,11 @@ package analytics
 // Everything is read once per snapshot (loadWorklist): the incident
 // figures and the (incident, customer) pairs from the snapshot's tables
 // (built from the duplicate-safe state tables); the customers' MRR,
-// segment and churn from the event tables, each event_id counted once
-// (dedup); the tickets and CSAT as SPEC §2.6 counts them for the incident
-// (named or attributed, tickets.go), those of the pair's customer. An
-// answer only filters the pairs by range and applies the clock.
+// segment and churn from the event tables (duplicate-safe: see attrsSQL);
+// the tickets and CSAT as SPEC §2.6 counts them for the incident (named or
+// attributed, tickets.go), those of the pair's customer. An answer walks
+// only the incidents in range, applies the clock and builds the rows of
+// its page.
 
 import (
 	"cmp"
@@ -57,6 +58,7 @@ func checkCustomerFilter(f trustlens.CustomerFilter) error {
 // custPair is one (incident, customer) pair of an affected customer.
 type custPair struct {
 	r                 *preRow
+	rec               *custRec
 	cust              string
 	offered, redeemed bool
 	followedUp        bool
@@ -116,6 +118,7 @@ WHERE ` + affected
 			rec = &custRec{id: p.cust}
 			byID[p.cust] = rec
 		}
+		p.rec = rec
 		rec.pairs = append(rec.pairs, &p)
 	}
 	if err := rows.Err(); err != nil {
@@ -180,6 +183,9 @@ FROM (` + attrsSQL(b, custs) + `)`
 		}
 		return cmp.Or(cmp.Compare(b.a.mrr, a.a.mrr), cmp.Compare(a.id, b.id))
 	})
+	for i, rec := range snap.custs {
+		rec.pos = i
+	}
 	return nil
 }
 
@@ -189,6 +195,7 @@ type custRec struct {
 	id    string
 	a     custAttrs
 	pairs []*custPair
+	pos   int // index in the snapshot's custs
 }
 
 // pairScope keeps the pairs of the incidents of a filter: detected in
@@ -327,26 +334,28 @@ func (s *Store) customers(ctx context.Context, f trustlens.CustomerFilter) (trus
 		rec *custRec
 		due int
 	}
-	var hits []hit
-	for _, rec := range snap.custs {
-		n, due := 0, 0
-		for _, p := range rec.pairs {
-			in, past := k.in(p.r)
-			if past {
-				break
-			}
-			if !in {
-				continue
-			}
-			n++
-			if s.followUpState(p, now) == "due" {
-				due++
-			}
-		}
-		if n == 0 || (f.Needs == trustlens.NeedsFollowUp && due == 0) {
+	// only the incidents in range, and their pairs: counts by customer
+	// position, then the customers in their order
+	n := make([]int32, len(snap.custs))
+	due := make([]int32, len(snap.custs))
+	sc, _ := scopeOf(f.Filter)
+	for _, r := range snap.inRange(sc) {
+		if f.Severity != "" && r.sev != f.Severity {
 			continue
 		}
-		hits = append(hits, hit{rec, due})
+		for _, p := range r.aff {
+			n[p.rec.pos]++
+			if s.followUpState(p, now) == "due" {
+				due[p.rec.pos]++
+			}
+		}
+	}
+	var hits []hit
+	for i, rec := range snap.custs {
+		if n[i] == 0 || (f.Needs == trustlens.NeedsFollowUp && due[i] == 0) {
+			continue
+		}
+		hits = append(hits, hit{rec, int(due[i])})
 	}
 	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(b.due, a.due) })
 	page.Total = int64(len(hits))

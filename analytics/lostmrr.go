@@ -103,8 +103,14 @@ func (snap *snapshot) lostMRR(f trustlens.Filter, window, now int64) trustlens.L
 		return out
 	}
 	slices.SortFunc(settled, func(a, b *preRow) int { return cmp.Compare(a.resTS, b.resTS) })
-	for i := range snap.churners {
-		c := &snap.churners[i]
+	// only a churn in (first resolution, last resolution + window] can lie
+	// in a settled incident's window (snap.churners is sorted by churn)
+	chs := snap.churners
+	first, last := settled[0].resTS, settled[len(settled)-1].resTS+window
+	chs = chs[sort.Search(len(chs), func(i int) bool { return chs[i].chd > first }):]
+	chs = chs[:sort.Search(len(chs), func(i int) bool { return chs[i].chd > last })]
+	for i := range chs {
+		c := &chs[i]
 		affected := false
 		if rec := snap.custByID[c.cust]; rec != nil {
 			for _, p := range rec.pairs {

@@ -176,6 +176,9 @@ func TestTicketsReading(t *testing.T) {
 		{"no target", ticketSplit{Outside: 1}, 1, 0, 3600, 0, true,
 			"1 ticket; the severity has no cadence target, so none counts as silent or updated."},
 		{"no tickets", ticketSplit{}, 0, 0, 3600, 3600, true, ""},
+		// detected and resolved in the same second, tickets in the 24 h after: no rate (was NaN)
+		{"no time", ticketSplit{Outside: 3}, 3, 0, 0, 3600, true,
+			"The incident was never silent past its 1 h target: 0 of 3 tickets came while it was being updated (no time to take a rate over); 3 came before detection or after the resolution."},
 	} {
 		if got := ticketsReading(tc.s, tc.n, tc.silent, tc.updated, tc.target, tc.resolved); got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)

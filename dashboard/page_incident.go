@@ -92,6 +92,9 @@ func ticketsReading(s ticketSplit, n int, silent, updated, target int64, resolve
 		return ""
 	}
 	rate := func(k int, sec int64) string {
+		if sec <= 0 { // detected and resolved in the same second: no time to take a rate over
+			return "no time to take a rate over"
+		}
 		return fmtRate(float64(k)/(float64(sec)/3600)) + " an hour over " + fmtDuration(sec)
 	}
 	tickets := func(k int) string { return fmt.Sprintf("%d ticket%s", k, plural(k)) }
