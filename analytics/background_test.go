@@ -3,6 +3,7 @@ package analytics_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,5 +129,39 @@ func TestAnswersWhileSnapshotBuilds(t *testing.T) {
 			t.Fatalf("after the build: still %d incidents", n)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestNotReadyUntilFirstSnapshot: once StartRefresher returns, Ping says
+// "not ready" until the first snapshot is built (held back here), then
+// ready. Started as a plain goroutine, a Ping before it ran said ready.
+func TestNotReadyUntilFirstSnapshot(t *testing.T) {
+	conn, _ := chtest.NewDatabase(t)
+	release := make(chan struct{})
+	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithBeforeBuild(func(ctx context.Context) error {
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := store.StartRefresher(ctx, 100*time.Millisecond)
+	defer func() { cancel(); <-done }()
+	if err := store.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "first snapshot is being built") {
+		t.Fatalf("Ping before the first snapshot: err = %v, want \"the first snapshot is being built\"", err)
+	}
+	close(release)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := store.Ping(context.Background())
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ping after the build: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

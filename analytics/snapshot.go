@@ -213,6 +213,23 @@ func (s *Store) Refresh(ctx context.Context) error {
 	return err
 }
 
+// StartRefresher runs RunRefresher in a goroutine of its own and returns
+// with the store already in its background mode, so that Ping reports
+// "not ready" from the first instant until the first snapshot is built
+// (started as a plain goroutine, a /readyz that came before the goroutine
+// ran answered ready at once, and the first answers waited for the build:
+// 504s at the SPEC's size). done closes when the refresher has ended,
+// after ctx ends.
+func (s *Store) StartRefresher(ctx context.Context, every time.Duration) (done <-chan struct{}) {
+	s.background.Store(true)
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		_ = s.RunRefresher(ctx, every)
+	}()
+	return ch
+}
+
 // RunRefresher keeps the snapshot up to date in the background until ctx
 // ends: it builds one at once, then checks for new events every interval,
 // or sooner when an answer found some. While it runs answers never wait

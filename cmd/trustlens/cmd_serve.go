@@ -90,11 +90,7 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int
 	// least as long as they took, so they never run back to back)
 	every := max(time.Second, *w.maxStaleness/4)
 	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = store.RunRefresher(rctx, every)
-	}()
+	done := store.StartRefresher(rctx, every)
 	stop = func() { cancel(); <-done }
 	var alertReg prometheus.Registerer
 	if reg != nil {
