@@ -44,6 +44,7 @@ type preRow struct {
 	comp           *compAgg     // the customers offered compensation; nil when none
 	cevs           []*custEvent // tickets and rated feedback naming it or maybe attributed to it (tickets.go)
 	aff            []*custPair  // its affected customers (customers.go)
+	tk             *ticketAgg   // resolved: its tickets' sums (tickets.go)
 	sevIdx         int8         // index in trustlens.Severities; -1: unknown
 	cadence        int64        // the severity's cadence target, seconds (0: unknown severity)
 	compSev        bool         // the severity is one of compensation_severities
@@ -560,6 +561,7 @@ WHERE n_off > 0`)
 	if err := s.loadTickets(ctx, snap); err != nil {
 		return err
 	}
+	snap.aggregateTickets()
 	if err := s.loadOffered(ctx, snap); err != nil {
 		return err
 	}
