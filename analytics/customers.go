@@ -59,6 +59,7 @@ func checkCustomerFilter(f trustlens.CustomerFilter) error {
 type custPair struct {
 	r                 *preRow
 	rec               *custRec
+	pos               int32 // rec.pos, at hand
 	cust              string
 	offered, redeemed bool
 	followedUp        bool
@@ -92,13 +93,14 @@ func (s *Store) loadWorklist(ctx context.Context, snap *snapshot) error {
 		return `SELECT toString(incident_id), toString(customer_id), toUInt8(n_off > 0), toUInt8(n_off > 0 AND n_red > 0),
   toUInt8(n_fu > 0), toInt64(fu_at)
 FROM ` + t.pairs + `
-WHERE ` + affected
+WHERE ` + affected + `
+ORDER BY incident_id, customer_id`
 	})
 	if err != nil {
 		return fmt.Errorf("load worklist pairs: %w", err)
 	}
 	defer rows.Close()
-	byID := map[string]*custRec{}
+	var all []custPair
 	for rows.Next() {
 		var (
 			inc          string
@@ -112,19 +114,35 @@ WHERE ` + affected
 			continue
 		}
 		p.offered, p.redeemed, p.followedUp = off == 1, red == 1, fu == 1
-		p.r.aff = append(p.r.aff, &p)
+		all = append(all, p)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load worklist pairs: %w", err)
+	}
+	rows.Close()
+	// each incident's pairs side by side in all (which grows no more, so
+	// pointers into it stay valid): an answer walks them without chasing
+	// a pointer per pair
+	slices.SortFunc(all, func(a, b custPair) int { return cmp.Or(cmp.Compare(a.r.id, b.r.id), cmp.Compare(a.cust, b.cust)) })
+	byID := map[string]*custRec{}
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].r == all[i].r {
+			j++
+		}
+		all[i].r.aff = all[i:j:j]
+		i = j
+	}
+	for i := range all {
+		p := &all[i]
 		rec := byID[p.cust]
 		if rec == nil {
 			rec = &custRec{id: p.cust}
 			byID[p.cust] = rec
 		}
 		p.rec = rec
-		rec.pairs = append(rec.pairs, &p)
+		rec.pairs = append(rec.pairs, p)
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load worklist pairs: %w", err)
-	}
-	rows.Close()
 	for _, r := range snap.rows {
 		if len(r.aff) == 0 || len(r.cevs) == 0 {
 			continue
@@ -133,8 +151,8 @@ WHERE ` + affected
 		for _, e := range r.cevs {
 			byCust[e.cust] = append(byCust[e.cust], e)
 		}
-		for _, p := range r.aff {
-			p.cevs = byCust[p.cust]
+		for i := range r.aff {
+			r.aff[i].cevs = byCust[r.aff[i].cust]
 		}
 	}
 
@@ -185,6 +203,9 @@ FROM (` + attrsSQL(b, custs) + `)`
 	})
 	for i, rec := range snap.custs {
 		rec.pos = i
+	}
+	for i := range all {
+		all[i].pos = int32(all[i].rec.pos)
 	}
 	return nil
 }
@@ -326,38 +347,47 @@ func (s *Store) customers(ctx context.Context, f trustlens.CustomerFilter) (trus
 	}
 	// The customers come in the order of the worklist but for
 	// follow_up_due (mrr descending, unknown last, then customer_id): a
-	// stable sort on follow_up_due alone completes it, and only the rows
-	// of the page are built.
+	// stable counting sort on follow_up_due alone completes it, and only
+	// the rows of the page are built.
 	k := pairScopeOf(f.Filter)
 	now := s.nowOf(ctx)
-	type hit struct {
-		rec *custRec
-		due int
-	}
 	// only the incidents in range, and their pairs: counts by customer
-	// position, then the customers in their order
+	// position
 	n := make([]int32, len(snap.custs))
 	due := make([]int32, len(snap.custs))
+	var maxDue int32
 	sc, _ := scopeOf(f.Filter)
 	for _, r := range snap.inRange(sc) {
 		if f.Severity != "" && r.sev != f.Severity {
 			continue
 		}
-		for _, p := range r.aff {
-			n[p.rec.pos]++
+		for i := range r.aff {
+			p := &r.aff[i]
+			n[p.pos]++
 			if s.followUpState(p, now) == "due" {
-				due[p.rec.pos]++
+				due[p.pos]++
+				maxDue = max(maxDue, due[p.pos])
 			}
 		}
 	}
-	var hits []hit
-	for i, rec := range snap.custs {
-		if n[i] == 0 || (f.Needs == trustlens.NeedsFollowUp && due[i] == 0) {
-			continue
+	keep := func(i int) bool { return n[i] > 0 && (f.Needs != trustlens.NeedsFollowUp || due[i] > 0) }
+	starts := make([]int, maxDue+1) // where the customers with each follow_up_due begin
+	for i := range snap.custs {
+		if keep(i) {
+			starts[due[i]]++
 		}
-		hits = append(hits, hit{rec, int(due[i])})
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(b.due, a.due) })
+	total := 0
+	for d := maxDue; d >= 0; d-- {
+		starts[d], total = total, total+starts[d]
+	}
+	hits := make([]*custRec, total)
+	for i, rec := range snap.custs {
+		if keep(i) {
+			hits[starts[due[i]]] = rec
+			starts[due[i]]++
+		}
+	}
 	page.Total = int64(len(hits))
 	lo := min(f.Offset, len(hits))
 	hi := len(hits)
@@ -365,8 +395,8 @@ func (s *Store) customers(ctx context.Context, f trustlens.CustomerFilter) (trus
 		hi = min(hi, lo+f.Limit)
 	}
 	page.Customers = make([]trustlens.Customer, 0, hi-lo)
-	for _, h := range hits[lo:hi] {
-		page.Customers = append(page.Customers, s.customerRow(h.rec.id, h.rec.pairsIn(k), h.rec.a, now))
+	for _, rec := range hits[lo:hi] {
+		page.Customers = append(page.Customers, s.customerRow(rec.id, rec.pairsIn(k), rec.a, now))
 	}
 	return page, nil
 }

@@ -43,7 +43,7 @@ type preRow struct {
 	unkept         []int64
 	comp           *compAgg     // the customers offered compensation; nil when none
 	cevs           []*custEvent // tickets and rated feedback naming it or maybe attributed to it (tickets.go)
-	aff            []*custPair  // its affected customers (customers.go)
+	aff            []custPair   // its affected customers (customers.go)
 	tk             *ticketAgg   // resolved: its tickets' sums (tickets.go)
 	sevIdx         int8         // index in trustlens.Severities; -1: unknown
 	cadence        int64        // the severity's cadence target, seconds (0: unknown severity)
