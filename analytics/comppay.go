@@ -25,20 +25,25 @@ func (s *Store) compensationPays(_ context.Context, snap *snapshot, f trustlens.
 	f.Status = ""
 	window := int64(s.policy.ChurnWindowDays) * 86400
 	rows := snap.selectRows(f)
-	settled := make(map[string]*preRow, len(rows))
+	sc, _ := scopeOf(f)
+	settled := func(r *preRow) bool { return r.isRes && now > r.resTS+window }
+	inScope := func(r *preRow) bool { // one of rows (no map of them: hashing ids was most of an answer's time)
+		return (sc.from == 0 || r.det >= sc.from) && (sc.to == 0 || r.det < sc.to) && (f.Severity == "" || r.sev == f.Severity)
+	}
+	found := false
 	for _, r := range rows {
-		if r.isRes && now > r.resTS+window {
-			settled[r.id] = r
+		if settled(r) {
+			found = true
 			out.UncompensatedActive += r.aa
 			out.UncompensatedChurned += r.ca
 		}
 	}
-	if len(settled) == 0 {
+	if !found {
 		return out, nil
 	}
 	for _, p := range snap.offered { // in a fixed order: the float sums do not depend on it
-		r := settled[p.r.id]
-		if r == nil || p.su > r.resTS || p.chd <= r.resTS { // pending, out of range, or not active at resolved_at
+		r := p.r
+		if !inScope(r) || !settled(r) || p.su > r.resTS || p.chd <= r.resTS { // out of range, pending, or not active at resolved_at
 			continue
 		}
 		out.CompensatedActive++

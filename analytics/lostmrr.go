@@ -27,6 +27,7 @@ import (
 // lost MRR (hasMRR: it carries one).
 type churner struct {
 	cust    string
+	rec     *custRec // their worklist record, nil when no incident affected them
 	su, chd int64
 	mrr     float64
 	hasMRR  bool
@@ -71,6 +72,7 @@ func (s *Store) loadChurners(ctx context.Context, snap *snapshot) error {
 			return fmt.Errorf("load churned customers: %w", err)
 		}
 		c.hasMRR = hasMR == 1
+		c.rec = snap.custByID[c.cust]
 		snap.churners = append(snap.churners, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -112,7 +114,7 @@ func (snap *snapshot) lostMRR(f trustlens.Filter, window, now int64) trustlens.L
 	for i := range chs {
 		c := &chs[i]
 		affected := false
-		if rec := snap.custByID[c.cust]; rec != nil {
+		if rec := c.rec; rec != nil {
 			for _, p := range rec.pairs {
 				if keep(p.r) && inWindow(c, p.r) {
 					affected = true
