@@ -25,11 +25,8 @@ func (s *Store) compensationPays(_ context.Context, snap *snapshot, f trustlens.
 	f.Status = ""
 	window := int64(s.policy.ChurnWindowDays) * 86400
 	rows := snap.selectRows(f)
-	sc, _ := scopeOf(f)
+	k := rowScopeOf(f) // one of rows (no map of them: hashing ids was most of an answer's time)
 	settled := func(r *preRow) bool { return r.isRes && now > r.resTS+window }
-	inScope := func(r *preRow) bool { // one of rows (no map of them: hashing ids was most of an answer's time)
-		return (sc.from == 0 || r.det >= sc.from) && (sc.to == 0 || r.det < sc.to) && (f.Severity == "" || r.sev == f.Severity)
-	}
 	found := false
 	for _, r := range rows {
 		if settled(r) {
@@ -43,7 +40,7 @@ func (s *Store) compensationPays(_ context.Context, snap *snapshot, f trustlens.
 	}
 	for _, p := range snap.offered { // in a fixed order: the float sums do not depend on it
 		r := p.r
-		if !inScope(r) || !settled(r) || p.su > r.resTS || p.chd <= r.resTS { // out of range, pending, or not active at resolved_at
+		if !k.holds(r) || !settled(r) || p.su > r.resTS || p.chd <= r.resTS { // out of range, pending, or not active at resolved_at
 			continue
 		}
 		out.CompensatedActive++
@@ -78,24 +75,17 @@ type offeredPair struct {
 }
 
 // loadOffered reads every offered affected pair of snap's incidents with
-// the customer's sign-up, churn and MRR, once per snapshot (at the SPEC's
-// size this query takes about a second: it is no work for a request).
+// the customer's sign-up and churn, once per snapshot (at the SPEC's size
+// this query takes about a second: it is no work for a request). The
+// customer's MRR is the worklist's: call it after loadWorklist.
 func (s *Store) loadOffered(ctx context.Context, snap *snapshot) error {
 	b := s.builderCtx(ctx)
 	b.state = true
 	q := func(t snapTables) string {
-		offered := "is_aff = 1 AND n_off > 0"
-		custs := "customer_id IN (SELECT customer_id FROM " + t.pairs + " WHERE " + offered + ")"
-		return `SELECT toString(incident_id), toInt64(su), toInt64(chd), toFloat64(off_amt), toUInt8(has_mrr), toFloat64(mrr_v)
-FROM (
-  SELECT incident_id, customer_id, off_amt, su, chd
-  FROM (SELECT incident_id, customer_id, off_amt FROM ` + t.pairs + ` WHERE ` + offered + `) AS offered_
-  ANY LEFT JOIN (` + b.known() + `) AS known_ USING customer_id
-) AS pairs_
-ANY LEFT JOIN (
-  SELECT customer_id, has_mrr, mrr_v FROM (` + attrsSQL(b, custs) + `)
-) AS attrs_ USING customer_id
-ORDER BY incident_id, su, chd, off_amt, has_mrr, mrr_v`
+		return `SELECT toString(incident_id), toString(customer_id), toInt64(su), toInt64(chd), toFloat64(off_amt)
+FROM (SELECT incident_id, customer_id, off_amt FROM ` + t.pairs + ` WHERE is_aff = 1 AND n_off > 0) AS offered_
+ANY LEFT JOIN (` + b.known() + `) AS known_ USING customer_id
+ORDER BY incident_id, customer_id`
 	}
 	res, err := s.queryPairs(ctx, snap, q)
 	if err != nil {
@@ -104,17 +94,18 @@ ORDER BY incident_id, su, chd, off_amt, has_mrr, mrr_v`
 	defer res.Close()
 	for res.Next() {
 		var (
-			p      offeredPair
-			id     string
-			hasMRR uint8
+			p        offeredPair
+			id, cust string
 		)
-		if err := res.Scan(&id, &p.su, &p.chd, &p.amt, &hasMRR, &p.mrr); err != nil {
+		if err := res.Scan(&id, &cust, &p.su, &p.chd, &p.amt); err != nil {
 			return fmt.Errorf("load offered pairs: %w", err)
 		}
 		if p.r = snap.byID[id]; p.r == nil { // pairs of incomplete incidents count nowhere
 			continue
 		}
-		p.hasMRR = hasMRR == 1
+		if rec := snap.custByID[cust]; rec != nil { // an affected customer of a complete incident: always
+			p.hasMRR, p.mrr = rec.a.hasMRR, rec.a.mrr
+		}
 		snap.offered = append(snap.offered, p)
 	}
 	if err := res.Err(); err != nil {

@@ -219,36 +219,14 @@ type custRec struct {
 	pos   int // index in the snapshot's custs
 }
 
-// pairScope keeps the pairs of the incidents of a filter: detected in
-// [from, to) (0: unbounded), of the severity (if any).
-type pairScope struct {
-	from, to int64
-	sev      string
-}
-
-func pairScopeOf(f trustlens.Filter) pairScope {
-	sc, _ := scopeOf(f)
-	return pairScope{from: sc.from, to: sc.to, sev: f.Severity}
-}
-
-// in reports whether the scope keeps r's pairs; past says no later
-// detected_at can be kept either.
-func (k pairScope) in(r *preRow) (in, past bool) {
-	if k.to != 0 && r.det >= k.to {
-		return false, true
-	}
-	return r.det >= k.from && (k.sev == "" || r.sev == k.sev), false
-}
-
-// pairs are rec's pairs in k, sorted as rec.pairs.
-func (rec *custRec) pairsIn(k pairScope) []*custPair {
+// pairsIn are rec's pairs of the incidents k keeps, sorted as rec.pairs.
+func (rec *custRec) pairsIn(k rowScope) []*custPair {
 	var out []*custPair
 	for _, p := range rec.pairs {
-		in, past := k.in(p.r)
-		if past {
-			break
+		if k.to != 0 && p.r.det >= k.to {
+			break // sorted by detection: none later is kept
 		}
-		if in {
+		if k.holds(p.r) {
 			out = append(out, p)
 		}
 	}
@@ -349,18 +327,16 @@ func (s *Store) customers(ctx context.Context, f trustlens.CustomerFilter) (trus
 	// follow_up_due (mrr descending, unknown last, then customer_id): a
 	// stable counting sort on follow_up_due alone completes it, and only
 	// the rows of the page are built.
-	k := pairScopeOf(f.Filter)
+	k := rowScopeOf(f.Filter)
 	now := s.nowOf(ctx)
 	// only the incidents in range, and their pairs: counts by customer
 	// position
 	n := make([]int32, len(snap.custs))
 	due := make([]int32, len(snap.custs))
 	var maxDue int32
-	sc, _ := scopeOf(f.Filter)
-	for _, r := range snap.inRange(sc) {
-		if f.Severity != "" && r.sev != f.Severity {
-			continue
-		}
+	rf := f.Filter
+	rf.Status = ""
+	for _, r := range snap.selectRows(rf) {
 		for i := range r.aff {
 			p := &r.aff[i]
 			n[p.pos]++
@@ -414,7 +390,7 @@ func (s *Store) customer(ctx context.Context, id string, f trustlens.Filter) (tr
 	rec := snap.custByID[id]
 	var pairs []*custPair
 	if rec != nil {
-		pairs = rec.pairsIn(pairScopeOf(f))
+		pairs = rec.pairsIn(rowScopeOf(f))
 	}
 	if len(pairs) == 0 {
 		return d, fmt.Errorf("analytics: customer %q: %w", id, trustlens.ErrNotFound)

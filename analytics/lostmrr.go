@@ -86,11 +86,8 @@ func (s *Store) loadChurners(ctx context.Context, snap *snapshot) error {
 func (snap *snapshot) lostMRR(f trustlens.Filter, window, now int64) trustlens.LostMRR {
 	var out trustlens.LostMRR
 	f.Status = ""
-	sc, _ := scopeOf(f)
-	keep := func(r *preRow) bool {
-		return (sc.from == 0 || r.det >= sc.from) && (sc.to == 0 || r.det < sc.to) &&
-			(f.Severity == "" || r.sev == f.Severity) && r.isRes && now > r.resTS+window
-	}
+	k := rowScopeOf(f)
+	keep := func(r *preRow) bool { return k.holds(r) && r.isRes && now > r.resTS+window }
 	// inWindow: c was active at r's resolution and churned in its window
 	inWindow := func(c *churner, r *preRow) bool {
 		return c.su <= r.resTS && c.chd > r.resTS && c.chd <= r.resTS+window

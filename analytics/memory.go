@@ -317,6 +317,23 @@ func (snap *snapshot) inRange(sc scope) []*preRow {
 	return rows
 }
 
+// rowScope keeps the incidents of a filter: detected in [from, to) (0:
+// unbounded), of the severity (if any). selectRows is the rows it keeps
+// (and of f's status); holds answers for one row, such as a pair's.
+type rowScope struct {
+	from, to int64
+	sev      string
+}
+
+func rowScopeOf(f trustlens.Filter) rowScope {
+	sc, _ := scopeOf(f)
+	return rowScope{from: sc.from, to: sc.to, sev: f.Severity}
+}
+
+func (k rowScope) holds(r *preRow) bool {
+	return (k.from == 0 || r.det >= k.from) && (k.to == 0 || r.det < k.to) && (k.sev == "" || r.sev == k.sev)
+}
+
 // selectRows are the rows of f: in range, of the severity and status.
 func (snap *snapshot) selectRows(f trustlens.Filter) []*preRow {
 	sc, _ := scopeOf(f)
@@ -562,10 +579,10 @@ WHERE n_off > 0`)
 		return err
 	}
 	snap.aggregateTickets()
-	if err := s.loadOffered(ctx, snap); err != nil {
+	if err := s.loadWorklist(ctx, snap); err != nil {
 		return err
 	}
-	if err := s.loadWorklist(ctx, snap); err != nil {
+	if err := s.loadOffered(ctx, snap); err != nil { // reads the worklist's MRR
 		return err
 	}
 	if err := s.loadChurners(ctx, snap); err != nil {

@@ -215,11 +215,9 @@ func (s *Store) Refresh(ctx context.Context) error {
 
 // StartRefresher runs RunRefresher in a goroutine of its own and returns
 // with the store already in its background mode, so that Ping reports
-// "not ready" from the first instant until the first snapshot is built
-// (started as a plain goroutine, a /readyz that came before the goroutine
-// ran answered ready at once, and the first answers waited for the build:
-// 504s at the SPEC's size). done closes when the refresher has ended,
-// after ctx ends.
+// "not ready" from the first instant until the first snapshot is built,
+// whenever the goroutine gets to run. done closes when the refresher has
+// ended, after ctx ends.
 func (s *Store) StartRefresher(ctx context.Context, every time.Duration) (done <-chan struct{}) {
 	s.background.Store(true)
 	ch := make(chan struct{})

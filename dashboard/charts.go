@@ -127,10 +127,7 @@ func trendChart(id string, t trustlens.Trend, name string, scale float64) chartV
 	)...)
 	x := make([]string, len(t.Points))
 	data := make([]opts.LineData, len(t.Points))
-	layout := "2006-01-02"
-	if t.Interval == "month" {
-		layout = "2006-01"
-	}
+	layout := bucketLayout(t.Interval)
 	hasValue := false
 	for i, p := range t.Points {
 		x[i] = p.Start.UTC().Format(layout)
@@ -597,4 +594,12 @@ func compensationChart(id string, rows []compensationTypeRow, amounts bool) char
 	bar.AddSeries("offered", off, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorBlue, BorderRadius: "3"}))
 	bar.AddSeries("redeemed", red, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMet, BorderRadius: "3"}))
 	return snippet(id, "compensation offered vs redeemed by type ("+unit+")", bar)
+}
+
+// bucketLayout is the time layout of a trend bucket's label on an axis.
+func bucketLayout(interval string) string {
+	if interval == "month" {
+		return "2006-01"
+	}
+	return "2006-01-02"
 }

@@ -276,10 +276,7 @@ func csatChart(id string, affected, baseline trustlens.Trend) chartView {
 	x := make([]string, len(affected.Points))
 	aff := make([]opts.LineData, len(affected.Points))
 	base := make([]opts.LineData, len(affected.Points))
-	layout := "2006-01-02"
-	if affected.Interval == "month" {
-		layout = "2006-01"
-	}
+	layout := bucketLayout(affected.Interval)
 	known := false
 	for i, p := range affected.Points {
 		x[i] = p.Start.UTC().Format(layout)

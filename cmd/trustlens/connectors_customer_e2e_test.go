@@ -428,11 +428,12 @@ LIMIT 1 BY event_id`)
 	}
 }
 
-// waitAnswers waits until the API answers from a snapshot as of stored or
-// later (the refresher builds them in the background).
+// waitAnswers waits until the API at base answers from a snapshot as of
+// stored or later (the refresher builds them in the background), and
+// checks that X-Trustlens-As-Of repeats each answer's as_of.
 func waitAnswers(t *testing.T, base string, stored time.Time) {
 	t.Helper()
-	waitFor(t, "answers as of after every event was stored", 60*time.Second, func() bool {
+	waitFor(t, "answers as of after every event was stored at "+base, 60*time.Second, func() bool {
 		resp, err := http.Get(base + "/api/v1/summary")
 		if err != nil {
 			return false
@@ -441,7 +442,13 @@ func waitAnswers(t *testing.T, base string, stored time.Time) {
 		var sum struct {
 			AsOf time.Time `json:"as_of"`
 		}
-		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&sum) == nil && !sum.AsOf.Before(stored)
+		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&sum) != nil {
+			return false
+		}
+		if h := resp.Header.Get("X-Trustlens-As-Of"); h != sum.AsOf.UTC().Format(time.RFC3339) {
+			t.Errorf("X-Trustlens-As-Of %q, as_of %s", h, sum.AsOf)
+		}
+		return !sum.AsOf.Before(stored)
 	})
 }
 

@@ -67,24 +67,7 @@ func TestEndToEndConformance(t *testing.T) {
 	})
 	// answers come from a snapshot the refresher builds in the background:
 	// wait for one as of (analytics counts every event stored before) now
-	stored := time.Now()
-	waitFor(t, "answers as of after every event was stored", 60*time.Second, func() bool {
-		resp, err := http.Get(base + "/api/v1/summary")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var sum struct {
-			AsOf time.Time `json:"as_of"`
-		}
-		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&sum) != nil {
-			return false
-		}
-		if h := resp.Header.Get("X-Trustlens-As-Of"); h != sum.AsOf.UTC().Format(time.RFC3339) {
-			t.Errorf("X-Trustlens-As-Of %q, as_of %s", h, sum.AsOf)
-		}
-		return !sum.AsOf.Before(stored)
-	})
+	waitAnswers(t, base, time.Now())
 	var bad uint64
 	if err := conn.QueryRow(context.Background(), "SELECT toUInt64(count()) FROM ingest_errors").Scan(&bad); err != nil || bad != 0 {
 		t.Errorf("ingest_errors has %d rows (err %v), want 0: the example is valid", bad, err)

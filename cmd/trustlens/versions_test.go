@@ -211,13 +211,7 @@ func scenarioAnswers(t *testing.T, addr string, now time.Time, files map[string]
 	// snapshot taken later (the as_of time itself differs between the
 	// servers, so it is checked and then left out of the comparison)
 	stored := time.Now()
-	waitFor(t, "answers as of after every event was stored in "+addr, 60*time.Second, func() bool {
-		var sum struct {
-			AsOf time.Time `json:"as_of"`
-		}
-		getJSON(t, base+"/api/v1/summary", &sum)
-		return !sum.AsOf.Before(stored)
-	})
+	waitAnswers(t, base, stored)
 	rng := "from=2026-07-01&to=2026-11-21"
 	bodies := map[string]any{}
 	for _, route := range []string{
