@@ -60,9 +60,15 @@ func run(b *testing.B, f func([]byte, *ev) error) {
 	}
 }
 
-func BenchmarkSonic(b *testing.B) { run(b, func(p []byte, e *ev) error { return sonic.Unmarshal(p, e) }) }
+func BenchmarkSonic(b *testing.B) {
+	run(b, func(p []byte, e *ev) error { return sonic.Unmarshal(p, e) })
+}
 func BenchmarkSonicString(b *testing.B) {
 	run(b, func(p []byte, e *ev) error { return sonic.UnmarshalString(string(p), e) })
 }
-func BenchmarkGoccy(b *testing.B) { run(b, func(p []byte, e *ev) error { return gojson.Unmarshal(p, e) }) }
-func BenchmarkStd(b *testing.B)   { run(b, func(p []byte, e *ev) error { return stdjson.Unmarshal(p, e) }) }
+func BenchmarkGoccy(b *testing.B) {
+	run(b, func(p []byte, e *ev) error { return gojson.Unmarshal(p, e) })
+}
+func BenchmarkStd(b *testing.B) {
+	run(b, func(p []byte, e *ev) error { return stdjson.Unmarshal(p, e) })
+}
