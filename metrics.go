@@ -144,6 +144,23 @@ type TimelineEvent struct {
 	Detail string `json:"detail"`
 	// UpdatePoint is true for a communication that counts as an update point.
 	UpdatePoint bool `json:"update_point"`
+	// Message is what a communication said and the habits recorded with
+	// it; nil for the other events.
+	Message *Message `json:"message,omitempty"`
+}
+
+// Message is the words of a communication and the flags stored with it
+// (SPEC §1.3; for connector deliveries read from the words by §7).
+// Evidence is filled by the dashboard, never stored: per true flag, the
+// words of Body that the classifier finds decided it.
+type Message struct {
+	Body                string            `json:"body"`
+	Apology             bool              `json:"apology"`
+	TakesResponsibility bool              `json:"takes_responsibility"`
+	RootCause           bool              `json:"root_cause"`
+	PreventionSteps     bool              `json:"prevention_steps"`
+	NextUpdateAt        *time.Time        `json:"next_update_at"`
+	Evidence            map[string]string `json:"evidence,omitempty"`
 }
 
 // IncidentDetail is the answer of GET /api/v1/incidents/{id}.

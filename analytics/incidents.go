@@ -85,9 +85,11 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 // timeline reads every (deduplicated) event naming incident @id from
 // incident_timeline (migration 0006: every event naming an incident, from
 // the three event tables, sorted by incident), so a redelivered event
-// counts once: the first stored copy.
+// counts once: the first stored copy. A communication brings its words and
+// flags from communication_texts (migration 0010), one copy per event too.
 func (s *Store) timeline(ctx context.Context, b builder, arg any) ([]trustlens.TimelineEvent, error) {
-	q := `SELECT event_id, type, at, customer_id, d1, d2, d3, d4, has_amt, amt_
+	q := `SELECT event_id, type, at, customer_id, d1, d2, d3, d4, has_amt, amt_,
+  has_msg, body, m_apology, m_resp, m_cause, m_prev, has_nua, nua
 FROM (
   SELECT event_id, type, occurred_at AS at, customer_id, d1, d2, d3, d4,
     toUInt8(isNotNull(amount)) AS has_amt, toFloat64(ifNull(amount, 0)) AS amt_
@@ -95,7 +97,15 @@ FROM (
   WHERE incident_id = @id
   ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
   LIMIT 1 BY event_id
-)
+) AS t ALL LEFT JOIN (
+  SELECT event_id, toUInt8(1) AS has_msg, body, apology AS m_apology, takes_responsibility AS m_resp,
+    root_cause AS m_cause, prevention_steps AS m_prev,
+    toUInt8(isNotNull(next_update_at)) AS has_nua, toInt64(assumeNotNull(next_update_at)) AS nua
+  FROM ` + b.table("communication_texts") + `
+  WHERE incident_id = @id
+  ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
+  LIMIT 1 BY event_id
+) AS m USING event_id
 ORDER BY at, event_id`
 	rows, err := s.query(ctx, q, arg)
 	if err != nil {
@@ -105,16 +115,26 @@ ORDER BY at, event_id`
 	out := []trustlens.TimelineEvent{}
 	for rows.Next() {
 		var (
-			e              trustlens.TimelineEvent
-			d1, d2, d3, d4 string
-			hasAmt         uint8
-			amt            float64
+			e                                              trustlens.TimelineEvent
+			d1, d2, d3, d4, body                           string
+			hasAmt, hasMsg, apo, resp, cause, prev, hasNUA uint8
+			amt                                            float64
+			nua                                            int64
 		)
-		if err := rows.Scan(&e.EventID, &e.Type, &e.OccurredAt, &e.CustomerID, &d1, &d2, &d3, &d4, &hasAmt, &amt); err != nil {
+		if err := rows.Scan(&e.EventID, &e.Type, &e.OccurredAt, &e.CustomerID, &d1, &d2, &d3, &d4, &hasAmt, &amt,
+			&hasMsg, &body, &apo, &resp, &cause, &prev, &hasNUA, &nua); err != nil {
 			return nil, err
 		}
 		e.OccurredAt = e.OccurredAt.UTC()
 		e.Detail, e.UpdatePoint = describe(e.Type, d1, d2, d3, d4, hasAmt == 1, amt)
+		if hasMsg == 1 && e.Type == trustlens.TypeCommunicationSent {
+			m := &trustlens.Message{Body: body, Apology: apo == 1, TakesResponsibility: resp == 1, RootCause: cause == 1, PreventionSteps: prev == 1}
+			if hasNUA == 1 {
+				t := time.Unix(nua, 0).UTC()
+				m.NextUpdateAt = &t
+			}
+			e.Message = m
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -87,6 +87,7 @@ func (s *Server) apiIncident(c echo.Context) error {
 		return fmt.Errorf("dashboard: incident %q: %w", id, err)
 	}
 	normalizeDetail(&d)
+	s.explain(&d)
 	if format == "csv" {
 		rows := make([][]string, len(d.Timeline))
 		for i, ev := range d.Timeline {

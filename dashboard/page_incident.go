@@ -140,6 +140,7 @@ func (s *Server) incidentPage(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: incident %q: %w", id, err)
 	}
+	s.explain(&det)
 	pol := s.policy()
 	now := s.now()
 	l := s.newLayout(c, incidentTitle(det.Incident), pageIncident, st)

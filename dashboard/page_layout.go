@@ -398,6 +398,7 @@ var templateFuncs = template.FuncMap{
 		return fmtDateTime(*t)
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"chips": messageChips,
 	"asof":  fmtAsOf,
 	"habit": habitLabel,
 	"habits": func() []string {

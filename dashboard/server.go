@@ -63,6 +63,10 @@ type Config struct {
 	// QueueWait is how long a request waits for a free slot (default 10 s;
 	// negative: do not wait).
 	QueueWait time.Duration
+	// Classify reads the habits from a message's words (SPEC §7); the
+	// incident page and API use it to show the words that decided each
+	// stored flag. nil shows the flags without their evidence.
+	Classify func(text string, at time.Time) trustlens.Classification
 	// MaxQueued requests may wait at once (default 1024, at least
 	// 4 × MaxConcurrent); the next ones are shed at once.
 	MaxQueued int

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trustlens/trustlens"
 	"github.com/trustlens/trustlens/analytics"
+	"github.com/trustlens/trustlens/classify"
 	"github.com/trustlens/trustlens/dashboard"
 )
 
@@ -110,6 +111,7 @@ func (w webSettings) handler(ctx context.Context, conn driver.Conn, maxConns int
 		RequestTimeout: *w.queryTimeout + 5*time.Second,
 		Now:            w.now(),
 		MaxConcurrent:  maxConns,
+		Classify:       classify.New().Classify,
 	}), stop
 }
 
