@@ -299,6 +299,35 @@ func TestBrowser(t *testing.T) {
 			if err != nil || items != len(trustlens.Habits) {
 				t.Errorf("scorecard has %d habits (%v), want %d", items, err, len(trustlens.Habits))
 			}
+			// Every communication of the timeline shows its words, folded.
+			var detail trustlens.IncidentDetail
+			getJSON(t, srv.URL+"/api/v1/incidents/"+url.PathEscape(resolved.IncidentID), &detail)
+			said, firstBody := 0, ""
+			for _, e := range detail.Timeline {
+				if e.Message != nil && e.Message.Body != "" {
+					if said == 0 {
+						firstBody = e.Message.Body
+					}
+					said++
+				}
+			}
+			if said == 0 {
+				t.Fatalf("incident %s: no communication with words in the API's timeline", resolved.IncidentID)
+			}
+			n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("details.tl-words").length`))
+			if err != nil || n != said {
+				t.Errorf("%d 'What was said' sections (%v), the API has %d communications with words", n, err, said)
+			}
+			open, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function(){var d=document.querySelector("details.tl-words");`+
+				`if(!d)return "<missing>";var q=d.querySelector("blockquote");var before=q.checkVisibility();`+
+				`d.querySelector("summary").click();return before+"|"+q.checkVisibility()+"|"+q.textContent})()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts := strings.SplitN(open, "|", 3)
+			if len(parts) != 3 || parts[0] != "false" || parts[1] != "true" || parts[2] != firstBody {
+				t.Errorf("'What was said' before and after a click (visible|visible|words): %q, want false, true, then %q", open, firstBody)
+			}
 		}},
 		{name: "overview-phone", path: "/?" + rangeQuery, status: 200, charts: 4, width: 390, check: func(t *testing.T, ctx context.Context) {
 			over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
