@@ -13,7 +13,7 @@ var ownership = newPhrases(
 	"take full responsibility", "take responsibility", "accept full responsibility",
 	"accept responsibility", "taking full responsibility", "we own this", "we take ownership",
 	"buck stops with us", "never should have happened", "should never have happened",
-	"we should have", "we failed", "failed to run", "our failure", "this is on us",
+	"we should have", "failed to run", "our failure", "this is on us",
 	"it's on us", "dropped the ball", "we screwed up", "we messed up", "our oversight",
 	"an oversight in how we", "the major failing", "we were wrong",
 	"immediate cause was operator error", "human error on our part",
@@ -42,6 +42,13 @@ func responsibility(d *doc) (string, bool) {
 			return evidence(s.orig), true
 		}
 		if i+1 < len(d.sentences) && ownActThen(d, s.lower, d.sentences[i+1].lower) {
+			return evidence(s.orig), true
+		}
+		next := ""
+		if i+1 < len(d.sentences) {
+			next = d.sentences[i+1].lower
+		}
+		if ownSentence(d, s.lower, next) {
 			return evidence(s.orig), true
 		}
 	}

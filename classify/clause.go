@@ -1,0 +1,87 @@
+package classify
+
+// A small reading of clause structure on top of the phrase lists: a
+// sentence is cut into words, and the rules of ownership and prevention
+// look for a subject, the tense or modality of its verb and the class of
+// the verb's object ("we | deployed | a change … which caused",
+// "we | will add | alerting on …"), rather than for whole phrases.
+
+// words cuts a normalised sentence into words: runs of letters, digits,
+// apostrophes and inner hyphens. A comma, colon or parenthesis is kept as
+// a word of its own ("," ":" "("), since it bounds a clause.
+func words(s string) []string {
+	out := make([]string, 0, len(s)/5+1)
+	start := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		inWord := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '\'' ||
+			c == '-' && start >= 0 || c >= 0x80
+		if inWord {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, trimWord(s[start:i]))
+			start = -1
+		}
+		switch c {
+		case ',', ':', '(', ')':
+			out = append(out, s[i:i+1])
+		}
+	}
+	if start >= 0 {
+		out = append(out, trimWord(s[start:]))
+	}
+	return out
+}
+
+// trimWord drops quotes and hyphens around a word ("'our" → "our").
+func trimWord(w string) string {
+	for len(w) > 1 && (w[0] == '\'' || w[0] == '-') {
+		w = w[1:]
+	}
+	for len(w) > 1 && (w[len(w)-1] == '\'' || w[len(w)-1] == '-') {
+		w = w[:len(w)-1]
+	}
+	return w
+}
+
+func set(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// isPunct reports a clause boundary word.
+func isPunct(w string) bool { return w == "," || w == ":" || w == "(" || w == ")" }
+
+// indexWord is the index of the first of ws at or after i, or -1.
+func indexWord(ws []string, i int, m map[string]bool) int {
+	for ; i < len(ws); i++ {
+		if m[ws[i]] {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasSeq reports whether ws contains the words of seq in a row.
+func hasSeq(ws []string, seq ...string) bool {
+	for i := 0; i+len(seq) <= len(ws); i++ {
+		ok := true
+		for j, w := range seq {
+			if ws[i+j] != w {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,686 @@
+package classify
+
+// The structure of ownership: the company, as the subject ("we", "I",
+// "our team", "one of our engineers"), either says the failure is its
+// own (a fault noun, responsibility, a duty it did not meet, a
+// counterfactual "we should have") or tells an act of its own (a past
+// verb that changes production: deployed, ran, migrated, set, …) whose
+// harm the same sentence tells (a causal verb, an error, an outage) or
+// that it did wrongly ("instead of", "by mistake"). An act told as the
+// remedy (a fix, a rollback) is not owning, nor a cause told without the
+// company as the agent ("a configuration change inadvertently …").
+
+// teamNouns end a subject that is the company's own people ("our
+// engineering team", "one of our engineers").
+var teamNouns = set("team", "teams", "engineer", "engineers", "staff", "developer", "developers",
+	"operator", "operators", "sre", "sres", "employee", "employees", "administrator",
+	"administrators", "admins", "colleague", "colleagues", "member", "members", "people")
+
+// ownSubject reports whether ws[i:] opens with the company as the
+// subject, and where the subject ends.
+func ownSubject(ws []string, i int) (int, bool) {
+	switch ws[i] {
+	case "we", "i":
+		return i + 1, true
+	case "our":
+		// "our team", "our engineering team", "our infrastructure engineers"
+		for j := i + 1; j < len(ws) && j <= i+3; j++ {
+			if teamNouns[ws[j]] {
+				return j + 1, true
+			}
+			if isPunct(ws[j]) {
+				break
+			}
+		}
+	case "one", "a", "an", "someone", "somebody":
+		// "one of our engineers", "a member of our deployment team",
+		// "an engineer on our team"
+		for j := i + 1; j < len(ws) && j <= i+6; j++ {
+			if ws[j] == "our" {
+				if end, ok := ownSubject(ws, j); ok {
+					return end, true
+				}
+				break
+			}
+			if isPunct(ws[j]) {
+				break
+			}
+		}
+	}
+	return 0, false
+}
+
+// actAdverbs may stand between the subject and its verb.
+var actAdverbs = set("had", "then", "also", "recently", "just", "initially", "previously",
+	"later", "first", "subsequently", "unfortunately", "originally", "earlier", "manually",
+	"were", "was", "yesterday", "today", "unknowingly", "knowingly")
+
+// mistakeAdverbs make any act of the company a mistake of its own.
+var mistakeAdverbs = set("accidentally", "mistakenly", "inadvertently", "unintentionally",
+	"erroneously", "incorrectly", "wrongly", "carelessly", "wrongfully", "unwittingly")
+
+// actVerbs change production: the company's act that can cause harm.
+var actVerbs = set(
+	"deployed", "deploying", "pushed", "pushing", "shipped", "shipping", "released", "releasing",
+	"introduced", "introducing", "ran", "running", "executed", "executing", "applied", "applying",
+	"changed", "changing", "updated", "updating", "upgraded", "upgrading", "migrated", "migrating",
+	"modified", "modifying", "removed", "removing", "deleted", "deleting", "dropped", "disabled",
+	"enabled", "misconfigured", "configured", "reconfigured", "set", "performed", "performing",
+	"triggered", "merged", "supplied", "replaced", "rotated", "renamed", "truncated",
+	"decommissioned", "launched", "altered", "edited", "added", "adding", "switched", "moved",
+	"initiated", "started", "began", "made", "making", "rolled", "turned", "used", "upgraded",
+	"issued", "scheduled", "reduced", "lowered", "raised", "increased", "purged", "cleaned",
+	"shut", "accepted", "allowed", "mistyped", "misapplied",
+)
+
+// mistakeVerbs are acts that are mistakes by their meaning.
+var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring")
+
+// remedyWords in the object of an act make it the remedy, not the cause.
+var remedyWords = set("fix", "fixes", "hotfix", "hotfixes", "patch", "patches", "mitigation",
+	"mitigations", "rollback", "revert", "workaround", "back", "remediation", "remedy")
+
+// purposeWords open a purpose clause ("to address …", "in order to"):
+// what follows is not the harm of the act.
+var purposeVerbs = set("address", "resolve", "mitigate", "fix", "restore", "recover", "remediate",
+	"alleviate", "prevent", "reduce", "stop", "improve", "help", "handle", "ensure", "avoid",
+	"correct", "repair", "rectify", "speed", "minimize", "minimise", "limit", "contain",
+	"accommodate", "support", "enable", "allow", "provide", "make", "increase", "protect",
+	"identify", "detect", "catch", "alert", "notify", "monitor", "track", "test", "validate",
+	"verify", "ensure", "guard", "safeguard", "eliminate", "remove", "bypass", "work", "get",
+	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect")
+
+// fixedVerbs tell a remedy: harm words after them are what was remedied
+// ("our changes completely fix the problem").
+var fixedVerbs = set("fix", "fixes", "fixed", "resolve", "resolves", "resolved", "address",
+	"addresses", "addressed", "mitigate", "mitigates", "mitigated", "restore", "restored",
+	"recover", "recovered", "remediate", "remediated", "prevent", "prevents", "avoid", "avoids",
+	"without", "no", "not", "eliminate", "eliminates", "eliminated", "catch", "detect")
+
+// purposeAt reports a purpose clause opening at ws[k]: "to address",
+// "to better alert", "in order to", "so that".
+func purposeAt(ws []string, k int) bool {
+	at := func(m int) string {
+		if m < len(ws) {
+			return ws[m]
+		}
+		return ""
+	}
+	switch ws[k] {
+	case "to":
+		m := k + 1
+		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" {
+			m++
+		}
+		return purposeVerbs[at(m)]
+	case "order":
+		return at(k+1) == "to"
+	case "so":
+		return at(k+1) == "that" || at(k+1) == "as" || at(k+1) == "we"
+	}
+	return false
+}
+
+// harmWords tell that something went wrong.
+var harmWords = set("caused", "causing", "cause", "causes", "broke", "broken", "break",
+	"breaking", "breaks", "led", "lead", "leads", "resulted", "resulting", "triggered", "triggering",
+	"prevented", "preventing", "blocked", "blocking", "overwhelmed", "overloaded", "overwhelming",
+	"overloading", "outage", "outages", "errors", "error", "failures", "failure", "fail", "failed",
+	"failing", "fails", "unavailable", "unavailability", "degraded", "degradation", "disruption",
+	"disrupted", "unexpected", "unexpectedly", "unintended", "inadvertently", "accidentally",
+	"unintentionally", "bug", "buggy", "incorrectly", "wrongly", "crashed", "crash", "crashing",
+	"downtime", "timeouts", "timed", "locked", "leak", "leaked", "hung", "stalled", "issue", "issues", "problem", "problems",
+	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
+	"incident", "unreachable", "inaccessible", "corrupted", "lost", "loss")
+
+// downVerbs before "down" tell an outage ("took down our API").
+var downVerbs = set("took", "taking", "take", "brought", "bringing", "knocked", "went")
+
+// mistakeMarkers after an act say it was done wrongly ("we supplied
+// ~0.0.1 instead of 0.0.1", "deployed it without the flag").
+var mistakeMarkers = set("instead", "without", "incorrect", "wrong", "improperly", "incorrectly",
+	"wrongly", "mistake", "accident", "erroneous", "mistakenly", "accidentally", "bad", "faulty",
+	"buggy", "broken", "invalid")
+
+// denials say the company's act was not the cause.
+var denials = newPhrases("not caused", "wasn't caused", "not due to", "not related", "unrelated",
+	"not the cause", "not responsible", "no fault", "not our fault", "wasn't our fault")
+
+// ownAct finds the company's act in ws: the index after the verb, with
+// the verb's position, if ws has subject + (adverbs) + act verb whose
+// object is not a remedy. mistake is set when a mistake adverb stands
+// before the verb ("we accidentally …").
+func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
+	for i := range ws {
+		end, isSubj := ownSubject(ws, i)
+		if !isSubj {
+			continue
+		}
+		j, skipped := end, 0
+		mistake = false
+		for j < len(ws) && skipped < 3 && (actAdverbs[ws[j]] || mistakeAdverbs[ws[j]]) {
+			if mistakeAdverbs[ws[j]] {
+				mistake = true
+			}
+			j++
+			skipped++
+		}
+		if j >= len(ws) {
+			continue
+		}
+		v := ws[j]
+		if mistake && v != "," && v != "and" {
+			return i, j, true, true
+		}
+		if !actVerbs[v] {
+			continue
+		}
+		if !actObject(ws, j) {
+			continue
+		}
+		return i, j, mistakeVerbs[v], true
+	}
+	return 0, 0, false, false
+}
+
+// actObject checks the words after an act verb: "rolled" must be "rolled
+// out", "made" must make a change, "started"/"began" must start an act,
+// and a remedy (a fix, a rollback) is not an act that harms.
+func actObject(ws []string, v int) bool {
+	next := func(k int) string {
+		if v+k < len(ws) {
+			return ws[v+k]
+		}
+		return ""
+	}
+	switch ws[v] {
+	case "rolled":
+		if next(1) != "out" {
+			return false
+		}
+	case "turned", "shut":
+		if n := next(1); n != "off" && n != "on" && n != "down" {
+			return false
+		}
+	case "made", "making":
+		found := false
+		for k := 1; k <= 4; k++ {
+			switch n := next(k); {
+			case n == "change" || n == "changes" || n == "update" || n == "updates" ||
+				n == "modification" || n == "modifications" || n == "adjustment" ||
+				n == "configuration" || n == "config" || n == "tweak" || n == "mistake" ||
+				n == "error" || n == "decision" || n == "deployment" || n == "release":
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	case "started", "began":
+		n := next(1)
+		if n == "a" || n == "an" || n == "the" || n == "our" {
+			n = next(2)
+		}
+		switch n {
+		case "deploying", "deployment", "rolling", "rollout", "migrating", "migration",
+			"maintenance", "upgrade", "upgrading", "releasing", "release", "applying", "running",
+			"updating", "update", "changing", "change", "removing", "deleting", "executing":
+		default:
+			return false
+		}
+	case "set":
+		// "we set the alarm to 80GB", not "we set up a bridge call".
+		if next(1) == "up" || next(1) == "out" {
+			return false
+		}
+	}
+	for k := 1; k <= 5 && v+k < len(ws); k++ {
+		if remedyWords[ws[v+k]] || purposeAt(ws, v+k) {
+			return false
+		}
+		// "we migrated the affected customers": acting on the harm is
+		// the remedy.
+		if k <= 3 && (ws[v+k] == "affected" || ws[v+k] == "impacted") {
+			return false
+		}
+	}
+	return true
+}
+
+// harmAfter reports a harm told after word v of ws, before any purpose
+// clause ("to address …").
+func harmAfter(ws []string, v int) bool {
+	for k := v + 1; k < len(ws); k++ {
+		w := ws[k]
+		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] {
+			return false
+		}
+		if harmWords[w] || mistakeMarkers[w] || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// causeConnectives before the company name it as the cause: "the outage
+// was caused when we …", "errors began after we deployed …".
+var causeConnectives = set("when", "after", "because", "following", "since", "as")
+
+// causeBefore reports that the words before the subject name what
+// follows as the cause.
+func causedBefore(ws []string, subj int) bool {
+	for k := subj - 1; k >= 0 && k >= subj-2; k-- {
+		if causeConnectives[ws[k]] {
+			// "after we", "when we", "because we" with a harm told
+			// before it.
+			for m := 0; m < k; m++ {
+				if harmWords[ws[m]] {
+					return true
+				}
+			}
+		}
+	}
+	for k := 0; k+1 < subj; k++ {
+		switch {
+		case (ws[k] == "caused" || ws[k] == "triggered") && ws[k+1] == "by",
+			ws[k] == "due" && ws[k+1] == "to",
+			ws[k] == "result" && ws[k+1] == "of",
+			ws[k] == "cause" && (ws[k+1] == "was" || ws[k+1] == "is"),
+			ws[k] == "caused" && ws[k+1] == "when":
+			return true
+		}
+	}
+	return false
+}
+
+// actNouns name an act that someone performs ("a change we made").
+var actNouns = set("change", "changes", "deploy", "deployment", "deploys", "deployments",
+	"release", "releases", "update", "updates", "migration", "script", "operation", "operations",
+	"query", "job", "command", "maintenance", "upgrade", "configuration", "config", "code",
+	"modification", "modifications", "mistake", "error", "tweak", "adjustment", "rollout",
+	"push", "commit", "action", "actions", "decision", "work", "test")
+
+// ownActNoun reports "a change (that) we made", "the script our team
+// ran": an act noun whose agent is the company.
+func ownActNoun(ws []string) (int, bool) {
+	for i := 0; i+1 < len(ws); i++ {
+		if !actNouns[ws[i]] {
+			continue
+		}
+		j := i + 1
+		if ws[j] == "that" || ws[j] == "which" {
+			j++
+		}
+		if j >= len(ws) {
+			continue
+		}
+		end, ok := ownSubject(ws, j)
+		if !ok || ws[j] == "i" && j == i+1 {
+			continue
+		}
+		for end < len(ws) && actAdverbs[ws[end]] {
+			end++
+		}
+		if end < len(ws) && (actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built") {
+			// "the fix we deployed" is not an act noun; "changes we made
+			// to address …" are the remedy.
+			if !actObject(ws, end) && !mistakeAdverbs[ws[end]] {
+				continue
+			}
+			return end, true
+		}
+	}
+	return 0, false
+}
+
+// compoundHeads continue an act noun into a thing ("our deployment
+// pipeline", "our update process"), which is not an act.
+var compoundHeads = set("pipeline", "pipelines", "process", "processes", "system", "systems",
+	"tool", "tools", "tooling", "infrastructure", "service", "services", "team", "teams",
+	"schedule", "window", "windows", "procedure", "procedures", "practices", "rate", "rates",
+	"logs", "log", "budget", "budgets", "handling", "page", "pages", "message", "messages",
+	"server", "servers", "platform", "mechanism", "mechanisms", "workflow", "workflows",
+	"notes", "cadence", "policy", "policies", "strategy", "history", "tracking", "reporting")
+
+// ownActPossessive reports "our deployment caused …", "caused by our
+// recent release": an act noun with "our" as its owner and a harm told.
+func ownActPossessive(ws []string) bool {
+	for i := 0; i+1 < len(ws); i++ {
+		if ws[i] != "our" {
+			continue
+		}
+		j := i + 1
+		for j < len(ws) && j <= i+3 && (ws[j] == "recent" || ws[j] == "latest" || ws[j] == "last" ||
+			ws[j] == "own" || ws[j] == "code" || ws[j] == "configuration" || ws[j] == "config" ||
+			ws[j] == "scheduled" || ws[j] == "planned" || ws[j] == "routine" || ws[j] == "new") {
+			j++
+		}
+		if j >= len(ws) || !actNouns[ws[j]] || ws[j] == "work" || ws[j] == "test" || ws[j] == "action" || ws[j] == "actions" {
+			continue
+		}
+		if j+1 < len(ws) && (compoundHeads[ws[j+1]] || actNouns[ws[j+1]]) {
+			continue
+		}
+		if i > 0 {
+			switch ws[i-1] {
+			case "to", "of", "in", "on", "for", "with", "from", "into", "across", "within",
+				"at", "affecting", "impacting", "during", "throughout", "about", "reverted",
+				"rolled", "paused", "halted", "stopped", "completed", "finished":
+				continue
+			case "by", "following", "after":
+				// "caused by our release", "after our deployment"
+				for m := 0; m < i; m++ {
+					if harmWords[ws[m]] {
+						return true
+					}
+				}
+				continue
+			}
+		}
+		if harmAfter(ws, j) {
+			return true
+		}
+	}
+	return false
+}
+
+// faultNouns after "our"/"my" own the failure ("our mistake").
+var faultNouns = set("mistake", "mistakes", "fault", "oversight", "oversights", "blunder",
+	"misstep", "missteps", "negligence", "misjudgment", "misjudgement", "screw-up")
+
+// faultTails may follow "our error"/"our failure" when they are the
+// company's fault, not its error rates or failure modes.
+var faultTails = set("", ",", "to", "and", "in", "here", "was", "is", "that", "which", "of", "on")
+
+// responsibilityNouns are taken, accepted or borne.
+var responsibilityNouns = set("responsibility", "ownership", "accountability", "blame")
+
+// dutyVerbs after "we failed to" / "we did not" are a duty not met
+// ("we did not catch", "we failed to anticipate"), unlike an impact
+// ("we failed to process 128,000 deployments").
+var dutyVerbs = set("catch", "notice", "detect", "anticipate", "foresee", "test", "realize",
+	"realise", "verify", "validate", "check", "consider", "account", "follow", "properly",
+	"adequately", "sufficiently", "expect", "plan", "communicate", "meet", "uphold", "live",
+	"identify", "recognize", "recognise", "monitor", "review", "ensure", "prevent", "protect",
+	"prepare", "fully", "correctly", "act", "respond", "escalate", "update", "inform", "notify",
+	"provide", "deliver", "do", "have", "take", "apply", "set", "configure", "understand",
+	"appreciate", "think")
+
+// ownStatement reports the direct forms of ownership in ws.
+func ownStatement(ws []string) bool {
+	n := len(ws)
+	at := func(k int) string {
+		if k >= 0 && k < n {
+			return ws[k]
+		}
+		return ""
+	}
+	negatedBefore := func(k int) bool {
+		for m := k - 1; m >= 0 && m >= k-3; m-- {
+			if ws[m] == "not" || ws[m] == "no" || ws[m] == "n't" || ws[m] == "isn't" || ws[m] == "wasn't" {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i < n; i++ {
+		w := ws[i]
+		switch w {
+		case "our", "my":
+			k := i + 1
+			if at(k) == "own" {
+				k++
+			}
+			if faultNouns[at(k)] && !negatedBefore(i) {
+				return true
+			}
+			if (at(k) == "error" || at(k) == "failure" || at(k) == "failing" || at(k) == "failings") &&
+				faultTails[at(k+1)] && !negatedBefore(i) {
+				return true
+			}
+		case "take", "takes", "took", "taking", "accept", "accepts", "accepted", "accepting",
+			"bear", "bears", "assume", "assumes", "own", "owning":
+			for k := i + 1; k <= i+3 && k < n; k++ {
+				if responsibilityNouns[ws[k]] && !negatedBefore(i) {
+					return true
+				}
+				if at(k) != "full" && at(k) != "complete" && at(k) != "total" && at(k) != "sole" &&
+					at(k) != "the" && at(k) != "all" && at(k) != "100%" && at(k) != "entire" && at(k) != "ultimate" {
+					break
+				}
+			}
+		case "on":
+			// "this is on us", "that was entirely on us"
+			if at(i+1) == "us" && (at(i+2) == "" || isPunct(at(i+2)) || at(i+2) == "and") {
+				for k := i - 1; k >= 0 && k >= i-3; k-- {
+					if ws[k] == "is" || ws[k] == "was" || ws[k] == "it's" || ws[k] == "that's" || ws[k] == "squarely" || ws[k] == "entirely" {
+						return true
+					}
+				}
+			}
+		case "had":
+			// "had we checked our alarm settings, we would have …"
+			if at(i+1) == "we" && (i == 0 || isPunct(at(i-1))) {
+				return true
+			}
+		}
+		end, subj := ownSubject(ws, i)
+		if !subj || w == "a" || w == "an" || w == "one" || w == "someone" || w == "somebody" {
+			continue
+		}
+		if q := at(i - 1); q == "why" || q == "how" || q == "whether" || q == "if" || q == "what" {
+			// "we'll figure out why we didn't detect the bug": a
+			// question to answer, not an admission.
+			continue
+		}
+		k := end
+		for at(k) == "have" || at(k) == "'ve" || at(k) == "also" || at(k) == "simply" || at(k) == "clearly" || at(k) == "really" {
+			k++
+		}
+		switch v := at(k); v {
+		case "should", "ought":
+			if at(k+1) == "have" || at(k+1) == "to" && at(k+2) == "have" {
+				return true
+			}
+		case "could":
+			if at(k+1) == "have" {
+				switch at(k + 2) {
+				case "done", "prevented", "avoided", "caught", "detected", "handled",
+					"communicated", "responded", "acted", "tested", "anticipated", "been":
+					return true
+				}
+			}
+		case "failed", "neglected", "forgot", "omitted":
+			if at(k+1) != "to" || dutyVerbs[at(k+2)] {
+				if v != "failed" || at(k+1) != "over" {
+					return true
+				}
+			}
+		case "did", "do", "didn't", "don't":
+			m := k + 1
+			if v == "did" || v == "do" {
+				if at(m) != "not" && at(m) != "n't" {
+					break
+				}
+				m++
+			}
+			if at(m) == "yet" {
+				m++
+			}
+			if dutyVerbs[at(m)] && at(m) != "provide" && at(m) != "deliver" && at(m) != "update" &&
+				at(m) != "have" && at(m) != "take" && at(m) != "set" && at(m) != "apply" && at(m) != "do" {
+				return true
+			}
+			if at(m) == "have" {
+				switch at(m + 1) {
+				case "enough", "sufficient", "adequate", "proper", "the", "a", "any", "appropriate":
+					switch at(m + 2) {
+					case "monitoring", "alerting", "alerts", "tests", "testing", "safeguards",
+						"checks", "capacity", "visibility", "coverage", "redundancy", "right":
+						return true
+					}
+				}
+			}
+		case "made", "introduced", "caused", "created", "shipped":
+			m := k + 1
+			if at(m) == "a" || at(m) == "an" || at(m) == "some" || at(m) == "several" || at(m) == "this" || at(m) == "the" {
+				m++
+			}
+			if at(m) == "serious" || at(m) == "big" || at(m) == "bad" || at(m) == "critical" || at(m) == "simple" || at(m) == "human" {
+				m++
+			}
+			switch at(m) {
+			case "mistake", "mistakes", "error", "errors", "misjudgment", "misjudgement",
+				"misconfiguration", "bug", "regression", "typo", "oversight", "outage":
+				if !(at(m) == "errors" && v == "caused") {
+					return true
+				}
+			}
+		case "had":
+			m := k + 1
+			if at(m) == "a" || at(m) == "an" {
+				m++
+			}
+			switch at(m) {
+			case "bug", "misconfiguration", "typo", "regression", "oversight", "blind", "gap":
+				return true
+			}
+		case "let":
+			for m := k + 1; m <= k+4 && m < n; m++ {
+				if ws[m] == "down" {
+					return true
+				}
+			}
+		case "fell", "fallen", "fall":
+			if at(k+1) == "short" {
+				return true
+			}
+		case "broke", "messed", "screwed", "dropped", "got":
+			if v == "broke" || (v == "messed" || v == "screwed") && at(k+1) == "up" ||
+				v == "dropped" && at(k+1) == "the" && at(k+2) == "ball" ||
+				v == "got" && (at(k+1) == "it" || at(k+1) == "this") && at(k+2) == "wrong" {
+				return true
+			}
+		case "are", "'re", "am", "were", "was":
+			m := k + 1
+			if at(m) == "fully" || at(m) == "entirely" || at(m) == "solely" || at(m) == "completely" || at(m) == "ultimately" {
+				m++
+			}
+			if at(m) == "to" && at(m+1) == "blame" {
+				return true
+			}
+			if (at(m) == "responsible" || at(m) == "accountable") && at(m+1) == "for" {
+				switch at(m + 2) {
+				case "this", "the", "it", "what", "that", "these", "our":
+					switch at(m + 3) {
+					case "providing", "ensuring", "maintaining", "running", "managing", "operating", "keeping":
+					default:
+						return true
+					}
+				}
+			}
+		}
+	}
+	// "we rotated the keys but forgot to update …"
+	for i, w := range ws {
+		if w == "forgot" || w == "neglected" || w == "overlooked" {
+			for k := i - 1; k >= 0 && k >= i-12; k-- {
+				if ws[k] == "we" || ws[k] == "i" {
+					return true
+				}
+			}
+		}
+	}
+	// "an error on our part", "human error on our side"
+	for i := 0; i+2 < n; i++ {
+		if (ws[i] == "on" || ws[i] == "from") && ws[i+1] == "our" && (ws[i+2] == "part" || ws[i+2] == "side" || ws[i+2] == "end") {
+			for k := i - 1; k >= 0 && k >= i-3; k-- {
+				if ws[k] == "error" || ws[k] == "mistake" || ws[k] == "oversight" || ws[k] == "misconfiguration" || ws[k] == "fault" || ws[k] == "failure" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ownSentence reports whether sentence s (normalised), followed by next
+// ("" at the end), owns the failure by its structure.
+func ownSentence(d *doc, s, next string) bool {
+	if _, ok := d.has(s, denials); ok {
+		return false
+	}
+	ws := words(s)
+	if ownStatement(ws) {
+		return true
+	}
+	if subj, verb, mistake, ok := ownAct(ws); ok {
+		if mistake || harmAfter(ws, verb) || causedBefore(ws, subj) {
+			return true
+		}
+		if next != "" && hasPrefixAny(next, backReferences) {
+			if _, ok := d.has(next, causalMarkers); ok {
+				return true
+			}
+		}
+		if next != "" && backReference(words(next)) && harmIn(words(next)) {
+			return true
+		}
+	}
+	if end, ok := ownActNoun(ws); ok {
+		for k, w := range ws {
+			if k != end && harmWords[w] {
+				return true
+			}
+		}
+	}
+	return ownActPossessive(ws)
+}
+
+// backReference reports a sentence that opens by referring to the act
+// just told: "this job blocked …", "during the upgrade, an error
+// occurred", "it broke …".
+func backReference(ws []string) bool {
+	if len(ws) < 2 {
+		return false
+	}
+	k := 0
+	if ws[0] == "however" || ws[0] == "unfortunately" || ws[0] == "but" {
+		k++
+		if ws[k] == "," {
+			k++
+		}
+	}
+	if k >= len(ws) {
+		return false
+	}
+	switch ws[k] {
+	case "it", "this", "that", "these", "those":
+		return true
+	case "during", "after", "following":
+		return k+2 < len(ws) && (ws[k+1] == "the" || ws[k+1] == "this" || ws[k+1] == "that") && actNouns[ws[k+2]]
+	case "the":
+		return k+1 < len(ws) && actNouns[ws[k+1]]
+	}
+	return false
+}
+
+// harmIn reports a harm told in ws, not denied ("without issues", "no
+// errors").
+func harmIn(ws []string) bool {
+	for k, w := range ws {
+		if !harmWords[w] {
+			continue
+		}
+		denied := false
+		for m := k - 1; m >= 0 && m >= k-2; m-- {
+			if ws[m] == "without" || ws[m] == "no" || ws[m] == "not" || ws[m] == "any" {
+				denied = true
+			}
+		}
+		if !denied {
+			return true
+		}
+	}
+	return false
+}
