@@ -83,6 +83,37 @@ func TestHardCases(t *testing.T) {
 		{"we did not catch it", "Due to a configuration difference between production and test, we did not catch that this would break.", flags{owns: true, cause: true}},
 		{"a heading opens the list under it", "Preventative Measures \u2022 Review the incident with the whole team \u2022 Add alerting on the health of the webhook dispatchers", flags{prevention: true}},
 		{"our act, then its harm", "On July 5 we ran a long background job on the shared queue. This job blocked the notification jobs for 14 hours.", flags{owns: true, cause: true}},
+		// Ownership by structure: the company as the subject of an act
+		// whose harm or mistake the sentence tells, or of a fault.
+		{"our push took the api down", "We pushed a configuration update that took down our API for 40 minutes.", flags{owns: true, cause: true}},
+		{"one of our engineers, by mistake", "One of our engineers accidentally deleted a production table.", flags{owns: true}},
+		{"a migration we ran", "A migration we ran on Tuesday locked the users table and requests timed out.", flags{owns: true, cause: true}},
+		{"errors after we enabled", "Errors started after we enabled the new caching layer.", flags{owns: true, cause: true}},
+		{"instead of is a mistake", "In the migration, we supplied the version ~0.0.1 instead of 0.0.1.", flags{owns: true}},
+		{"responsibility accepted", "We accept full responsibility for the disruption.", flags{owns: true}},
+		{"this one is on us", "This one is on us.", flags{owns: true}},
+		{"a duty not met", "We didn't properly test the failover path.", flags{owns: true}},
+		{"failing to process is the impact", "During this period, we failed to process approximately 128,000 deployments.", flags{}},
+		{"acting on the affected is the remedy", "We migrated the affected customers to healthy hosts.", flags{}},
+		{"moving traffic that resolved the errors", "We moved traffic away from the affected region, which resolved the errors.", flags{}},
+		{"a question about ourselves is no admission", "We will figure out why we did not receive alerts.", flags{}},
+		{"a provider's change", "Our upstream provider deployed a change that caused the outage.", flags{cause: true}},
+		{"alerts introduced for similar issues is a step, not a cause", "We have introduced new alerts for similar issues.", flags{prevention: true}},
+		// Prevention by structure: a committed or reported verb of
+		// building, and a mechanism as its object.
+		{"alerts added, told in the passive", "Certificate expiry alerts have been added for all domains.", flags{prevention: true}},
+		{"health checks to be added", "New health checks will be added to the deployment pipeline.", flags{prevention: true}},
+		{"a canary stage promised", "Our team will introduce a canary stage for all database migrations.", flags{prevention: true}},
+		{"we now run load tests", "We now run load tests before every major release.", flags{prevention: true}},
+		{"moving to a second provider", "We will move to a multi-provider DNS setup to remove this single point of failure.", flags{prevention: true}},
+		{"settings corrected so it does not happen again", "We have of course corrected the settings now so this should not happen again.", flags{prevention: true}},
+		{"a past act against a scenario", "We also tuned our runners to prevent the scenario where too many messages get re-queued.", flags{prevention: true}},
+		{"a maintenance window extended is no step", "The maintenance window will be extended by one hour.", flags{}},
+		{"rate limits removed is the remedy", "We have fully removed all rate limits and the service is almost back to normal.", flags{}},
+		{"a backup provider used is the remedy", "We have switched traffic to our backup provider and are seeing recovery.", flags{}},
+		{"capacity against further slowdowns is the remedy", "We are adding capacity to the cluster to avoid further slowdowns.", flags{}},
+		{"a fix implemented, passive", "A fix has been implemented, and we are monitoring the results.", flags{}},
+		{"a timeline's alerting", "19:15 UTC - Engineering teams are alerted of the outage and begin investigation.", flags{}},
 	}
 	c := New()
 	at := time.Date(2024, 3, 10, 14, 20, 0, 0, time.UTC)

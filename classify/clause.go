@@ -23,7 +23,7 @@ func words(s string) []string {
 			continue
 		}
 		if start >= 0 {
-			out = append(out, trimWord(s[start:i]))
+			out = appendWord(out, trimWord(s[start:i]))
 			start = -1
 		}
 		switch c {
@@ -32,9 +32,29 @@ func words(s string) []string {
 		}
 	}
 	if start >= 0 {
-		out = append(out, trimWord(s[start:]))
+		out = appendWord(out, trimWord(s[start:]))
 	}
 	return out
+}
+
+// contractions are split from their word: "we'll" → "we" "'ll",
+// "didn't" → "did" "n't".
+var contractions = []string{"n't", "'ll", "'ve", "'re", "'m", "'d", "'s"}
+
+func appendWord(out []string, w string) []string {
+	for _, c := range contractions {
+		if len(w) > len(c) && w[len(w)-len(c):] == c {
+			stem := w[:len(w)-len(c)]
+			switch stem {
+			case "ca": // "can't"
+				stem = "can"
+			case "wo": // "won't"
+				stem = "will"
+			}
+			return append(out, stem, c)
+		}
+	}
+	return append(out, w)
 }
 
 // trimWord drops quotes and hyphens around a word ("'our" → "our").

@@ -247,6 +247,22 @@ func actObject(ws []string, v int) bool {
 	return true
 }
 
+func harmAfterStrict(ws []string, v int, mistakes bool) bool {
+	if mistakes {
+		return harmAfter(ws, v)
+	}
+	for k := v + 1; k < len(ws); k++ {
+		w := ws[k]
+		if purposeAt(ws, k) || fixedVerbs[w] {
+			return false
+		}
+		if harmWords[w] || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+			return true
+		}
+	}
+	return false
+}
+
 // harmAfter reports a harm told after word v of ws, before any purpose
 // clause ("to address …").
 func harmAfter(ws []string, v int) bool {
@@ -417,7 +433,7 @@ func ownStatement(ws []string) bool {
 	}
 	negatedBefore := func(k int) bool {
 		for m := k - 1; m >= 0 && m >= k-3; m-- {
-			if ws[m] == "not" || ws[m] == "no" || ws[m] == "n't" || ws[m] == "isn't" || ws[m] == "wasn't" {
+			if ws[m] == "not" || ws[m] == "no" || ws[m] == "n't" {
 				return true
 			}
 		}
@@ -453,7 +469,7 @@ func ownStatement(ws []string) bool {
 			// "this is on us", "that was entirely on us"
 			if at(i+1) == "us" && (at(i+2) == "" || isPunct(at(i+2)) || at(i+2) == "and") {
 				for k := i - 1; k >= 0 && k >= i-3; k-- {
-					if ws[k] == "is" || ws[k] == "was" || ws[k] == "it's" || ws[k] == "that's" || ws[k] == "squarely" || ws[k] == "entirely" {
+					if ws[k] == "is" || ws[k] == "was" || ws[k] == "'s" || ws[k] == "squarely" || ws[k] == "entirely" {
 						return true
 					}
 				}
@@ -496,14 +512,12 @@ func ownStatement(ws []string) bool {
 					return true
 				}
 			}
-		case "did", "do", "didn't", "don't":
+		case "did", "do":
 			m := k + 1
-			if v == "did" || v == "do" {
-				if at(m) != "not" && at(m) != "n't" {
-					break
-				}
-				m++
+			if at(m) != "not" && at(m) != "n't" {
+				break
 			}
+			m++
 			if at(m) == "yet" {
 				m++
 			}
@@ -614,8 +628,16 @@ func ownSentence(d *doc, s, next string) bool {
 	if ownStatement(ws) {
 		return true
 	}
+	return ownActHarm(d, ws, next, true)
+}
+
+// ownActHarm reports an act of the company whose harm the sentence (or
+// the next, referring back) tells: a concrete cause as well as
+// ownership. With mistakes, an act done wrongly counts without a harm
+// told ("we accidentally deleted a table"): ownership, not yet a cause.
+func ownActHarm(d *doc, ws []string, next string, mistakes bool) bool {
 	if subj, verb, mistake, ok := ownAct(ws); ok {
-		if mistake || harmAfter(ws, verb) || causedBefore(ws, subj) {
+		if mistake && mistakes || harmAfterStrict(ws, verb, mistakes) || causedBefore(ws, subj) {
 			return true
 		}
 		if next != "" && hasPrefixAny(next, backReferences) {

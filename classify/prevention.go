@@ -15,7 +15,10 @@ var preventionFrames = newPhrases(
 	"safer", "more resilient", "resilien", "class of", "action items", "remediation items",
 	"remediation steps", "remediations", "remediation:", "corrective action",
 	"no longer take", "can no longer", "will no longer", "doing differently",
-	"what we're changing", "what we are changing",
+	"what we're changing", "what we are changing", "permanently", "permanent solution",
+	"long-term", "long term", "longer-term", "longer term", "from now on", "the scenario",
+	"what we learned", "lessons learned", "learnings", "takeaways", "what we are doing",
+	"what we're doing", "what's next", "next time",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -144,10 +147,15 @@ func prevention(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) {
 			nextFrame = isFrame(d, d.sentences[i+1].lower)
 		}
-		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) {
+		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) &&
+			(listFrame || strictFrame(d, i) || has(d, s.lower, guardObjects) || !mitigationPurpose(d, s.lower)) {
 			return evidence(s.orig), true
 		}
-		if frame && committedAct(d, s.lower) {
+		if frame && committedAct(d, s.lower) && (strictFrame(d, i) || !mitigationPurpose(d, s.lower)) {
+			return evidence(s.orig), true
+		}
+		if structuredStep(d, s.lower, words(s.lower), item, frame || prevFrame || nextFrame || listFrame,
+			listFrame || strictFrame(d, i)) {
 			return evidence(s.orig), true
 		}
 		if committed && step(d, s.lower) {
@@ -307,3 +315,35 @@ func heading(s string) bool {
 	}
 	return len(strings.Fields(s)) <= 5
 }
+
+// strictFrame reports whether sentence i or a neighbour speaks of a
+// recurrence itself ("in the future", "so this does not happen again").
+func strictFrame(d *doc, i int) bool {
+	for k := i - 1; k <= i+1; k++ {
+		if k < 0 || k >= len(d.sentences) {
+			continue
+		}
+		s := d.sentences[k].lower
+		if _, ok := d.has(s, recurrenceFrames); ok {
+			return true
+		}
+		if strings.Contains(s, "again") {
+			for _, id := range againGuards.ids[1:] {
+				if d.hit(id) && strings.Contains(s, dictionary[id]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// mitigationPurposes are the purposes of the incident's own work:
+// limiting its harm while it lasts.
+var mitigationPurposes = newPhrases("avoid further", "further impact", "further slowdown",
+	"further degradation", "further errors", "further disruption", "minimize impact",
+	"minimise impact", "reduce impact", "reduce the impact on", "minimize the impact on",
+	"speed up recovery", "speed recovery", "while we investigate", "while we work",
+	"while the", "during the incident", "in the meantime", "for now", "temporarily")
+
+func mitigationPurpose(d *doc, s string) bool { return has(d, s, mitigationPurposes) }

@@ -135,6 +135,15 @@ func ownChangeCause(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) && ownActThen(d, s.lower, d.sentences[i+1].lower) && !tentative(d, d.sentences[i+1].lower) {
 			return evidence(s.orig + " " + d.sentences[i+1].orig), true
 		}
+		if tentative(d, s.lower) {
+			continue
+		}
+		if _, denied := d.has(s.lower, denials); denied {
+			continue
+		}
+		if ownActHarm(d, words(s.lower), "", false) {
+			return evidence(s.orig), true
+		}
 	}
 	return "", false
 }

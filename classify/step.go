@@ -1,0 +1,431 @@
+package classify
+
+import "strings"
+
+// The structure of a prevention step: a verb of building or changing
+// (add, implement, tighten, move, require, …) in a tense or mood that
+// makes it a commitment or a change already made since the incident
+// ("we will add", "we are adding", "we have added", "alerts have been
+// added", "will be deployed", "we now run", an imperative list item),
+// whose object is a mechanism against recurrence (tests, alerts,
+// staged roll-outs, validation, runbooks, redundancy, …). Watching the
+// current incident, the fix for it, acting on what is affected, and vague
+// objects ("additional safeguards", "improvements") are not steps.
+
+// stepLemmas are the verbs of a step, in their base form; stepForms maps
+// every inflected form to its base.
+var stepLemmas = []string{
+	"add", "implement", "introduce", "build", "create", "improve", "enhance", "strengthen",
+	"harden", "tighten", "expand", "extend", "increase", "update", "upgrade", "tune", "adjust",
+	"change", "modify", "replace", "migrate", "move", "switch", "separate", "isolate", "split",
+	"automate", "require", "enforce", "set", "put", "roll", "establish", "document", "write",
+	"audit", "schedule", "limit", "restrict", "remove", "deprecate", "redesign", "re-architect",
+	"rearchitect", "refactor", "rework", "adopt", "institute", "deploy", "configure",
+	"reconfigure", "install", "provision", "double", "test", "run", "conduct", "perform", "train",
+	"use", "revise", "rewrite", "correct", "decouple", "distribute", "shard", "partition",
+	"enable", "disable", "make", "accelerate", "prioritize", "prioritise", "invest", "reduce",
+	"lower", "raise", "cap", "throttle", "stagger", "gate", "block", "validate", "verify",
+	"check", "pin", "replicate", "mirror", "segment", "rebuild", "expand", "alert", "page",
+	"review", "monitor", "track", "introduce", "add", "deliver", "launch", "create", "design",
+	"develop", "integrate", "tweak", "rotate", "renew", "ensure", "standardize", "standardise",
+	"formalize", "formalise", "educate", "hire", "staff", "back", "extend", "fine-tune", "go",
+	"transition",
+}
+
+var stepForms = func() map[string]string {
+	m := map[string]string{}
+	irregular := map[string][]string{
+		"build": {"built"}, "write": {"wrote", "written"}, "run": {"ran", "running"},
+		"set": {"setting"}, "put": {"putting"}, "make": {"made"}, "split": {"splitting"},
+		"cap": {"capped", "capping"}, "pin": {"pinned", "pinning"}, "stop": {"stopped", "stopping"},
+		"plan": {"planned", "planning"}, "shard": {"sharded", "sharding"}, "go": {"goes", "gone"},
+	}
+	for _, b := range stepLemmas {
+		m[b] = b
+		m[b+"s"] = b
+		for _, f := range irregular[b] {
+			m[f] = b
+		}
+		switch {
+		case strings.HasSuffix(b, "e"):
+			m[b[:len(b)-1]+"ing"] = b
+			m[b+"d"] = b
+		case strings.HasSuffix(b, "y") && !strings.HasSuffix(b, "ay") && !strings.HasSuffix(b, "oy"):
+			m[b[:len(b)-1]+"ies"] = b
+			m[b[:len(b)-1]+"ied"] = b
+			m[b+"ing"] = b
+		default:
+			m[b+"ing"] = b
+			m[b+"ed"] = b
+		}
+	}
+	return m
+}()
+
+// stepBeats may stand inside the verb group ("we will also be adding",
+// "we have of course corrected").
+var stepBeats = set("also", "now", "since", "already", "further", "additionally", "be",
+	"being", "been", "actively", "currently", "then", "immediately", "soon", "quickly",
+	"of", "course", "recently", "all", "both", "permanently", "significantly", "gradually",
+	"proactively", "subsequently", "likewise", "similarly", "therefore", "thus", "in",
+	"process", "the", "on", "to", "working", "start", "starting", "begin", "beginning", "begun",
+	"started", "look", "looking", "continuing", "systematically", "fully", "carefully",
+	"urgently", "progressively", "not", "only", "more", "better", "just", "newly", "either")
+
+// stepModals open a verb group that commits to or reports a step. Their
+// value says whether the group is the future or a made change (true), or
+// a present progressive, which may as well be the incident's own work
+// (false).
+var stepModals = map[string]bool{
+	"will": true, "'ll": true, "shall": true, "going": true, "plan": true, "plans": true,
+	"planning": true, "intend": true, "intends": true, "aim": true, "aims": true, "need": true,
+	"needs": true, "must": true, "should": true, "have": true, "'ve": true, "has": true,
+	"working": true, "committed": true, "commit": true, "decided": true, "process": true,
+	"are": false, "'re": false, "is": false, "am": false, "now": true, "since": true,
+}
+
+// continuation verbs before the step make it ongoing work in general
+// ("we will continue to implement new ways …"), not a step.
+var continuation = set("continue", "continuing", "continues", "keep", "keeps", "try", "trying",
+	"hope", "hoping", "want", "wants", "consider", "considering", "explore", "exploring", "evaluate",
+	"evaluating", "investigate", "investigating", "review", "reviewing", "assess", "assessing",
+	"determine", "decide", "see", "learn", "understand", "figure", "identify", "look")
+
+// The levels of a verb group.
+const (
+	past        = 1 + iota // "we tuned": the incident's work unless told against recurrence
+	progressive            // "we are adding": may be the incident's own work
+	perfect                // "we have added", "alerts have been added"
+	future                 // "we will add", "we plan to add", "we have since added", "we now run"
+)
+
+// stepClause finds a verb group that commits to or reports a step in
+// ws: the position of the step verb, its level, and whether it is
+// passive (its object is then its subject: "alerts have been added").
+func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
+	pastAt := -1
+	defer func() {
+		if !ok && pastAt >= 0 {
+			verb, level, passive, ok = pastAt, past, false, true
+		}
+	}()
+	for v, w := range ws {
+		lemma, isStep := stepForms[w]
+		if !isStep {
+			continue
+		}
+		if lemma == "roll" && (v+1 >= len(ws) || ws[v+1] != "out") ||
+			lemma == "set" && (v+1 >= len(ws) || ws[v+1] != "up") ||
+			lemma == "put" && (v+1 >= len(ws) || ws[v+1] != "in" && ws[v+1] != "into" && ws[v+1] != "together") ||
+			lemma == "back" && (v+1 >= len(ws) || ws[v+1] != "up") ||
+			lemma == "go" && (v+1 >= len(ws) || ws[v+1] != "through") {
+			continue
+		}
+		// An imperative item: "• Add metric to track job queue depth".
+		if item && (v == 0 || v == 1 && (ws[0] == "-" || ws[0] == "and")) && w == lemma {
+			return v, future, false, true
+		}
+		participle := w != lemma && !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "s") ||
+			w == lemma && (lemma == "set" || lemma == "put" || lemma == "run")
+		since := false
+		passive = false
+		// "we also tuned our runners to prevent the scenario where …":
+		// a past act of the company, told with its purpose against
+		// recurrence in the same sentence.
+		if strings.HasSuffix(w, "ed") && participle && v > 0 {
+			k := v - 1
+			for k > 0 && (ws[k] == "also" || ws[k] == "then" || ws[k] == "further" || ws[k] == "additionally") {
+				k--
+			}
+			if ws[k] == "we" {
+				pastAt = v
+			}
+		}
+		// Walk back over the verb group to its modal.
+	walk:
+		for k := v - 1; k >= 0 && k >= v-5; k-- {
+			b := ws[k]
+			if continuation[b] {
+				break
+			}
+			if b == "been" || b == "being" || b == "be" {
+				passive = participle
+			}
+			if b == "since" {
+				since = true
+			}
+			if _, isModal := stepModals[b]; isModal {
+				switch {
+				case b == "now" && k == v-1 && !strings.HasSuffix(w, "ing") && (!participle || w == lemma):
+					// "we now run load tests", "deploys now require …"
+					return v, future, false, true
+				case b == "now" || b == "since":
+					continue
+				case b == "have" || b == "'ve" || b == "has":
+					// "we have added", "alerts have been added"; not
+					// "we have to", "have a fix".
+					if participle {
+						if since {
+							return v, future, passive, true
+						}
+						return v, perfect, passive, true
+					}
+				case b == "are" || b == "'re" || b == "is" || b == "am":
+					if strings.HasSuffix(w, "ing") && !passive {
+						return v, progressive, false, true
+					}
+					if participle && (k == v-1 || ws[k+1] == "being" || ws[k+1] == "now" || ws[k+1] == "also") {
+						// "are being added", "is now required"
+						return v, progressive, true, true
+					}
+				case b == "will" || b == "'ll" || b == "shall" || b == "must" || b == "should" || b == "need" || b == "needs":
+					if w == lemma || passive || strings.HasSuffix(w, "ing") {
+						return v, future, passive, true
+					}
+				default: // going/plan/intend/aim (to), working (to/on), committed (to), in the process of
+					if w == lemma || strings.HasSuffix(w, "ing") {
+						return v, future, false, true
+					}
+				}
+				break walk
+			}
+			if !stepBeats[b] {
+				break
+			}
+		}
+	}
+	return 0, 0, false, false
+}
+
+// guardObjects are mechanisms so plainly against recurrence that any
+// committed or reported verb needs no frame: tests, alerts, staged
+// roll-outs, validation, runbooks, reviews and drills.
+var guardObjects = newPhrases(
+	"test", "alert", "alarm", "canary", "canaries", "staged", "gradual", "phased",
+	"progressive", "incremental roll", "runbook", "run book", "playbook", "validation", "validat",
+	"verification", "health check", "sanity check", "pre-flight", "preflight", "pre-deploy",
+	"pre-merge", "lint", "peer review", "code review", "second review", "reviewer", "approval",
+	"sign-off", "drill", "game day", "gameday", "chaos", "circuit breaker", "circuit-breaker",
+	"feature flag", "kill switch", "monitors", "monitoring", "observability", "dashboard",
+	"paging", "on-call", "escalation", "synthetic", "watchdog", "checklist", "procedure",
+	"safety check", "guardrail", "guard rail", "automatic renewal", "auto-renew",
+	"automated renewal", "renewal automation", "expiry", "expiration", "metric", "visibility",
+	"load test", "capacity plan", "rollback plan", "change management",
+	"change review", "documentation", "training", "post-deploy", "smoke test", "retries",
+	"backoff", "back-off", "timeouts",
+)
+
+// mechanismObjects are steps when promised, but also what a team does
+// during an incident (switching to a backup, rate limiting, a failover):
+// reported as done or in progress they need a frame.
+var mechanismObjects = newPhrases(
+	"rate limit", "rate-limit", "ratelimit", "throttl", "retry", "redundan", "failover",
+	"fail over", "fallback", "fall back", "second provider", "secondary", "multiple providers",
+	"multi-provider", "backup", "replica", "dedicated", "isolat", "separate queue",
+	"separate cluster", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
+	"another provider", "multi-region", "multiple regions", "probe",
+)
+
+// weakObjects name a mechanism that is a step only where the text speaks
+// of recurrence: capacity, limits, configuration, architecture, process.
+var weakObjects = newPhrases(
+	"capacity", "limit", "configuration", "config", "setting", "threshold", "architecture",
+	"process", "policy", "policies", "queue", "cluster", "provider", "infrastructure",
+	"hardware", "disk", "storage", "memory", "network", "protection", "automation", "automat",
+	"tooling", "pipeline", "schema", "index", "dependency", "dependencies", "version", "region",
+	"datacenter", "data center", "certificate", "mechanism", "system", "rollout", "deploy",
+	"migration", "maintenance", "rule", "filter", "check", "control", "access", "permission",
+	"logging", "maintenance window",
+)
+
+// vagueObjectHeads open an object that names no step ("safeguards around …",
+// "communication with …", "enhancements to …").
+var vagueObjectHeads = set("safeguard", "safeguards", "measures", "measure", "steps", "improvements",
+	"improvement", "enhancements", "enhancement", "changes", "change", "communication",
+	"communications", "stability", "reliability", "resilience", "resiliency", "robustness",
+	"experience", "quality", "performance", "processes", "process", "work", "efforts", "lessons",
+	"ways", "options", "solutions", "solution", "actions", "action", "things", "something",
+	"everything", "additional", "extra", "further", "more", "some", "several", "various",
+	"the", "a", "an", "our", "new", "necessary", "appropriate", "any", "other", "robust")
+
+// remedyObjects make the object the fix, the incident's own work, or
+// what is affected now.
+var remedyObjects = set("fix", "fixes", "hotfix", "patch", "patches", "workaround", "affected",
+	"impacted", "current", "ongoing", "backlog", "recovery", "remaining", "queued", "mitigation",
+	"mitigations", "rollback", "revert", "temporary", "temporarily", "status", "update", "updates",
+	"postmortem", "post-mortem", "retrospective", "rca", "report", "progress", "incident")
+
+// toMoves take their object after "to" ("move to a multi-provider
+// setup").
+var toMoves = set("move", "migrate", "switch", "upgrade", "transition", "change")
+
+// clauseEnds cut an object: a new clause begins.
+var clauseEnds = set("so", "which", "because", "until", "while", "as", "but", "we", "and", "once", "when", "after", "before")
+
+// stepObject reads the object of the step verb at v: the words after it
+// up to the end of the clause, or for a passive the words before the
+// verb group. It returns the object's class: 3 a guard, 2 a mechanism,
+// 1 a weak one, 0 none.
+func stepObject(d *doc, ws []string, v int, passive bool) int {
+	var obj []string
+	if passive {
+		b := v - 1
+		for b >= 0 && (stepModals[ws[b]] || stepBeats[ws[b]] || ws[b] == "been" || ws[b] == "being" || ws[b] == "be") {
+			if _, ok := stepModals[ws[b]]; ok || stepBeats[ws[b]] {
+				b--
+				continue
+			}
+			b--
+		}
+		a := b
+		for a > 0 && a > b-8 && !isPunct(ws[a-1]) {
+			a--
+		}
+		if b < a {
+			return 0
+		}
+		obj = ws[a : b+1]
+		// … and how: "will be run in a maintenance window with a
+		// rollback plan".
+		for k := v + 1; k < len(ws) && !clauseEnds[ws[k]] && !isPunct(ws[k]); k++ {
+			obj = append(obj[:len(obj):len(obj)], ws[k])
+		}
+	} else {
+		end := len(ws)
+		for k := v + 1; k < len(ws); k++ {
+			if k > v+2 && (clauseEnds[ws[k]] || ws[k] == ",") {
+				if ws[k] == "and" && k+1 < len(ws) && !clauseEnds[ws[k+1]] && ws[k+1] != "the" && ws[k+1] != "it" {
+					continue // "tests and alerts"
+				}
+				end = k
+				break
+			}
+		}
+		if v+1 >= end {
+			return 0
+		}
+		obj = ws[v+1 : end]
+	}
+	if len(obj) == 0 || obj[0] == "to" && !passive && !toMoves[stepForms[ws[v]]] {
+		// "lessons we'll use to improve our systems": a purpose, no
+		// object.
+		return 0
+	}
+	for k, w := range obj {
+		if remedyObjects[w] && k <= 6 {
+			return 0
+		}
+	}
+	// Before the verb: "the fix rollout has made progress".
+	for k := v - 1; k >= 0 && k >= v-4 && !isPunct(ws[k]) && ws[k] != "we"; k-- {
+		if remedyObjects[ws[k]] {
+			return 0
+		}
+	}
+	o := " " + strings.Join(obj, " ") + " "
+	class := 0
+	switch {
+	case has(d, o, guardObjects):
+		class = 3
+	case has(d, o, mechanismObjects):
+		class = 2
+	case has(d, o, weakObjects):
+		class = 1
+	}
+	if class < 3 {
+		// "improving safeguards around database migrations",
+		// "improving communication between …": the head is vague.
+		for _, w := range obj {
+			if !vagueObjectHeads[w] {
+				break
+			}
+			if w != "the" && w != "a" && w != "an" && w != "our" && w != "new" && w != "additional" && w != "extra" && w != "further" && w != "more" && w != "some" && w != "several" && w != "various" && w != "necessary" && w != "appropriate" && w != "any" && w != "other" {
+				return 0
+			}
+		}
+	}
+	return class
+}
+
+func has(d *doc, s string, p *phrases) bool {
+	_, ok := d.has(s, p)
+	return ok
+}
+
+// hasClock reports a clock time in s ("19:15"): a timeline, not a step.
+func hasClock(s string) bool {
+	for i := 1; i+2 < len(s); i++ {
+		if s[i] == ':' && s[i-1] >= '0' && s[i-1] <= '9' && s[i+1] >= '0' && s[i+1] <= '5' && s[i+2] >= '0' && s[i+2] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// structuredStep reports a step told by its structure in sentence s
+// (with words ws). framed says the sentence or its neighbours are about
+// not letting it happen again, or it is an item of a list under such a
+// frame; strict that they speak of a recurrence itself.
+func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bool {
+	if timelineEntry(s) || hasClock(s) {
+		return false
+	}
+	if _, ok := d.has(s, notSteps); ok {
+		return false
+	}
+	if mitigationPurpose(d, s) && !strict {
+		return false
+	}
+	v, level, passive, ok := stepClause(ws, item)
+	if !ok {
+		return false
+	}
+	class := stepObject(d, ws, v, passive)
+	if class == 0 {
+		return false
+	}
+	switch stepForms[ws[v]] {
+	case "run", "perform", "conduct":
+		// "we are running tests on the new version" is the incident's
+		// work; "jobs now run on a separate queue" is a step.
+		if level != future || class < 2 {
+			return false
+		}
+	case "monitor", "review", "track", "check", "test", "alert", "page", "validate", "verify":
+		// "we are monitoring …", "we will review …", "engineers were
+		// alerted" watch or study; "we will run failover drills" is a
+		// step by its object.
+		if level != future || class < 3 {
+			return false
+		}
+	case "remove", "disable", "reduce", "lower", "raise", "increase", "enable", "switch", "move", "migrate", "use":
+		// Taking a rate limit away, moving traffic, using a backup:
+		// the incident's work unless promised against recurrence.
+		if !framed && level != future {
+			return false
+		}
+	}
+	if level == past {
+		// Only with its purpose against recurrence in the sentence.
+		_, ok := d.has(s, recurrenceFrames)
+		return ok
+	}
+	// A mechanism reported as done or under way, or a weak object,
+	// needs the text to speak of recurrence itself ("to avoid further
+	// slowdowns", "to reduce the impact" are the incident's work).
+	switch class {
+	case 3:
+		return true
+	case 2:
+		return level == future || strict
+	default:
+		return strict
+	}
+}
+
+// recurrenceFrames speak of a recurrence itself, not of preventing
+// harm in general ("to prevent further errors").
+var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in future", "going forward",
+	"moving forward", "from now on", "happening again", "happen again", "occur again",
+	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
+	"similar incident", "similar issue", "similar outage", "similar problem", "similar failure")
