@@ -1,5 +1,7 @@
 package classify
 
+import "strings"
+
 // The structure of ownership: the company, as the subject ("we", "I",
 // "our team", "one of our engineers"), either says the failure is its
 // own (a fault noun, responsibility, a duty it did not meet, a
@@ -15,6 +17,11 @@ package classify
 var teamNouns = set("team", "teams", "engineer", "engineers", "staff", "developer", "developers",
 	"operator", "operators", "sre", "sres", "employee", "employees", "administrator",
 	"administrators", "admins", "colleague", "colleagues", "member", "members", "people")
+
+// staffNouns after "an"/"the" are the company's own staff in its own
+// account ("an engineer", "the on-call engineer", "the operator").
+var staffNouns = set("engineer", "engineers", "operator", "operators", "sre", "administrator",
+	"admin", "developer", "technician", "technicians", "employee", "staffer")
 
 // ownSubject reports whether ws[i:] opens with the company as the
 // subject, and where the subject ends.
@@ -32,7 +39,26 @@ func ownSubject(ws []string, i int) (int, bool) {
 				break
 			}
 		}
-	case "one", "a", "an", "someone", "somebody":
+	case "someone", "somebody":
+		// "somebody (Tom) regenerated a configuration": in the
+		// company's own account, its own people.
+		if i+1 < len(ws) && ws[i+1] != "on" && ws[i+1] != "from" && ws[i+1] != "in" && ws[i+1] != "at" {
+			return i + 1, true
+		}
+		fallthrough
+	case "one", "a", "an", "the":
+		// "an engineer responded, but misdiagnosed": the company's
+		// own staff, told in the third person.
+		if w := ws[i]; w != "one" && i+1 < len(ws) {
+			for j := i + 1; j < len(ws) && j <= i+3; j++ {
+				if staffNouns[ws[j]] {
+					return j + 1, true
+				}
+				if isPunct(ws[j]) || ws[j] == "of" {
+					break
+				}
+			}
+		}
 		// "one of our engineers", "a member of our deployment team",
 		// "an engineer on our team"
 		for j := i + 1; j < len(ws) && j <= i+6; j++ {
@@ -53,7 +79,8 @@ func ownSubject(ws []string, i int) (int, bool) {
 // actAdverbs may stand between the subject and its verb.
 var actAdverbs = set("had", "then", "also", "recently", "just", "initially", "previously",
 	"later", "first", "subsequently", "unfortunately", "originally", "earlier", "manually",
-	"were", "was", "yesterday", "today", "unknowingly", "knowingly")
+	"were", "was", "been", "yesterday", "today", "unknowingly", "knowingly", "then", "quickly",
+	"immediately", "mistakenly", "later", "ultimately", "eventually", "also")
 
 // mistakeAdverbs make any act of the company a mistake of its own.
 var mistakeAdverbs = set("accidentally", "mistakenly", "inadvertently", "unintentionally",
@@ -70,11 +97,15 @@ var actVerbs = set(
 	"decommissioned", "launched", "altered", "edited", "added", "adding", "switched", "moved",
 	"initiated", "started", "began", "made", "making", "rolled", "turned", "used", "upgraded",
 	"issued", "scheduled", "reduced", "lowered", "raised", "increased", "purged", "cleaned",
-	"shut", "accepted", "allowed", "mistyped", "misapplied",
+	"shut", "mistyped", "misapplied", "regenerated", "recreated", "rebuilt", "reset",
+	"overwrote", "overwritten", "overrode", "planned", "took", "taking", "wrote", "built",
+	"designed", "created", "put", "flipped", "toggled", "tweaked", "kicked", "ended",
 )
 
 // mistakeVerbs are acts that are mistakes by their meaning.
-var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring")
+var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring",
+	"misdiagnosed", "misjudged", "misread", "misinterpreted", "overlooked", "mislabeled",
+	"mislabelled", "misrouted")
 
 // remedyWords in the object of an act make it the remedy, not the cause.
 var remedyWords = set("fix", "fixes", "hotfix", "hotfixes", "patch", "patches", "mitigation",
@@ -112,7 +143,11 @@ func purposeAt(ws []string, k int) bool {
 		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" {
 			m++
 		}
-		return purposeVerbs[at(m)]
+		w := at(m)
+		// "to reprocess the failed jobs", "to clean up …": an infinitive,
+		// not "to our load balancer".
+		return purposeVerbs[w] || len(w) > 4 && strings.HasPrefix(w, "re") && (!strings.HasSuffix(w, "s") || strings.HasSuffix(w, "ss")) && !strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "ion") ||
+			stepForms[w] == w && w != "" && w != "version" && w != "back"
 	case "order":
 		return at(k+1) == "to"
 	case "so":
@@ -131,7 +166,28 @@ var harmWords = set("caused", "causing", "cause", "causes", "broke", "broken", "
 	"unintentionally", "bug", "buggy", "incorrectly", "wrongly", "crashed", "crash", "crashing",
 	"downtime", "timeouts", "timed", "locked", "leak", "leaked", "hung", "stalled", "issue", "issues", "problem", "problems",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
-	"incident", "unreachable", "inaccessible", "corrupted", "lost", "loss")
+	"incident", "unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
+	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed")
+
+// mistakeAt reports a mistake marker at k; "without" only before what
+// was left out ("without testing", "without the flag"), not "without any
+// issues".
+func mistakeAt(ws []string, k int) bool {
+	if !mistakeMarkers[ws[k]] {
+		return false
+	}
+	if ws[k] == "without" {
+		if k+1 >= len(ws) {
+			return false
+		}
+		switch n := ws[k+1]; n {
+		case "any", "issue", "issues", "problem", "problems", "incident", "incidents", "impact",
+			"error", "errors", "downtime", "interruption", "interruptions", "disruption", "a", "an":
+			return false
+		}
+	}
+	return true
+}
 
 // downVerbs before "down" tell an outage ("took down our API").
 var downVerbs = set("took", "taking", "take", "brought", "bringing", "knocked", "went")
@@ -144,7 +200,9 @@ var mistakeMarkers = set("instead", "without", "incorrect", "wrong", "improperly
 
 // denials say the company's act was not the cause.
 var denials = newPhrases("not caused", "wasn't caused", "not due to", "not related", "unrelated",
-	"not the cause", "not responsible", "no fault", "not our fault", "wasn't our fault")
+	"not the cause", "not responsible", "no fault", "not our fault", "wasn't our fault",
+	"out of our hands", "outside of our control", "outside our control", "beyond our control",
+	"not within our control", "not in our control")
 
 // ownAct finds the company's act in ws: the index after the verb, with
 // the verb's position, if ws has subject + (adverbs) + act verb whose
@@ -158,6 +216,13 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 		}
 		j, skipped := end, 0
 		mistake = false
+		if j < len(ws) && ws[j] == "(" {
+			// "somebody (Tom) regenerated …"
+			for j < len(ws) && ws[j] != ")" && j < end+6 {
+				j++
+			}
+			j++
+		}
 		for j < len(ws) && skipped < 3 && (actAdverbs[ws[j]] || mistakeAdverbs[ws[j]]) {
 			if mistakeAdverbs[ws[j]] {
 				mistake = true
@@ -228,6 +293,26 @@ func actObject(ws []string, v int) bool {
 		default:
 			return false
 		}
+	case "took", "taking":
+		// "we took additional actions that … caused …"
+		found := false
+		for k := 1; k <= 3; k++ {
+			if n := next(k); n == "action" || n == "actions" || n == "step" || n == "steps" {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	case "put":
+		if next(1) != "in" && next(2) != "in" {
+			return false
+		}
+	case "ended":
+		// "we ended up providing you with a worse service"
+		if next(1) != "up" {
+			return false
+		}
 	case "set":
 		// "we set the alarm to 80GB", not "we set up a bridge call".
 		if next(1) == "up" || next(1) == "out" {
@@ -256,7 +341,7 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 		if purposeAt(ws, k) || fixedVerbs[w] {
 			return false
 		}
-		if harmWords[w] || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+		if harmWords[w] && !deniedAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
 		}
 	}
@@ -271,7 +356,7 @@ func harmAfter(ws []string, v int) bool {
 		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] {
 			return false
 		}
-		if harmWords[w] || mistakeMarkers[w] || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
 		}
 	}
@@ -320,7 +405,12 @@ var actNouns = set("change", "changes", "deploy", "deployment", "deploys", "depl
 // ran": an act noun whose agent is the company.
 func ownActNoun(ws []string) (int, bool) {
 	for i := 0; i+1 < len(ws); i++ {
-		if !actNouns[ws[i]] {
+		h := ws[i]
+		named := actNouns[h]
+		if !named && (len(h) < 4 || stopWords[h] || isPunct(h) || stepForms[h] != "" ||
+			remedyWords[h] || remedyObjects[h] || strings.HasSuffix(h, "ly") || relativeFollowers[h] ||
+			h == "once" || h == "because" || h == "unless" || h == "although" || h == "though" ||
+			h == "whether" || h == "until" || h == "since") {
 			continue
 		}
 		j := i + 1
@@ -331,16 +421,35 @@ func ownActNoun(ws []string) (int, bool) {
 			continue
 		}
 		end, ok := ownSubject(ws, j)
-		if !ok || ws[j] == "i" && j == i+1 {
+		if !ok || ws[j] != "we" && ws[j] != "i" && ws[j] != "our" {
 			continue
 		}
 		for end < len(ws) && actAdverbs[ws[end]] {
 			end++
 		}
-		if end < len(ws) && (actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built") {
-			// "the fix we deployed" is not an act noun; "changes we made
-			// to address …" are the remedy.
+		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built") {
+			continue
+		}
+		if named {
+			// "the fix we deployed" is not an act noun; "changes we
+			// made to address …" are the remedy.
 			if !actObject(ws, end) && !mistakeAdverbs[ws[end]] {
+				continue
+			}
+			return end, true
+		}
+		// Any other noun: the verb must lack its object, which the noun
+		// is ("the mechanism I put in place … broke things"), not "…
+		// disk we performed checks".
+		f := ""
+		if end+1 < len(ws) {
+			f = ws[end+1]
+		}
+		if ws[end] == "put" && f == "in" && end+2 < len(ws) && ws[end+2] == "place" {
+			return end, true
+		}
+		if f == "" || relativeFollowers[f] {
+			if ws[end] == "rolled" || ws[end] == "turned" || ws[end] == "set" || ws[end] == "put" || ws[end] == "took" || ws[end] == "ended" || ws[end] == "made" || ws[end] == "did" {
 				continue
 			}
 			return end, true
@@ -348,6 +457,21 @@ func ownActNoun(ws []string) (int, bool) {
 	}
 	return 0, false
 }
+
+// determiners before a mistake verb make it an adjective ("our
+// misconfigured monitor").
+var determiners = set("our", "the", "a", "an", "its", "their", "this", "that", "my", "these",
+	"those", "any", "some", "his", "her")
+
+// relativeFollowers may follow the verb of a relative clause whose
+// object is the noun before it ("the script we ran on Tuesday deleted
+// …").
+var relativeFollowers = set(",", ")", "to", "in", "on", "at", "for", "with", "from", "into",
+	"onto", "earlier", "yesterday", "today", "last", "recently", "previously", "had", "has",
+	"was", "were", "is", "caused", "broke", "introduced", "triggered", "led", "resulted",
+	"contained", "created", "made", "prevented", "blocked", "overloaded", "overwhelmed",
+	"during", "that", "which", "this", "across", "against", "without", "before", "after",
+	"inadvertently", "accidentally", "unexpectedly", "then", "also", "ended")
 
 // compoundHeads continue an act noun into a thing ("our deployment
 // pipeline", "our update process"), which is not an act.
@@ -595,9 +719,90 @@ func ownStatement(ws []string) bool {
 			}
 		}
 	}
-	// "we rotated the keys but forgot to update …"
 	for i, w := range ws {
-		if w == "forgot" || w == "neglected" || w == "overlooked" {
+		switch w {
+		case "apologize", "apologise", "apologies", "apology", "sorry":
+			// "we apologize for causing a disruption", "sorry that we
+			// allowed this to happen"
+			for k := i + 1; k < n && k <= i+5; k++ {
+				if ws[k] == "for" && (at(k+1) == "causing" || at(k+1) == "having" && at(k+2) == "caused" || at(k+1) == "letting" || at(k+1) == "breaking") {
+					return true
+				}
+				if ws[k] == "that" && (at(k+1) == "we" || at(k+1) == "i") {
+					switch at(k + 2) {
+					case "allowed", "let", "caused", "broke", "failed", "introduced", "made":
+						return true
+					}
+				}
+			}
+		case "allowed", "let":
+			// "we allowed this to happen"
+			if at(i-1) == "we" || at(i-1) == "i" || at(i-1) == "'ve" {
+				if (at(i+1) == "this" || at(i+1) == "it" || at(i+1) == "that") && (at(i+2) == "happen" || at(i+2) == "to" && at(i+3) == "happen") {
+					return true
+				}
+			}
+		case "caused", "put":
+			// "we caused you a lot of trouble", "we've put you in the
+			// position of …"
+			if at(i-1) == "we" || at(i-1) == "i" || at(i-1) == "'ve" && at(i-2) == "we" {
+				switch at(i + 1) {
+				case "you", "customers", "everyone":
+					return true
+				case "our", "many", "some":
+					if at(i+2) == "customers" || at(i+2) == "users" || at(i+2) == "of" && at(i+3) == "you" {
+						return true
+					}
+				}
+			}
+		case "oversight", "mistake", "failure", "blunder", "misstep":
+			// "this was an oversight", "this is a clear failure on that
+			// commitment"
+			m := i - 1
+			if at(m) == "clear" || at(m) == "major" || at(m) == "complete" || at(m) == "total" || at(m) == "serious" || at(m) == "big" || at(m) == "real" || at(m) == "huge" || at(m) == "significant" || at(m) == "simple" || at(m) == "careless" || at(m) == "human" {
+				m--
+			} else if w == "failure" {
+				break
+			}
+			if at(m) == "a" || at(m) == "an" {
+				m--
+			}
+			if (at(m) == "was" || at(m) == "is" || at(m) == "'s") && (at(m-1) == "this" || at(m-1) == "that" || at(m-1) == "it") {
+				if t := at(i + 1); t == "" || isPunct(t) || t == "and" || t == "on" || t == "of" || t == "to" || t == "in" && at(i+2) == "our" {
+					return true
+				}
+			}
+		case "misconfiguration", "error", "errors":
+			// "a misconfiguration … by Google operators", "an error by
+			// one of our engineers"
+			for k := i + 1; k < n && k <= i+8; k++ {
+				if ws[k] == "by" {
+					for m := k + 1; m < n && m <= k+4; m++ {
+						if staffNouns[ws[m]] || teamNouns[ws[m]] && ws[m] != "people" && ws[m] != "member" && ws[m] != "members" {
+							return true
+						}
+					}
+					break
+				}
+			}
+		case "realized", "realised", "noticed", "discovered":
+			// "once I realized the mistake"
+			if (at(i-1) == "i" || at(i-1) == "we") && (at(i+1) == "the" || at(i+1) == "my" || at(i+1) == "our") && (at(i+2) == "mistake" || at(i+2) == "error" || at(i+2) == "typo") {
+				return true
+			}
+		}
+	}
+	// "we rotated the keys but forgot to update …", "an engineer
+	// responded, but misdiagnosed the problem"
+	for i, w := range ws {
+		if w == "forgot" || w == "neglected" || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
+			for k := i - 1; k >= 0 && k >= i-12; k-- {
+				if _, ok := ownSubject(ws, k); ok {
+					return true
+				}
+			}
+		}
+		if false {
 			for k := i - 1; k >= 0 && k >= i-12; k-- {
 				if ws[k] == "we" || ws[k] == "i" {
 					return true
@@ -659,6 +864,69 @@ func ownActHarm(d *doc, ws []string, next string, mistakes bool) bool {
 	return ownActPossessive(ws)
 }
 
+// objectWords are the content words of the object of the act at v
+// ("a manual query against one of the sharded databases" → query,
+// sharded, databases), by which a later sentence may refer back to it.
+func objectWords(ws []string, v int) []string {
+	out := actNominals[ws[v]]
+	for k := v + 1; k < len(ws) && k <= v+8; k++ {
+		w := ws[k]
+		if isPunct(w) || w == "which" || w == "that" || w == "and" {
+			break
+		}
+		if len(w) >= 4 && !stopWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+var stopWords = set("with", "from", "into", "onto", "over", "under", "about", "against", "across",
+	"between", "their", "there", "these", "those", "this", "that", "some", "other", "another",
+	"several", "many", "more", "most", "also", "just", "only", "then", "when", "while", "after",
+	"before", "during", "because", "they", "them", "what", "which", "where", "were", "have",
+	"been", "being", "will", "would", "could", "should", "system", "systems", "service",
+	"services", "production", "issue", "issues", "time", "data")
+
+// actNominals name the act of a verb, by which a later sentence refers
+// back to it ("we deployed a release … In this deployment …").
+var actNominals = map[string][]string{
+	"deployed": {"deployment", "deploy"}, "deploying": {"deployment", "deploy"},
+	"migrated": {"migration"}, "migrating": {"migration"}, "upgraded": {"upgrade", "version"},
+	"upgrading": {"upgrade", "version"}, "updated": {"update", "version"}, "updating": {"update", "version"},
+	"released": {"release"}, "rolled": {"rollout"}, "changed": {"change"},
+	"pushed": {"push", "change"}, "shipped": {"release", "change"}, "applied": {"change"},
+	"introduced": {"change"}, "made": {"change"}, "initiated": {"operation"},
+	"performed": {"operation", "maintenance"}, "ran": {"job", "script", "query"},
+	"executed": {"script", "query", "command"},
+}
+
+// refersBack reports a sentence that opens with "this/that/the/these" and
+// one of the act's object words ("This query caused …").
+func refersBack(ws, obj []string) bool {
+	k := 0
+	if k < len(ws) && (ws[k] == "however" || ws[k] == "unfortunately" || ws[k] == "but") {
+		k++
+		if k < len(ws) && ws[k] == "," {
+			k++
+		}
+	}
+	if k < len(ws) && (ws[k] == "in" || ws[k] == "during" || ws[k] == "with" || ws[k] == "after") {
+		k++ // "in this deployment, …"
+	}
+	if k >= len(ws) || ws[k] != "this" && ws[k] != "that" && ws[k] != "the" && ws[k] != "these" {
+		return false
+	}
+	for m := k + 1; m < len(ws) && m <= k+4; m++ {
+		for _, o := range obj {
+			if ws[m] == o || strings.TrimSuffix(ws[m], "s") == strings.TrimSuffix(o, "s") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // backReference reports a sentence that opens by referring to the act
 // just told: "this job blocked …", "during the upgrade, an error
 // occurred", "it broke …".
@@ -691,16 +959,38 @@ func backReference(ws []string) bool {
 // errors").
 func harmIn(ws []string) bool {
 	for k, w := range ws {
-		if !harmWords[w] {
-			continue
+		if harmWords[w] && !deniedAt(ws, k) {
+			return true
 		}
-		denied := false
-		for m := k - 1; m >= 0 && m >= k-2; m-- {
-			if ws[m] == "without" || ws[m] == "no" || ws[m] == "not" || ws[m] == "any" {
-				denied = true
-			}
+	}
+	return false
+}
+
+// recoveryWords after a harm word tell its end, not its cause ("error
+// rates have returned to normal").
+var recoveryWords = set("returned", "recovered", "normal", "subsided", "resolved", "decreased",
+	"dropped", "improved", "cleared", "receded", "stabilized", "stabilised", "disappeared")
+
+// deniedAt reports a harm word at k that is denied ("without any
+// impact", "no errors", "minimal impact"), told as ending ("error rates
+// returned to normal") or as caused by something else ("caused by their
+// network").
+func deniedAt(ws []string, k int) bool {
+	for m := k + 1; m < len(ws) && m <= k+4; m++ {
+		if recoveryWords[ws[m]] {
+			return true
 		}
-		if !denied {
+	}
+	for m := k; m < len(ws) && m <= k+3; m++ {
+		// "caused by their network", "today's outage was caused by …"
+		if m+1 < len(ws) && ws[m+1] == "by" && (ws[m] == "caused" || ws[m] == "triggered") ||
+			m+1 < len(ws) && ws[m] == "due" && ws[m+1] == "to" && m > k {
+			return true
+		}
+	}
+	for m := k - 1; m >= 0 && m >= k-2; m-- {
+		switch ws[m] {
+		case "without", "no", "not", "any", "minimal", "zero", "n't", "never":
 			return true
 		}
 	}

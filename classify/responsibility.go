@@ -31,6 +31,9 @@ var ownership = newPhrases(
 // responsibility finds a sentence in which the company owns the failure.
 func responsibility(d *doc) (string, bool) {
 	for i, s := range d.sentences {
+		if _, denied := d.has(s.lower, denials); denied {
+			continue
+		}
 		if p, ok := d.hasWord(s.lower, ownership); ok {
 			// "not our fault", "no fault of ours" deny it.
 			if i := strings.Index(s.lower, p); i >= 4 && strings.HasSuffix(s.lower[:i], "not ") {
@@ -49,6 +52,9 @@ func responsibility(d *doc) (string, bool) {
 			next = d.sentences[i+1].lower
 		}
 		if ownSentence(d, s.lower, next) {
+			return evidence(s.orig), true
+		}
+		if ownActLater(d, i) {
 			return evidence(s.orig), true
 		}
 	}
@@ -113,7 +119,7 @@ func ownChange(d *doc, s string) bool {
 			return false
 		}
 	}
-	if _, ok = d.has(rest, causalMarkers); ok {
+	if _, ok = d.has(rest, causalMarkers); ok && !strings.Contains(rest, "caused by") && !strings.Contains(rest, "triggered by") {
 		return true
 	}
 	// "… was caused by a release where we introduced the change": the
@@ -146,4 +152,27 @@ func ownChangeCause(d *doc) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// ownActLater reports an act of the company in sentence i whose harm a
+// later sentence (within five) tells, naming the act's object again:
+// "we initiated a manual query against one of the sharded databases. …
+// This query caused the free memory of the cluster to drop."
+func ownActLater(d *doc, i int) bool {
+	ws := words(d.sentences[i].lower)
+	_, verb, _, ok := ownAct(ws)
+	if !ok {
+		return false
+	}
+	obj := objectWords(ws, verb)
+	if len(obj) == 0 {
+		return false
+	}
+	for k := i + 1; k < len(d.sentences) && k <= i+5; k++ {
+		next := words(d.sentences[k].lower)
+		if refersBack(next, obj) && harmIn(next) {
+			return true
+		}
+	}
+	return false
 }
