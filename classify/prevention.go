@@ -38,7 +38,7 @@ var stepVerbs = newPhrases(
 // "improvements" or "measures" alone are vague, and "monitoring" counts
 // only as new alerting or monitors, not "we will continue to monitor".
 var concreteSteps = newPhrases(
-	"tests", "testing", "tested", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "gradual", "phased",
+	"tests", "testing", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "gradual", "phased",
 	"rollout process", "runbook", "playbook", "validation", "verification", "health check",
 	"rate limit", "capacity", "failover", "isolation", "replication", "redundan",
 	"feature flag", "release process", "deployment process", "deployment practices",
@@ -94,6 +94,9 @@ var notSteps = newPhrases(
 	// Short-term measures while the cause is remedied are the fix.
 	"short-term remediation", "short term remediation", "temporary mitigation",
 	"temporary measure", "interim measure",
+	// Reviews and audits study; they are not yet steps.
+	"internal audit", "an audit of", "a review of", "reviewing our", "are reviewing",
+	"will review", "will be reviewing", "we're reviewing", "the near future",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -116,7 +119,7 @@ var commitments = newPhrases(
 // that a commitment anywhere in the message suffices as the frame: a
 // postmortem's list of actions often sits under a heading.
 var strongSteps = newPhrases(
-	"tests", "testing", "tested", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
+	"tests", "testing", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
 	"procedure", "training", "simulation", "exercise", "review process", "validation",
 	"verification", "observability", "rollback plan", "soft delete", "validat", "drill",
 	"automated check", "changing our process", "change our process", "changed our process",
@@ -147,14 +150,15 @@ func prevention(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) {
 			nextFrame = isFrame(d, d.sentences[i+1].lower)
 		}
-		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) &&
+		ws := words(s.lower)
+		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) && (item || listFrame || told(ws, item)) &&
 			(listFrame || strictFrame(d, i) || has(d, s.lower, guardObjects) || !mitigationPurpose(d, s.lower)) {
 			return evidence(s.orig), true
 		}
 		if frame && committedAct(d, s.lower) && (strictFrame(d, i) || !mitigationPurpose(d, s.lower)) {
 			return evidence(s.orig), true
 		}
-		if structuredStep(d, s.lower, words(s.lower), item, frame || prevFrame || nextFrame || listFrame,
+		if structuredStep(d, s.lower, ws, item, frame || prevFrame || nextFrame || listFrame,
 			listFrame || strictFrame(d, i)) {
 			return evidence(s.orig), true
 		}
@@ -253,7 +257,7 @@ var vagueActs = newPhrases(
 // in one sentence carry it, and vagueActs keep out the promises in
 // general.
 func committedAct(d *doc, s string) bool {
-	if timelineEntry(s) {
+	if timelineEntry(s) || hasClock(s) {
 		return false
 	}
 	if _, ok := d.has(s, commitments); !ok {
@@ -265,12 +269,23 @@ func committedAct(d *doc, s string) bool {
 	if _, ok := d.hasWord(s, vagueActs); ok {
 		return false
 	}
+	return stepVerbIn(d, s)
+}
+
+// stepVerbIn reports a step verb in s, not counting "working on/to"
+// (which say only that work goes on: "working to prevent additional
+// incidents") nor the "moving" of "moving forward".
+func stepVerbIn(d *doc, s string) bool {
+	if strings.Contains(s, "working on") || strings.Contains(s, "working to") || strings.Contains(s, "moving forward") || strings.Contains(s, "additional") || strings.Contains(s, "address") {
+		// "add" is not found in "additional" nor "address".
+		s = strings.NewReplacer("working on", "", "working to", "", "moving forward", "", "additional", "", "address", "").Replace(s)
+	}
 	_, ok := d.hasWord(s, stepVerbs)
 	return ok
 }
 
 func step(d *doc, s string) bool {
-	if timelineEntry(s) {
+	if timelineEntry(s) || hasClock(s) {
 		return false
 	}
 	if _, ok := d.has(s, notSteps); ok {
@@ -279,8 +294,7 @@ func step(d *doc, s string) bool {
 	if _, ok := d.hasWord(s, concreteSteps); !ok {
 		return false
 	}
-	_, ok := d.hasWord(s, stepVerbs)
-	return ok
+	return stepVerbIn(d, s)
 }
 
 // timelineEntry reports whether a sentence is an entry of the incident's
@@ -347,3 +361,25 @@ var mitigationPurposes = newPhrases("avoid further", "further impact", "further 
 	"while the", "during the incident", "in the meantime", "for now", "temporarily")
 
 func mitigationPurpose(d *doc, s string) bool { return has(d, s, mitigationPurposes) }
+
+// told reports a verb group in ws that commits to or reports a step
+// (not a narration of the incident: "it was necessary to log in to do
+// some configuration changes needed for testing").
+func told(ws []string, item bool) bool {
+	if _, level, _, ok := stepClause(ws, item); ok && level != past {
+		return true
+	}
+	for _, w := range ws {
+		if tellingWords[w] {
+			return true
+		}
+	}
+	return heading(strings.Join(ws, " "))
+}
+
+// tellingWords make a sentence a promise or a report of work since the
+// incident, not its narration: future, perfect and progressive
+// auxiliaries, "now", plans and needs.
+var tellingWords = set("will", "'ll", "shall", "going", "plan", "plans", "planning", "working",
+	"need", "needs", "must", "have", "has", "'ve", "now", "since", "are", "is", "'re", "am",
+	"intend", "intends", "aim", "aims", "place")

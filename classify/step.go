@@ -23,13 +23,14 @@ var stepLemmas = []string{
 	"rearchitect", "refactor", "rework", "adopt", "institute", "deploy", "configure",
 	"reconfigure", "install", "provision", "double", "test", "run", "conduct", "perform", "train",
 	"use", "revise", "rewrite", "correct", "decouple", "distribute", "shard", "partition",
-	"enable", "disable", "make", "accelerate", "prioritize", "prioritise", "invest", "reduce",
+	"enable", "disable", "accelerate", "prioritize", "prioritise", "invest", "reduce",
 	"lower", "raise", "cap", "throttle", "stagger", "gate", "block", "validate", "verify",
 	"check", "pin", "replicate", "mirror", "segment", "rebuild", "expand", "alert", "page",
 	"review", "monitor", "track", "introduce", "add", "deliver", "launch", "create", "design",
 	"develop", "integrate", "tweak", "rotate", "renew", "ensure", "standardize", "standardise",
 	"formalize", "formalise", "educate", "hire", "staff", "back", "extend", "fine-tune", "go",
-	"transition",
+	"transition", "revamp", "overhaul", "sharpen", "co-locate", "colocate", "route", "reroute",
+	"spread", "allocate", "expand", "diversify", "relocate", "consolidate",
 }
 
 var stepForms = func() map[string]string {
@@ -91,6 +92,21 @@ var continuation = set("continue", "continuing", "continues", "keep", "keeps", "
 	"evaluating", "investigate", "investigating", "review", "reviewing", "assess", "assessing",
 	"determine", "decide", "see", "learn", "understand", "figure", "identify", "look")
 
+// putIn reports "put … in place" ("putting better detection in place").
+func putIn(ws []string, v int) bool {
+	for k := v + 1; k < len(ws) && k <= v+6; k++ {
+		if ws[k] == "in" || ws[k] == "into" || ws[k] == "together" {
+			return true
+		}
+	}
+	return false
+}
+
+// statusTags open an item of an action list ("[Done] Co-locate the
+// tables", "In progress: add alerting").
+var statusTags = set("done", "completed", "complete", "pending", "planned", "todo", "ongoing",
+	"wip", "in-progress", "in", "progress", "-", "and", "next", "open", "closed", "fixed", ":")
+
 // The levels of a verb group.
 const (
 	past        = 1 + iota // "we tuned": the incident's work unless told against recurrence
@@ -110,20 +126,49 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 		}
 	}()
 	for v, w := range ws {
+		if w == "place" && v >= 2 && ws[v-1] == "in" {
+			switch ws[v-2] {
+			case "now", "are", "is", "been", "be":
+				// "point-in-time recovery and daily snapshots are now in
+				// place": a passive whose object is its subject.
+				lvl := perfect
+				if ws[v-2] == "be" {
+					lvl = future
+				}
+				return v - 1, lvl, true, true
+			}
+		}
 		lemma, isStep := stepForms[w]
 		if !isStep {
 			continue
 		}
 		if lemma == "roll" && (v+1 >= len(ws) || ws[v+1] != "out") ||
 			lemma == "set" && (v+1 >= len(ws) || ws[v+1] != "up") ||
-			lemma == "put" && (v+1 >= len(ws) || ws[v+1] != "in" && ws[v+1] != "into" && ws[v+1] != "together") ||
+			lemma == "put" && !putIn(ws, v) ||
 			lemma == "back" && (v+1 >= len(ws) || ws[v+1] != "up") ||
 			lemma == "go" && (v+1 >= len(ws) || ws[v+1] != "through") {
 			continue
 		}
 		// An imperative item: "• Add metric to track job queue depth".
-		if item && (v == 0 || v == 1 && (ws[0] == "-" || ws[0] == "and")) && w == lemma {
+		if w == lemma && v > 0 && ws[v-1] == ":" && v+1 < len(ws) {
+			// "Action items: add disk usage alerts": an imperative after
+			// a label.
 			return v, future, false, true
+		}
+		if item && w == lemma && v <= 3 {
+			lead := true
+			for _, t := range ws[:v] {
+				if !statusTags[t] {
+					lead = false
+				}
+			}
+			if lead {
+				return v, future, false, true
+			}
+		}
+		// "… safeguards are now in place", "alerting is in place"
+		if w == "place" {
+			continue
 		}
 		participle := w != lemma && !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "s") ||
 			w == lemma && (lemma == "set" || lemma == "put" || lemma == "run")
@@ -212,7 +257,8 @@ var guardObjects = newPhrases(
 	"automated renewal", "renewal automation", "expiry", "expiration", "metric", "visibility",
 	"load test", "capacity plan", "rollback plan", "change management",
 	"change review", "documentation", "training", "post-deploy", "smoke test", "retries",
-	"backoff", "back-off", "timeouts",
+	"backoff", "back-off", "timeouts", "detect", "failure mode", "point-in-time", "snapshot",
+	"confirmation",
 )
 
 // mechanismObjects are steps when promised, but also what a team does
@@ -223,7 +269,9 @@ var mechanismObjects = newPhrases(
 	"fail over", "fallback", "fall back", "second provider", "secondary", "multiple providers",
 	"multi-provider", "backup", "replica", "dedicated", "isolat", "separate queue",
 	"separate cluster", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
-	"another provider", "multi-region", "multiple regions", "probe",
+	"another provider", "multi-region", "multiple regions", "probe", "another location",
+	"another data", "multiple data", "second data", "other data center", "other datacenter",
+	"load balancing", "load-balancing",
 )
 
 // weakObjects name a mechanism that is a step only where the text speaks
@@ -259,6 +307,9 @@ var remedyObjects = set("fix", "fixes", "hotfix", "patch", "patches", "workaroun
 // setup").
 var toMoves = set("move", "migrate", "switch", "upgrade", "transition", "change")
 
+// hardRemedies are the fix itself.
+var hardRemedies = set("fix", "fixes", "hotfix", "patch", "patches", "workaround", "rollback", "revert", "incident")
+
 // clauseEnds cut an object: a new clause begins.
 var clauseEnds = set("so", "which", "because", "until", "while", "as", "but", "we", "and", "once", "when", "after", "before")
 
@@ -278,7 +329,7 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 			b--
 		}
 		a := b
-		for a > 0 && a > b-8 && !isPunct(ws[a-1]) {
+		for a > 0 && a > b-12 && ws[a-1] != ":" && ws[a-1] != "(" && ws[a-1] != ")" {
 			a--
 		}
 		if b < a {
@@ -311,26 +362,35 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		// object.
 		return 0
 	}
+	o := " " + strings.Join(obj, " ") + " "
+	if strings.Contains(o, "time to detect") {
+		// "reduce our time to detection" names no mechanism.
+		o = strings.NewReplacer("time to detection", "", "time to detect", "").Replace(o)
+	}
+	class := 0
+	switch {
+	case hasW(d, o, guardObjects):
+		class = 3
+	case hasW(d, o, mechanismObjects):
+		class = 2
+	case hasW(d, o, weakObjects):
+		class = 1
+	}
+	// The fix, or the incident's own work: a guard is still a guard
+	// when it watches the recovery, but never when it is the fix.
+	remedy := func(w string) bool {
+		return remedyObjects[w] && (class < 3 || hardRemedies[w])
+	}
 	for k, w := range obj {
-		if remedyObjects[w] && k <= 6 {
-			return 0
+		if remedy(w) && k <= 6 {
+			return -1
 		}
 	}
 	// Before the verb: "the fix rollout has made progress".
 	for k := v - 1; k >= 0 && k >= v-4 && !isPunct(ws[k]) && ws[k] != "we"; k-- {
-		if remedyObjects[ws[k]] {
-			return 0
+		if remedy(ws[k]) {
+			return -1
 		}
-	}
-	o := " " + strings.Join(obj, " ") + " "
-	class := 0
-	switch {
-	case has(d, o, guardObjects):
-		class = 3
-	case has(d, o, mechanismObjects):
-		class = 2
-	case has(d, o, weakObjects):
-		class = 1
 	}
 	if class < 3 {
 		// "improving safeguards around database migrations",
@@ -345,6 +405,31 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		}
 	}
 	return class
+}
+
+// vagueObject reports an object (after the verb at v) whose head is
+// vague ("our processes", "additional measures") or that is missing.
+func vagueObject(ws []string, v int) bool {
+	if v+1 >= len(ws) || ws[v+1] == "to" || isPunct(ws[v+1]) {
+		return true
+	}
+	for _, w := range ws[v+1:] {
+		if !vagueObjectHeads[w] {
+			return false
+		}
+		switch w {
+		case "the", "a", "an", "our", "new", "additional", "extra", "further", "more", "some",
+			"several", "various", "necessary", "appropriate", "any", "other":
+			continue
+		}
+		return true
+	}
+	return true
+}
+
+func hasW(d *doc, s string, p *phrases) bool {
+	_, ok := d.hasWord(s, p)
+	return ok
 }
 
 func has(d *doc, s string, p *phrases) bool {
@@ -381,8 +466,16 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 		return false
 	}
 	class := stepObject(d, ws, v, passive)
-	if class == 0 {
+	if class < 0 {
 		return false
+	}
+	if class == 0 {
+		// "we are going to change the code to prevent this type of rogue
+		// requests": a promise whose own purpose is against recurrence
+		// needs no named mechanism, unless its object is vague.
+		if level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v) {
+			return false
+		}
 	}
 	switch stepForms[ws[v]] {
 	case "run", "perform", "conduct":
@@ -406,9 +499,11 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 		}
 	}
 	if level == past {
-		// Only with its purpose against recurrence in the sentence.
+		// Only with its purpose against recurrence in the sentence, or
+		// a guard where the text around speaks of recurrence ("We
+		// revised our backup fail over procedures.").
 		_, ok := d.has(s, recurrenceFrames)
-		return ok
+		return ok || class == 3 && strict
 	}
 	// A mechanism reported as done or under way, or a weak object,
 	// needs the text to speak of recurrence itself ("to avoid further
@@ -428,4 +523,6 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in future", "going forward",
 	"moving forward", "from now on", "happening again", "happen again", "occur again",
 	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
-	"similar incident", "similar issue", "similar outage", "similar problem", "similar failure")
+	"similar incident", "similar issue", "similar outage", "similar problem", "similar failure",
+	"happens again", "long-term", "long term", "permanent solution", "this type of",
+	"this kind of", "altogether", "next time")
