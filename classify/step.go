@@ -469,6 +469,14 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 	if class < 0 {
 		return false
 	}
+	switch stepForms[ws[v]] {
+	case "document", "train", "educate":
+		// Writing down what was learned, training people: guards by
+		// themselves ("we are documenting the constraints identified").
+		if class >= 0 && !vagueObject(ws, v) {
+			class = 3
+		}
+	}
 	if class == 0 {
 		// "we are going to change the code to prevent this type of rogue
 		// requests": a promise whose own purpose is against recurrence
