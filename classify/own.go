@@ -21,7 +21,12 @@ var teamNouns = set("team", "teams", "engineer", "engineers", "staff", "develope
 // staffNouns after "an"/"the" are the company's own staff in its own
 // account ("an engineer", "the on-call engineer", "the operator").
 var staffNouns = set("engineer", "engineers", "operator", "operators", "sre", "administrator",
-	"admin", "developer", "technician", "technicians", "employee", "staffer")
+	"admin", "developer", "developers", "technician", "technicians", "employee", "staffer")
+
+// ownTeams before "team" make "the development team" the company's own.
+var ownTeams = set("development", "engineering", "dev", "ops", "technical", "tech",
+	"infrastructure", "platform", "operations", "devops", "sre", "database", "deployment",
+	"network", "networking", "backend", "frontend", "release", "product", "support")
 
 // ownSubject reports whether ws[i:] opens with the company as the
 // subject, and where the subject ends.
@@ -51,7 +56,7 @@ func ownSubject(ws []string, i int) (int, bool) {
 		// own staff, told in the third person.
 		if w := ws[i]; w != "one" && i+1 < len(ws) {
 			for j := i + 1; j < len(ws) && j <= i+3; j++ {
-				if staffNouns[ws[j]] {
+				if staffNouns[ws[j]] || ws[j] == "team" && ownTeams[ws[j-1]] {
 					return j + 1, true
 				}
 				if isPunct(ws[j]) || ws[j] == "of" {
@@ -100,7 +105,20 @@ var actVerbs = set(
 	"shut", "mistyped", "misapplied", "regenerated", "recreated", "rebuilt", "reset",
 	"overwrote", "overwritten", "overrode", "planned", "took", "taking", "wrote", "built",
 	"designed", "created", "put", "flipped", "toggled", "tweaked", "kicked", "ended",
+	"typed", "typing", "entered", "entering", "selected", "clicked", "copied", "pasted",
+	// present forms, told as the story ("we release a patch update
+	// that caused the app to hang"); a harm must follow.
+	"release", "deploy", "push", "ship", "upgrade", "migrate",
 )
+
+// gerundActs open a sentence whose subject is the company by default
+// ("while optimizing our edge routers, we encountered a bug that
+// caused …").
+var gerundActs = set("optimizing", "optimising", "deploying", "pushing", "releasing", "migrating",
+	"upgrading", "updating", "changing", "applying", "running", "executing", "performing",
+	"configuring", "reconfiguring", "removing", "deleting", "rolling", "replacing", "rotating",
+	"moving", "switching", "modifying", "installing", "patching", "restarting", "rebooting",
+	"decommissioning", "provisioning")
 
 // mistakeVerbs are acts that are mistakes by their meaning.
 var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring",
@@ -109,7 +127,8 @@ var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfigurin
 
 // remedyWords in the object of an act make it the remedy, not the cause.
 var remedyWords = set("fix", "fixes", "hotfix", "hotfixes", "patch", "patches", "mitigation",
-	"mitigations", "rollback", "revert", "workaround", "back", "remediation", "remedy")
+	"mitigations", "rollback", "revert", "workaround", "back", "remediation", "remedy",
+	"correction", "corrections", "solution", "solutions", "resolution", "improvements")
 
 // purposeWords open a purpose clause ("to address …", "in order to"):
 // what follows is not the harm of the act.
@@ -119,7 +138,7 @@ var purposeVerbs = set("address", "resolve", "mitigate", "fix", "restore", "reco
 	"accommodate", "support", "enable", "allow", "provide", "make", "increase", "protect",
 	"identify", "detect", "catch", "alert", "notify", "monitor", "track", "test", "validate",
 	"verify", "ensure", "guard", "safeguard", "eliminate", "remove", "bypass", "work", "get",
-	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect")
+	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve")
 
 // fixedVerbs tell a remedy: harm words after them are what was remedied
 // ("our changes completely fix the problem").
@@ -167,7 +186,7 @@ var harmWords = set("caused", "causing", "cause", "causes", "broke", "broken", "
 	"downtime", "timeouts", "timed", "locked", "leak", "leaked", "hung", "stalled", "issue", "issues", "problem", "problems",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
 	"incident", "unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
-	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed")
+	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing")
 
 // mistakeAt reports a mistake marker at k; "without" only before what
 // was left out ("without testing", "without the flag"), not "without any
@@ -209,6 +228,9 @@ var denials = newPhrases("not caused", "wasn't caused", "not due to", "not relat
 // object is not a remedy. mistake is set when a mistake adverb stands
 // before the verb ("we accidentally …").
 func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
+	if len(ws) > 2 && (ws[0] == "while" || ws[0] == "during" || ws[0] == "when" || ws[0] == "after") && gerundActs[ws[1]] && actObject(ws, 1) {
+		return 0, 1, false, true
+	}
 	for i := range ws {
 		end, isSubj := ownSubject(ws, i)
 		if !isSubj {
@@ -320,7 +342,7 @@ func actObject(ws []string, v int) bool {
 		}
 	}
 	for k := 1; k <= 5 && v+k < len(ws); k++ {
-		if remedyWords[ws[v+k]] || purposeAt(ws, v+k) {
+		if remedyWords[ws[v+k]] && !(v+k+1 < len(ws) && (ws[v+k+1] == "update" || ws[v+k+1] == "release" || ws[v+k+1] == "version")) || purposeAt(ws, v+k) {
 			return false
 		}
 		// "we migrated the affected customers": acting on the harm is
@@ -544,7 +566,7 @@ var dutyVerbs = set("catch", "notice", "detect", "anticipate", "foresee", "test"
 	"identify", "recognize", "recognise", "monitor", "review", "ensure", "prevent", "protect",
 	"prepare", "fully", "correctly", "act", "respond", "escalate", "update", "inform", "notify",
 	"provide", "deliver", "do", "have", "take", "apply", "set", "configure", "understand",
-	"appreciate", "think")
+	"appreciate", "think", "cover", "spot", "see", "foresee")
 
 // ownStatement reports the direct forms of ownership in ws.
 func ownStatement(ws []string) bool {
@@ -620,6 +642,15 @@ func ownStatement(ws []string) bool {
 		switch v := at(k); v {
 		case "should", "ought":
 			if at(k+1) == "have" || at(k+1) == "to" && at(k+2) == "have" {
+				return true
+			}
+		case "missed", "obviously", "clearly":
+			// "we obviously missed something", "we missed the warning"
+			m := k
+			if v != "missed" {
+				m++
+			}
+			if at(m) == "missed" && (at(m+1) == "something" || at(m+1) == "it" || at(m+1) == "this" || at(m+1) == "the" || at(m+1) == "a" || at(m+1) == "that") {
 				return true
 			}
 		case "could":
@@ -756,6 +787,9 @@ func ownStatement(ws []string) bool {
 				}
 			}
 		case "oversight", "mistake", "failure", "blunder", "misstep":
+			if w != "failure" && byStaff(ws, i) {
+				return true
+			}
 			// "this was an oversight", "this is a clear failure on that
 			// commitment"
 			m := i - 1
@@ -772,18 +806,9 @@ func ownStatement(ws []string) bool {
 					return true
 				}
 			}
-		case "misconfiguration", "error", "errors":
-			// "a misconfiguration … by Google operators", "an error by
-			// one of our engineers"
-			for k := i + 1; k < n && k <= i+8; k++ {
-				if ws[k] == "by" {
-					for m := k + 1; m < n && m <= k+4; m++ {
-						if staffNouns[ws[m]] || teamNouns[ws[m]] && ws[m] != "people" && ws[m] != "member" && ws[m] != "members" {
-							return true
-						}
-					}
-					break
-				}
+		case "misconfiguration", "error", "errors", "mistakes":
+			if byStaff(ws, i) {
+				return true
 			}
 		case "realized", "realised", "noticed", "discovered":
 			// "once I realized the mistake"
@@ -795,7 +820,10 @@ func ownStatement(ws []string) bool {
 	// "we rotated the keys but forgot to update …", "an engineer
 	// responded, but misdiagnosed the problem"
 	for i, w := range ws {
-		if w == "forgot" || w == "neglected" || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
+		if i > 0 && (ws[i-1] == "was" || ws[i-1] == "were" || ws[i-1] == "been" || ws[i-1] == "being" || ws[i-1] == "is" || ws[i-1] == "are") {
+			continue // "accounts were mistakenly flagged": a passive
+		}
+		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
 			for k := i - 1; k >= 0 && k >= i-12; k-- {
 				if _, ok := ownSubject(ws, k); ok {
 					return true
@@ -856,7 +884,7 @@ func ownActHarm(d *doc, ws []string, next string, mistakes bool) bool {
 	}
 	if end, ok := ownActNoun(ws); ok {
 		for k, w := range ws {
-			if k != end && harmWords[w] {
+			if k != end && harmWords[w] && !deniedAt(ws, k) {
 				return true
 			}
 		}
@@ -992,6 +1020,23 @@ func deniedAt(ws []string, k int) bool {
 		switch ws[m] {
 		case "without", "no", "not", "any", "minimal", "zero", "n't", "never":
 			return true
+		}
+	}
+	return false
+}
+
+// byStaff reports a mistake at ws[i] made by the company's own people:
+// "a misconfiguration … by Google operators", "a mistake by a
+// developer", "an error by one of our engineers".
+func byStaff(ws []string, i int) bool {
+	for k := i + 1; k < len(ws) && k <= i+8; k++ {
+		if ws[k] == "by" {
+			for m := k + 1; m < len(ws) && m <= k+4; m++ {
+				if staffNouns[ws[m]] || teamNouns[ws[m]] && ws[m] != "people" && ws[m] != "member" && ws[m] != "members" {
+					return true
+				}
+			}
+			return false
 		}
 	}
 	return false
