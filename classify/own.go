@@ -256,7 +256,7 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 			continue
 		}
 		v := ws[j]
-		if mistake && v != "," && v != "and" {
+		if mistake && v != "," && v != "and" && !findVerbs[v] {
 			return i, j, true, true
 		}
 		if !actVerbs[v] {
@@ -479,6 +479,11 @@ func ownActNoun(ws []string) (int, bool) {
 	}
 	return 0, false
 }
+
+// findVerbs after a mistake adverb are luck, not a mistake
+// ("accidentally discovered the cause").
+var findVerbs = set("discovered", "found", "noticed", "learned", "learnt", "came", "stumbled",
+	"spotted", "uncovered", "realized", "realised", "identified", "saw")
 
 // determiners before a mistake verb make it an adjective ("our
 // misconfigured monitor").
@@ -822,6 +827,9 @@ func ownStatement(ws []string) bool {
 	for i, w := range ws {
 		if i > 0 && (ws[i-1] == "was" || ws[i-1] == "were" || ws[i-1] == "been" || ws[i-1] == "being" || ws[i-1] == "is" || ws[i-1] == "are") {
 			continue // "accounts were mistakenly flagged": a passive
+		}
+		if mistakeAdverbs[w] && i+1 < len(ws) && findVerbs[ws[i+1]] {
+			continue // "accidentally discovered the root cause"
 		}
 		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
 			for k := i - 1; k >= 0 && k >= i-12; k-- {
