@@ -14,6 +14,17 @@ var causeAfter = newPhrases(
 	"determined that ", "discovered that ", "detected that ", "found that ", "uncovered that ",
 	"reason is that ", "reason was that ", "reason for this was ", "reason for this is ",
 	"we identified ", "identified as ",
+	// The same, in other words: "identified to be a bug", "coming from
+	// database contention", "the problem is a networking issue with our
+	// upstream vendor".
+	"identified to be ", "determined to be ", "confirmed to be ",
+	"coming from ", "stemming from ", "originating from ", "originated from ", "as a result of ",
+	"attributable to ", "combination of ", "after a period of ", "problem is a ", "problem was a ",
+	"problem is an ", "problem was an ", "issue was a ", "issue is a ", "cause of this is ",
+	"cause of this was ", "cause of the issue was ", "cause of the issue is ",
+	"cause of the problem was ", "cause of the problem is ", "cause of the outage was ",
+	"cause of the outage is ", "cause of the incident was ", "cause of the incident is ",
+	"cause of this incident is ", "caused when ", "following our ",
 )
 
 // causeBefore are connectives preceded by the cause: "X caused Y".
@@ -21,6 +32,11 @@ var causeBefore = newPhrases(
 	" caused ", " causes ", " causing ", " led to ", " leading to ", " resulted in ",
 	" resulting in ", " triggered ", " made them ", " made it ", " inadvertently ",
 	" accidentally ", " unintentionally ",
+	// Verbs of harm with the cause as their subject: "the changes
+	// prevented packets from reaching …", "the temp files also
+	// interfered with the write-ahead log".
+	" prevented ", " broke ", " took down ", " brought down ", " interfered with ",
+	" exhausted ", " contributed to ", " knocked out ", " overwhelmed ", " overloaded ",
 )
 
 // causeInline are phrases that state a concrete cause by themselves.
@@ -30,6 +46,9 @@ var causeInline = newPhrases(
 	"ddos attack", "dos attack", "denial of service attack", "denial-of-service attack",
 	"distributed denial of service", "attacked by", "attack was launched",
 	"ran out of space", "ran out of disk", "out of disk space",
+	"out of memory", "memory leak", "disk filled", "disk was full", "disk full",
+	"hardware failure", "power outage", "power loss", "loss of power", "fiber cut", "fibre cut",
+	"the attack", "an attack", "brute force", "resource exhaustion", "connection exhaustion",
 )
 
 // mechanisms are the words that make a cause concrete: a change, a
@@ -65,7 +84,11 @@ var mechanisms = newPhrases(
 	"data", "contention", "ip address", "parameter", "api call", "number of requests", "influx", "attack",
 	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
 	"expired", "quota", "limit", "partner", "bulk", "system update", "software update",
-	"planned update",
+	"planned update", "timeout", "time out", "timed out", "exhaust", "flaw", "vulnerab",
+	"queries", "file", "index", "lock", "leak", "scaling", "autoscal", "reboot",
+	"restart", "crash", "corrupt", "hosting", "cdn", "registrar", "backup", "cron", "queue",
+	"worker", "throttl", "rate limit", "firewall", "router", "switch", "load balanc", "proxy",
+	"contention", "latency", "spike", "attack", "usage",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
@@ -74,7 +97,9 @@ var tentatives = newPhrases(
 	"likely", "appears to", "seems", "we believe", "not yet", "investigating the",
 	"investigate the", "determining the", "determine the", "looking into", "to understand",
 	"under investigation", "being investigated", "unknown", "not caused", "no evidence",
-	"not related", "ruled out", "still investigating",
+	"not related", "ruled out", "still investigating", "may be causing", "might be causing",
+	"could be causing", "may be related", "might be related", "could be related",
+	"can only assume", "we assume", "presumably", "probably",
 )
 
 func tentative(d *doc, s string) bool {
@@ -131,7 +156,7 @@ func statedCause(d *doc, s sentence) (string, bool) {
 		if i < 0 {
 			continue
 		}
-		if concrete(d, clauseBefore(l[:i])) {
+		if np := clauseBefore(l[:i]); concrete(d, np) && !incidentItself(np) {
 			return evidence(s.orig), true
 		}
 	}
@@ -197,3 +222,20 @@ func hasPrefixAny(s string, prefixes []string) bool {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// incidentItself reports a subject that is the incident itself ("we
+// know these outages have really caused issues for you"), which names
+// no cause.
+func incidentItself(np string) bool {
+	ws := words(np)
+	for i := len(ws) - 1; i >= 0; i-- {
+		switch ws[i] {
+		case "have", "has", "had", "really", "also", "all", "recent", "repeated":
+			continue
+		case "outage", "outages", "incident", "incidents", "disruption", "disruptions", "downtime":
+			return i > 0 && (ws[i-1] == "these" || ws[i-1] == "this" || ws[i-1] == "the" || ws[i-1] == "those" || ws[i-1] == "recent")
+		}
+		return false
+	}
+	return false
+}

@@ -176,7 +176,7 @@ func purposeAt(ws []string, k int) bool {
 }
 
 // harmWords tell that something went wrong.
-var harmWords = set("caused", "causing", "cause", "causes", "broke", "broken", "break",
+var harmWords = set("caused", "causing", "broke", "broken", "break",
 	"breaking", "breaks", "led", "lead", "leads", "resulted", "resulting", "triggered", "triggering",
 	"prevented", "preventing", "blocked", "blocking", "overwhelmed", "overloaded", "overwhelming",
 	"overloading", "outage", "outages", "errors", "error", "failures", "failure", "fail", "failed",
@@ -822,6 +822,12 @@ func ownStatement(ws []string) bool {
 			}
 		}
 	}
+	// "I personally was able to amount to 51 minutes of downtime"
+	for i := 0; i+1 < n; i++ {
+		if (ws[i] == "i" || ws[i] == "we") && (ws[i+1] == "personally" || ws[i+1] == "myself" || ws[i+1] == "ourselves") && harmAfterStrict(ws, i+1, false) {
+			return true
+		}
+	}
 	// "we rotated the keys but forgot to update …", "an engineer
 	// responded, but misdiagnosed the problem"
 	for i, w := range ws {
@@ -1012,6 +1018,9 @@ var recoveryWords = set("returned", "recovered", "normal", "subsided", "resolved
 // returned to normal") or as caused by something else ("caused by their
 // network").
 func deniedAt(ws []string, k int) bool {
+	if k+1 < len(ws) && ws[k+1] == "over" && (ws[k] == "fail" || ws[k] == "failed" || ws[k] == "failing") {
+		return true // "fail over" is a remedy
+	}
 	for m := k + 1; m < len(ws) && m <= k+4; m++ {
 		if recoveryWords[ws[m]] {
 			return true
