@@ -88,7 +88,7 @@ var mechanisms = newPhrases(
 	"queries", "file", "index", "lock", "leak", "scaling", "autoscal", "reboot",
 	"restart", "crash", "corrupt", "hosting", "cdn", "registrar", "backup", "cron", "queue",
 	"worker", "throttl", "rate limit", "firewall", "router", "switch", "load balanc", "proxy",
-	"contention", "latency", "spike", "attack", "usage",
+	"contention", "spike", "attack",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
