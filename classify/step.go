@@ -102,6 +102,19 @@ func putIn(ws []string, v int) bool {
 	return false
 }
 
+// afterLabel reports an imperative right after a label's colon,
+// perhaps after an adverb ("Lessons learned: always test migrations …").
+func afterLabel(ws []string, v int) bool {
+	k := v - 1
+	if k >= 0 && (ws[k] == "always" || ws[k] == "also" || ws[k] == "only" || ws[k] == "never") {
+		k--
+	}
+	return k >= 0 && ws[k] == ":"
+}
+
+// planNouns before "is to" make a promise ("our plan is to add …").
+var planNouns = set("plan", "goal", "intention", "aim", "step", "priority", "focus", "objective")
+
 // statusTags open an item of an action list ("[Done] Co-locate the
 // tables", "In progress: add alerting").
 var statusTags = set("done", "completed", "complete", "pending", "planned", "todo", "ongoing",
@@ -138,6 +151,10 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 				return v - 1, lvl, true, true
 			}
 		}
+		if (w == "have" || w == "has") && v > 0 && ws[v-1] == "now" {
+			// "we now have monitoring on the queue length"
+			return v, perfect, false, true
+		}
 		lemma, isStep := stepForms[w]
 		if !isStep {
 			continue
@@ -150,7 +167,7 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 			continue
 		}
 		// An imperative item: "• Add metric to track job queue depth".
-		if w == lemma && v > 0 && ws[v-1] == ":" && v+1 < len(ws) {
+		if w == lemma && v+1 < len(ws) && afterLabel(ws, v) {
 			// "Action items: add disk usage alerts": an imperative after
 			// a label.
 			return v, future, false, true
@@ -215,6 +232,9 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 						}
 						return v, perfect, passive, true
 					}
+				case (b == "is" || b == "was") && k > 0 && planNouns[ws[k-1]] && w == lemma:
+					// "our plan is to add a second region"
+					return v, future, false, true
 				case b == "are" || b == "'re" || b == "is" || b == "am":
 					if strings.HasSuffix(w, "ing") && !passive {
 						return v, progressive, false, true
@@ -258,7 +278,8 @@ var guardObjects = newPhrases(
 	"load test", "capacity plan", "rollback plan", "change management",
 	"change review", "documentation", "training", "post-deploy", "smoke test", "retries",
 	"backoff", "back-off", "timeouts", "detect", "failure mode", "point-in-time", "snapshot",
-	"confirmation",
+	"confirmation", "staging", "second engineer", "another engineer", "two engineers",
+	"four-eyes", "four eyes", "second pair of eyes",
 )
 
 // mechanismObjects are steps when promised, but also what a team does
@@ -465,6 +486,9 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 	if !ok {
 		return false
 	}
+	if stepForms[ws[v]] == "put" && level == perfect {
+		level = future // "we have put rate limiting in place": established
+	}
 	class := stepObject(d, ws, v, passive)
 	if class < 0 {
 		return false
@@ -492,7 +516,14 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 		if level != future || class < 2 {
 			return false
 		}
-	case "monitor", "review", "track", "check", "test", "alert", "page", "validate", "verify":
+	case "test", "validate", "verify", "review", "check":
+		// "we will review …" studies; "always test migrations against
+		// production data", an imperative of a list, is a step.
+		imperative := v == 0 || afterLabel(ws, v) || item && v <= 3
+		if !(imperative && !vagueObject(ws, v)) && (level != future || class < 3) {
+			return false
+		}
+	case "monitor", "track", "alert", "page":
 		// "we are monitoring …", "we will review …", "engineers were
 		// alerted" watch or study; "we will run failover drills" is a
 		// step by its object.
