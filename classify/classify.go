@@ -75,7 +75,19 @@ func (c *Classifier) Classify(text string, at time.Time) trustlens.Classificatio
 type doc struct {
 	lower     string // the whole text, normalised
 	sentences []sentence
-	hits      []uint64 // bit set of the dictionary words the text contains
+	hits      []uint64   // bit set of the dictionary words the text contains
+	ws        [][]string // the words of each sentence, cut when first asked for
+}
+
+// words are the words of sentence i (see words in clause.go), cut once.
+func (d *doc) words(i int) []string {
+	if d.ws == nil {
+		d.ws = make([][]string, len(d.sentences))
+	}
+	if d.ws[i] == nil {
+		d.ws[i] = words(d.sentences[i].lower)
+	}
+	return d.ws[i]
 }
 
 type sentence struct {

@@ -114,6 +114,22 @@ func TestHardCases(t *testing.T) {
 		{"capacity against further slowdowns is the remedy", "We are adding capacity to the cluster to avoid further slowdowns.", flags{}},
 		{"a fix implemented, passive", "A fix has been implemented, and we are monitoring the results.", flags{}},
 		{"a timeline's alerting", "19:15 UTC - Engineering teams are alerted of the outage and begin investigation.", flags{}},
+		{"an apology for causing it", "This was an oversight, and we apologize for causing a disruption.", flags{apology: true, owns: true}},
+		{"a mistake by the company's developer", "The incident was triggered by a mistake by a developer on the DB configuration.", flags{owns: true, cause: true}},
+		{"a provider's mistake is not ours", "A mistake by the upstream provider caused the outage.", flags{cause: true}},
+		{"duty accepted, failure disowned", "Although the outages have been out of our hands, we as the provider have to take responsibility.", flags{}},
+		{"a gerund act of ours with its harm", "While upgrading our database cluster, we triggered a bug that took the API offline.", flags{owns: true, cause: true}},
+		{"a relative clause of our act", "The mechanism I put in place to move machines between accounts broke things.", flags{owns: true, cause: true}},
+		{"a later sentence names our act's object", "We initiated a manual query against one of the databases. Our aim was to size its tables. This query caused the free memory of the cluster to drop.", flags{owns: true, cause: true}},
+		{"luck is no mistake", "Our engineers accidentally discovered the root cause while testing another feature.", flags{}},
+		{"a passive with a mistake adverb", "We have identified instances where accounts were mistakenly flagged.", flags{}},
+		{"our plan is to add", "Our plan is to add a second region so a single data center outage cannot take us offline.", flags{prevention: true}},
+		{"lessons as imperatives", "Lessons learned: always test migrations against a copy of production data.", flags{prevention: true}},
+		{"in place now", "Point-in-time recovery, daily snapshots and reset safeguards are now in place.", flags{prevention: true}},
+		{"narrated testing is no step", "Going forwards we will see. It was necessary to log in to do some configuration changes needed for testing.", flags{}},
+		{"an audit is not yet a step", "We are doing an internal audit of our alerting and monitoring.", flags{}},
+		{"the problem is a provider's", "We have confirmed that the problem is a networking issue with our upstream vendor.", flags{cause: true}},
+		{"the outages themselves name no cause", "We know these outages have really caused issues for you and your work.", flags{}},
 	}
 	c := New()
 	at := time.Date(2024, 3, 10, 14, 20, 0, 0, time.UTC)

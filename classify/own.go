@@ -865,24 +865,30 @@ func ownStatement(ws []string) bool {
 	return false
 }
 
-// ownSentence reports whether sentence s (normalised), followed by next
-// ("" at the end), owns the failure by its structure.
-func ownSentence(d *doc, s, next string) bool {
+// ownSentence reports whether sentence i owns the failure by its
+// structure (the next sentence may tell the harm of its act).
+func ownSentence(d *doc, i int) bool {
+	s := d.sentences[i].lower
 	if _, ok := d.has(s, denials); ok {
 		return false
 	}
-	ws := words(s)
+	ws := d.words(i)
+	var next []string
+	nextLower := ""
+	if i+1 < len(d.sentences) {
+		next, nextLower = d.words(i+1), d.sentences[i+1].lower
+	}
 	if ownStatement(ws) {
 		return true
 	}
-	return ownActHarm(d, ws, next, true)
+	return ownActHarm(d, ws, nextLower, next, true)
 }
 
 // ownActHarm reports an act of the company whose harm the sentence (or
 // the next, referring back) tells: a concrete cause as well as
 // ownership. With mistakes, an act done wrongly counts without a harm
 // told ("we accidentally deleted a table"): ownership, not yet a cause.
-func ownActHarm(d *doc, ws []string, next string, mistakes bool) bool {
+func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes bool) bool {
 	if subj, verb, mistake, ok := ownAct(ws); ok {
 		if mistake && mistakes || harmAfterStrict(ws, verb, mistakes) || causedBefore(ws, subj) {
 			return true
@@ -892,7 +898,7 @@ func ownActHarm(d *doc, ws []string, next string, mistakes bool) bool {
 				return true
 			}
 		}
-		if next != "" && backReference(words(next)) && harmIn(words(next)) {
+		if next != "" && backReference(nextWs) && harmIn(nextWs) {
 			return true
 		}
 	}

@@ -150,7 +150,7 @@ func prevention(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) {
 			nextFrame = isFrame(d, d.sentences[i+1].lower)
 		}
-		ws := words(s.lower)
+		ws := d.words(i)
 		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) && (item || listFrame || told(ws, item)) &&
 			(listFrame || strictFrame(d, i) || has(d, s.lower, guardObjects) || !mitigationPurpose(d, s.lower)) {
 			return evidence(s.orig), true
@@ -162,7 +162,7 @@ func prevention(d *doc) (string, bool) {
 			listFrame || strictFrame(d, i)) {
 			return evidence(s.orig), true
 		}
-		if committed && step(d, s.lower) {
+		if committed && step(d, s.lower) && (item || listFrame || told(ws, item) || ownPast(ws, item)) {
 			if _, ok := d.has(s.lower, strongSteps); ok {
 				return evidence(s.orig), true
 			}
@@ -383,3 +383,11 @@ func told(ws []string, item bool) bool {
 var tellingWords = set("will", "'ll", "shall", "going", "plan", "plans", "planning", "working",
 	"need", "needs", "must", "have", "has", "'ve", "now", "since", "are", "is", "'re", "am",
 	"intend", "intends", "aim", "aims", "place")
+
+// ownPast reports a past act of the company ("we re-architected core
+// systems …"), which a message that commits elsewhere may list among
+// its steps.
+func ownPast(ws []string, item bool) bool {
+	_, level, _, ok := stepClause(ws, item)
+	return ok && level == past
+}

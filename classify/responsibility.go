@@ -47,11 +47,7 @@ func responsibility(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) && ownActThen(d, s.lower, d.sentences[i+1].lower) {
 			return evidence(s.orig), true
 		}
-		next := ""
-		if i+1 < len(d.sentences) {
-			next = d.sentences[i+1].lower
-		}
-		if ownSentence(d, s.lower, next) {
+		if ownSentence(d, i) {
 			return evidence(s.orig), true
 		}
 		if ownActLater(d, i) {
@@ -147,7 +143,7 @@ func ownChangeCause(d *doc) (string, bool) {
 		if _, denied := d.has(s.lower, denials); denied {
 			continue
 		}
-		if ownActHarm(d, words(s.lower), "", false) {
+		if ownActHarm(d, d.words(i), "", nil, false) {
 			return evidence(s.orig), true
 		}
 	}
@@ -159,7 +155,7 @@ func ownChangeCause(d *doc) (string, bool) {
 // "we initiated a manual query against one of the sharded databases. …
 // This query caused the free memory of the cluster to drop."
 func ownActLater(d *doc, i int) bool {
-	ws := words(d.sentences[i].lower)
+	ws := d.words(i)
 	_, verb, _, ok := ownAct(ws)
 	if !ok {
 		return false
@@ -169,7 +165,7 @@ func ownActLater(d *doc, i int) bool {
 		return false
 	}
 	for k := i + 1; k < len(d.sentences) && k <= i+5; k++ {
-		next := words(d.sentences[k].lower)
+		next := d.words(k)
 		if refersBack(next, obj) && harmIn(next) {
 			return true
 		}
