@@ -37,6 +37,7 @@ var causeBefore = newPhrases(
 	// interfered with the write-ahead log".
 	" prevented ", " broke ", " took down ", " brought down ", " interfered with ",
 	" exhausted ", " contributed to ", " knocked out ", " overwhelmed ", " overloaded ",
+	" deleted ", " wiped ",
 )
 
 // causeInline are phrases that state a concrete cause by themselves.
@@ -49,6 +50,8 @@ var causeInline = newPhrases(
 	"out of memory", "memory leak", "disk filled", "disk was full", "disk full",
 	"hardware failure", "power outage", "power loss", "loss of power", "fiber cut", "fibre cut",
 	"the attack", "an attack", "brute force", "resource exhaustion", "connection exhaustion",
+	"a typo", "spike in traffic", "traffic spike", "surge in traffic", "traffic surge",
+	"problematic deploy", "bad deploy", "bad config", "bad configuration", "bad release",
 )
 
 // mechanisms are the words that make a cause concrete: a change, a
@@ -66,7 +69,7 @@ var strongMechanisms = newPhrases(
 	"script", "operator", "human error", "contention", "parameter", "api call",
 	"number of requests", "attack", "ddos", "expired", "quota", "limit", "faulty",
 	"corrupt", "memory", "cpu", "utilization", "partner", "bulk", "system update",
-	"software update", "planned update",
+	"software update", "planned update", "cloud", "aws", "amazon", "azure", "google",
 )
 
 // vagueHeads open a cause that names only a place ("an issue with …").
@@ -88,18 +91,22 @@ var mechanisms = newPhrases(
 	"queries", "file", "index", "lock", "leak", "scaling", "autoscal", "reboot",
 	"restart", "crash", "corrupt", "hosting", "cdn", "registrar", "backup", "cron", "queue",
 	"worker", "throttl", "rate limit", "firewall", "router", "switch", "load balanc", "proxy",
-	"contention", "spike", "attack",
+	"contention", "spike", "attack", "compatib", "version", "high volume", "volume of", "typo",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
 var tentatives = newPhrases(
-	"suspect", "may be the cause", "may have been", "might", "potential", "possibl",
-	"likely", "appears to", "seems", "we believe", "not yet", "investigating the",
+	"suspect", "may be the cause", "may have been", "might", "potential cause",
+	"potential root", "potentially caus", "potentially related", "potential issue", "possibl",
+	"likely", "appears to", "seems", "we believe", "not yet identified", "not yet known",
+	"not yet determined", "not yet clear", "not yet been", "investigating the",
 	"investigate the", "determining the", "determine the", "looking into", "to understand",
 	"under investigation", "being investigated", "unknown", "not caused", "no evidence",
 	"not related", "ruled out", "still investigating", "may be causing", "might be causing",
 	"could be causing", "may be related", "might be related", "could be related",
-	"can only assume", "we assume", "presumably", "probably",
+	"can only assume", "we assume", "presumably", "probably", "not yet seen", "not yet found",
+	"not yet confirmed", "not yet able", "could have caused", "would have caused",
+	"could have led", "could have eventually", "could eventually", "potential bottleneck",
 )
 
 func tentative(d *doc, s string) bool {
@@ -117,15 +124,98 @@ var identifiedNotStated = []string{
 
 // rootCause finds a sentence that states a concrete cause.
 func rootCause(d *doc) (string, bool) {
-	for _, s := range d.sentences {
+	for i, s := range d.sentences {
 		if tentative(d, s.lower) {
 			continue
 		}
 		if ev, ok := statedCause(d, s); ok {
 			return ev, true
 		}
+		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) {
+			return evidence(s.orig), true
+		}
+		// "… encountered brief unplanned network disruption. This
+		// caused an interruption …": the cause is the sentence before.
+		if i > 0 && pronounCause(d.words(i)) && !tentative(d, d.sentences[i-1].lower) {
+			if concrete(d, d.sentences[i-1].lower) && !incidentItself(d.sentences[i-1].lower) {
+				return evidence(d.sentences[i-1].orig + " " + s.orig), true
+			}
+		}
 	}
 	return "", false
+}
+
+// causeIsNamed reports "the root cause of … was X", "the cause … is X"
+// with a concrete X, whatever stands between.
+func causeIsNamed(d *doc, l string) bool {
+	i := strings.Index(l, "cause")
+	if i < 0 || i > 0 && isLetter(l[i-1]) {
+		return false
+	}
+	rest := l[i:]
+	if len(rest) > 100 {
+		rest = rest[:100]
+	}
+	for _, cop := range []string{" was ", " is ", " were ", " are ", ": "} {
+		if j := strings.Index(rest, cop); j >= 0 {
+			np := clauseAfter(l[i+j+len(cop):])
+			if f := strings.Fields(np); len(f) > 0 && strings.HasSuffix(f[0], "ed") {
+				return false // "the cause was identified and …"
+			}
+			if hasPrefixAny(np, identifiedNotStated) || strings.HasPrefix(np, "being") || strings.HasPrefix(np, "still") || strings.HasPrefix(np, "unknown") || strings.HasPrefix(np, "not ") || strings.HasPrefix(np, "under ") {
+				return false
+			}
+			return concrete(d, np)
+		}
+	}
+	return false
+}
+
+// certificateExpired reports that a certificate expired.
+func certificateExpired(l string) bool {
+	i := strings.Index(l, "certificat")
+	if i < 0 {
+		return false
+	}
+	j := strings.Index(l[i:], " expired")
+	if j < 0 {
+		return false
+	}
+	before := l[:i+j]
+	return !strings.HasSuffix(before, " not") && !strings.HasSuffix(before, "n't") && !strings.HasSuffix(before, " never")
+}
+
+// pronounCause reports a sentence whose subject, a pronoun, is the cause
+// of what follows: "This caused an interruption …", "That led to …".
+func pronounCause(ws []string) bool {
+	if len(ws) < 2 {
+		return false
+	}
+	k := 0
+	if ws[0] == "however" || ws[0] == "unfortunately" {
+		k = 1
+		if k < len(ws) && ws[k] == "," {
+			k++
+		}
+	}
+	if k+1 >= len(ws) || ws[k] != "this" && ws[k] != "that" && ws[k] != "it" {
+		return false
+	}
+	k++
+	if ws[k] == "in" && k+1 < len(ws) && ws[k+1] == "turn" {
+		k += 2
+	}
+	if ws[k] == "then" || ws[k] == "also" || ws[k] == "ultimately" || ws[k] == "eventually" {
+		k++
+	}
+	if k >= len(ws) {
+		return false
+	}
+	switch ws[k] {
+	case "caused", "led", "resulted", "triggered", "prevented", "broke", "overloaded", "overwhelmed", "exhausted", "blocked":
+		return true
+	}
+	return false
 }
 
 func statedCause(d *doc, s sentence) (string, bool) {
@@ -139,6 +229,12 @@ func statedCause(d *doc, s sentence) (string, bool) {
 			continue
 		}
 		np := clauseAfter(l[i+len(c):])
+		if strings.HasSuffix(c, " was ") || strings.HasSuffix(c, " is ") {
+			// "the cause was identified and a fix …" names none.
+			if f := strings.Fields(np); len(f) > 0 && strings.HasSuffix(f[0], "ed") {
+				continue
+			}
+		}
 		if c == "we identified " || c == "identified as " {
 			if hasPrefixAny(np, identifiedNotStated) {
 				continue
@@ -171,8 +267,8 @@ func clauseAfter(s string) string {
 	if i := strings.IndexByte(s, ','); i >= 0 {
 		s = s[:i]
 	}
-	if len(s) > 80 {
-		s = s[:80]
+	if len(s) > 120 {
+		s = s[:120]
 	}
 	return s
 }

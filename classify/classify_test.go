@@ -86,10 +86,10 @@ func TestHardCases(t *testing.T) {
 		// Ownership by structure: the company as the subject of an act
 		// whose harm or mistake the sentence tells, or of a fault.
 		{"our push took the api down", "We pushed a configuration update that took down our API for 40 minutes.", flags{owns: true, cause: true}},
-		{"one of our engineers, by mistake", "One of our engineers accidentally deleted a production table.", flags{owns: true}},
+		{"one of our engineers, by mistake", "One of our engineers accidentally deleted a production table.", flags{owns: true, cause: true}},
 		{"a migration we ran", "A migration we ran on Tuesday locked the users table and requests timed out.", flags{owns: true, cause: true}},
 		{"errors after we enabled", "Errors started after we enabled the new caching layer.", flags{owns: true, cause: true}},
-		{"instead of is a mistake", "In the migration, we supplied the version ~0.0.1 instead of 0.0.1.", flags{owns: true}},
+		{"instead of is a mistake", "In the migration, we supplied the version ~0.0.1 instead of 0.0.1.", flags{owns: true, cause: true}},
 		{"responsibility accepted", "We accept full responsibility for the disruption.", flags{owns: true}},
 		{"this one is on us", "This one is on us.", flags{owns: true}},
 		{"a duty not met", "We didn't properly test the failover path.", flags{owns: true}},

@@ -185,7 +185,7 @@ var harmWords = set("caused", "causing", "broke", "broken", "break",
 	"unintentionally", "bug", "buggy", "incorrectly", "wrongly", "crashed", "crash", "crashing",
 	"downtime", "timeouts", "timed", "locked", "leak", "leaked", "hung", "stalled", "issue", "issues", "problem", "problems",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
-	"incident", "unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
+	"unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
 	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing")
 
 // mistakeAt reports a mistake marker at k; "without" only before what

@@ -143,7 +143,11 @@ func ownChangeCause(d *doc) (string, bool) {
 		if _, denied := d.has(s.lower, denials); denied {
 			continue
 		}
-		if ownActHarm(d, d.words(i), "", nil, false) {
+		next, nextWs := "", []string(nil)
+		if i+1 < len(d.sentences) {
+			next, nextWs = d.sentences[i+1].lower, d.words(i+1)
+		}
+		if ownActHarm(d, d.words(i), next, nextWs, false) || ownMistakeAct(d.words(i)) {
 			return evidence(s.orig), true
 		}
 	}
@@ -168,6 +172,28 @@ func ownActLater(d *doc, i int) bool {
 		next := d.words(k)
 		if refersBack(next, obj) && harmIn(next) {
 			return true
+		}
+	}
+	return false
+}
+
+// ownMistakeAct reports an act the company did by mistake ("I
+// accidentally deleted one of our main load balancers"): a concrete
+// cause.
+func ownMistakeAct(ws []string) bool {
+	_, v, mistake, ok := ownAct(ws)
+	if !ok {
+		return false
+	}
+	if mistake {
+		return true
+	}
+	for k := v + 1; k < len(ws); k++ {
+		if purposeAt(ws, k) {
+			return false
+		}
+		if mistakeAt(ws, k) {
+			return true // "we supplied ~0.0.1 instead of 0.0.1"
 		}
 	}
 	return false
