@@ -123,7 +123,8 @@ var gerundActs = set("optimizing", "optimising", "deploying", "pushing", "releas
 // mistakeVerbs are acts that are mistakes by their meaning.
 var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring",
 	"misdiagnosed", "misjudged", "misread", "misinterpreted", "overlooked", "mislabeled",
-	"mislabelled", "misrouted")
+	"mislabelled", "misrouted", "underestimated", "overestimated", "miscalculated",
+	"misunderstood", "miscommunicated")
 
 // remedyWords in the object of an act make it the remedy, not the cause.
 var remedyWords = set("fix", "fixes", "hotfix", "hotfixes", "patch", "patches", "mitigation",
@@ -186,22 +187,48 @@ var harmWords = set("caused", "causing", "broke", "broken", "break",
 	"downtime", "timeouts", "timed", "locked", "leak", "leaked", "hung", "stalled", "issue", "issues", "problem", "problems",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
 	"unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
-	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing")
+	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing",
+	"rejected", "rejecting", "duplicate", "duplicated", "twice", "wrong")
 
 // mistakeAt reports a mistake marker at k; "without" only before what
 // was left out ("without testing", "without the flag"), not "without any
 // issues".
 func mistakeAt(ws []string, k int) bool {
+	at := func(m int) string {
+		if m < len(ws) {
+			return ws[m]
+		}
+		return ""
+	}
+	switch ws[k] {
+	case "too":
+		// "we turned off the old cluster too early"
+		switch at(k + 1) {
+		case "early", "soon", "late", "quickly", "fast", "aggressive", "aggressively", "broadly", "widely":
+			return true
+		}
+		return false
+	case "still":
+		// "we deleted a DNS record that was still in use"
+		switch at(k + 1) {
+		case "in", "needed", "required", "being", "active", "used", "referenced", "live":
+			return k > 0 && (ws[k-1] == "was" || ws[k-1] == "were" || ws[k-1] == "is" || ws[k-1] == "are")
+		}
+		return false
+	}
 	if !mistakeMarkers[ws[k]] {
 		return false
 	}
 	if ws[k] == "without" {
-		if k+1 >= len(ws) {
-			return false
+		m := k + 1
+		switch at(m) {
+		case "a", "an", "the", "any", "proper", "adequate", "sufficient", "enough":
+			m++
 		}
-		switch n := ws[k+1]; n {
-		case "any", "issue", "issues", "problem", "problems", "incident", "incidents", "impact",
-			"error", "errors", "downtime", "interruption", "interruptions", "disruption", "a", "an":
+		switch at(m) {
+		case "", "issue", "issues", "problem", "problems", "incident", "incidents", "impact",
+			"error", "errors", "downtime", "interruption", "interruptions", "disruption", "hitch",
+			"trouble", "delay", "delays", "loss", "data", "affecting", "causing", "any":
 			return false
 		}
 	}
@@ -215,7 +242,7 @@ var downVerbs = set("took", "taking", "take", "brought", "bringing", "knocked", 
 // ~0.0.1 instead of 0.0.1", "deployed it without the flag").
 var mistakeMarkers = set("instead", "without", "incorrect", "wrong", "improperly", "incorrectly",
 	"wrongly", "mistake", "accident", "erroneous", "mistakenly", "accidentally", "bad", "faulty",
-	"buggy", "broken", "invalid")
+	"buggy", "broken", "invalid", "prematurely")
 
 // denials say the company's act was not the cause.
 var denials = newPhrases("not caused", "wasn't caused", "not due to", "not related", "unrelated",
@@ -360,7 +387,7 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 	}
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
-		if purposeAt(ws, k) || fixedVerbs[w] {
+		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] {
 			return false
 		}
 		if harmWords[w] && !deniedAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
@@ -375,7 +402,7 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 func harmAfter(ws []string, v int) bool {
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
-		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] {
+		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] {
 			return false
 		}
 		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
@@ -567,11 +594,12 @@ var responsibilityNouns = set("responsibility", "ownership", "accountability", "
 // ("we failed to process 128,000 deployments").
 var dutyVerbs = set("catch", "notice", "detect", "anticipate", "foresee", "test", "realize",
 	"realise", "verify", "validate", "check", "consider", "account", "follow", "properly",
-	"adequately", "sufficiently", "expect", "plan", "communicate", "meet", "uphold", "live",
+	"adequately", "sufficiently", "plan", "communicate", "meet", "uphold", "live",
 	"identify", "recognize", "recognise", "monitor", "review", "ensure", "prevent", "protect",
 	"prepare", "fully", "correctly", "act", "respond", "escalate", "update", "inform", "notify",
 	"provide", "deliver", "do", "have", "take", "apply", "set", "configure", "understand",
-	"appreciate", "think", "cover", "spot", "see", "foresee")
+	"appreciate", "think", "cover", "spot", "foresee", "renew", "pay", "rotate", "extend",
+	"back", "double-check", "double")
 
 // ownStatement reports the direct forms of ownership in ws.
 func ownStatement(ws []string) bool {
@@ -646,7 +674,11 @@ func ownStatement(ws []string) bool {
 		}
 		switch v := at(k); v {
 		case "should", "ought":
-			if at(k+1) == "have" || at(k+1) == "to" && at(k+2) == "have" {
+			m := k + 1
+			if at(m) == "never" || at(m) == "not" || at(m) == "n't" {
+				m++ // "we should never have deployed on a Friday"
+			}
+			if at(m) == "have" || at(m) == "to" && at(m+1) == "have" {
 				return true
 			}
 		case "missed", "obviously", "clearly":
@@ -818,6 +850,18 @@ func ownStatement(ws []string) bool {
 		case "realized", "realised", "noticed", "discovered":
 			// "once I realized the mistake"
 			if (at(i-1) == "i" || at(i-1) == "we") && (at(i+1) == "the" || at(i+1) == "my" || at(i+1) == "our") && (at(i+2) == "mistake" || at(i+2) == "error" || at(i+2) == "typo") {
+				return true
+			}
+		}
+	}
+	// "the failure was ours", "the mistake is entirely ours"
+	for i := 0; i+2 < n; i++ {
+		if (ws[i] == "failure" || ws[i] == "fault" || ws[i] == "mistake" || ws[i] == "error" || ws[i] == "responsibility" || ws[i] == "blame") && (ws[i+1] == "was" || ws[i+1] == "is" || ws[i+1] == "lies") {
+			m := i + 2
+			if m < n && (ws[m] == "all" || ws[m] == "entirely" || ws[m] == "solely" || ws[m] == "completely" || ws[m] == "with") {
+				m++
+			}
+			if m < n && (ws[m] == "ours" || ws[m] == "mine" || ws[m] == "us" && ws[m-1] == "with") {
 				return true
 			}
 		}
