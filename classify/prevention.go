@@ -18,6 +18,7 @@ var preventionFrames = newPhrases(
 	"what we're changing", "what we are changing", "permanently", "permanent solution",
 	"long-term", "long term", "longer-term", "longer term", "from now on", "the scenario",
 	"what we learned", "lessons learned", "learnings", "takeaways", "what we are doing",
+	"improvements:", "follow-ups", "follow ups", "followups", "remediations",
 	"what we're doing", "what's next", "next time",
 )
 
@@ -160,6 +161,17 @@ func prevention(d *doc) (string, bool) {
 		}
 		if structuredStep(d, s.lower, ws, item, frame || prevFrame || nextFrame || listFrame,
 			listFrame || strictFrame(d, i)) {
+			return evidence(s.orig), true
+		}
+		if listFrame && item && guardItem(d, s.lower) {
+			// "Improvements: • Automated failover for the primary
+			// database • Better alerting on replication lag": items
+			// named by a guard alone.
+			return evidence(s.orig), true
+		}
+		if policyRule(ws) && strictFrame(d, i) {
+			// "Going forward, deployments will only happen during
+			// business hours."
 			return evidence(s.orig), true
 		}
 		if committed && step(d, s.lower) && (item || listFrame || told(ws, item) || ownPast(ws, item)) {
@@ -390,4 +402,39 @@ var tellingWords = set("will", "'ll", "shall", "going", "plan", "plans", "planni
 func ownPast(ws []string, item bool) bool {
 	_, level, _, ok := stepClause(ws, item)
 	return ok && level == past
+}
+
+// guardItem reports a list item that names a guard (alerting, tests,
+// failover, …) and is not the fix or a review.
+func guardItem(d *doc, s string) bool {
+	if timelineEntry(s) || hasClock(s) {
+		return false
+	}
+	if _, ok := d.has(s, notSteps); ok {
+		return false
+	}
+	return hasW(d, s, guardObjects) || hasW(d, s, mechanismObjects)
+}
+
+// policyRule reports a rule the company sets itself: "will only",
+// "will always", "will never", "will no longer", "now only".
+func policyRule(ws []string) bool {
+	for k, w := range ws {
+		if w != "will" && w != "'ll" && w != "now" && w != "shall" {
+			continue
+		}
+		m := k + 1
+		if m < len(ws) && ws[m] == "be" && w != "now" {
+			m++
+		}
+		if m < len(ws) {
+			switch ws[m] {
+			case "only", "always", "never":
+				return true
+			case "no":
+				return m+1 < len(ws) && ws[m+1] == "longer"
+			}
+		}
+	}
+	return false
 }

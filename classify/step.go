@@ -279,7 +279,8 @@ var guardObjects = newPhrases(
 	"change review", "documentation", "training", "post-deploy", "smoke test", "retries",
 	"backoff", "back-off", "timeouts", "detect", "failure mode", "point-in-time", "snapshot",
 	"confirmation", "staging", "second engineer", "another engineer", "two engineers",
-	"four-eyes", "four eyes", "second pair of eyes",
+	"four-eyes", "four eyes", "second pair of eyes", "deployment process", "release process",
+	"deploy process", "approval process", "change management process",
 )
 
 // mechanismObjects are steps when promised, but also what a team does
@@ -292,7 +293,7 @@ var mechanismObjects = newPhrases(
 	"separate cluster", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
 	"another provider", "multi-region", "multiple regions", "probe", "another location",
 	"another data", "multiple data", "second data", "other data center", "other datacenter",
-	"load balancing", "load-balancing",
+	"load balancing", "load-balancing", "firewall",
 )
 
 // weakObjects name a mechanism that is a step only where the text speaks
@@ -331,6 +332,11 @@ var toMoves = set("move", "migrate", "switch", "upgrade", "transition", "change"
 // hardRemedies are the fix itself.
 var hardRemedies = set("fix", "fixes", "hotfix", "patch", "patches", "workaround", "rollback", "revert", "incident")
 
+// auxiliaries after "and" open a new verb group ("… and are
+// monitoring").
+var auxiliaries = set("are", "is", "was", "were", "will", "have", "has", "had", "'re", "'ll",
+	"'ve", "can", "should", "would", "could", "must", "may", "might", "continue", "then")
+
 // clauseEnds cut an object: a new clause begins.
 var clauseEnds = set("so", "which", "because", "until", "while", "as", "but", "we", "and", "once", "when", "after", "before")
 
@@ -366,7 +372,7 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		end := len(ws)
 		for k := v + 1; k < len(ws); k++ {
 			if k > v+2 && (clauseEnds[ws[k]] || ws[k] == ",") {
-				if ws[k] == "and" && k+1 < len(ws) && !clauseEnds[ws[k+1]] && ws[k+1] != "the" && ws[k+1] != "it" {
+				if ws[k] == "and" && k+1 < len(ws) && !clauseEnds[ws[k+1]] && ws[k+1] != "the" && ws[k+1] != "it" && !auxiliaries[ws[k+1]] {
 					continue // "tests and alerts"
 				}
 				end = k
@@ -403,6 +409,9 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		return remedyObjects[w] && (class < 3 || hardRemedies[w])
 	}
 	for k, w := range obj {
+		if w == "incident" && k+1 < len(obj) && (obj[k+1] == "response" || obj[k+1] == "management" || obj[k+1] == "process" || obj[k+1] == "handling" || obj[k+1] == "review" || obj[k+1] == "communication" || obj[k+1] == "communications") {
+			continue // "our incident response runbook"
+		}
 		if remedy(w) && k <= 6 {
 			return -1
 		}
@@ -530,7 +539,15 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 		if level != future || class < 3 {
 			return false
 		}
-	case "remove", "disable", "reduce", "lower", "raise", "increase", "enable", "switch", "move", "migrate", "use":
+	case "increase", "enable", "switch", "move", "migrate", "use", "raise":
+		// Moving traffic, using a backup, raising a limit: the
+		// incident's work unless promised against recurrence, or what
+		// is raised or enabled is a guard ("we have increased the
+		// monitoring frequency").
+		if !framed && level != future && class < 3 {
+			return false
+		}
+	case "remove", "disable", "reduce", "lower":
 		// Taking a rate limit away, moving traffic, using a backup:
 		// the incident's work unless promised against recurrence.
 		if !framed && level != future {
