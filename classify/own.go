@@ -188,7 +188,7 @@ var harmWords = set("caused", "causing", "broke", "broken", "break",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
 	"unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
 	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing",
-	"rejected", "rejecting", "duplicate", "duplicated", "twice", "wrong")
+	"rejected", "rejecting", "duplicate", "duplicated", "twice", "wrong", "stale", "outdated")
 
 // mistakeAt reports a mistake marker at k; "without" only before what
 // was left out ("without testing", "without the flag"), not "without any
@@ -942,7 +942,7 @@ func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes bool
 				return true
 			}
 		}
-		if next != "" && backReference(nextWs) && harmIn(nextWs) {
+		if next != "" && (backReference(nextWs) || refersBack(nextWs, objectWords(ws, verb))) && harmIn(nextWs) {
 			return true
 		}
 	}
@@ -990,7 +990,10 @@ var actNominals = map[string][]string{
 	"pushed": {"push", "change"}, "shipped": {"release", "change"}, "applied": {"change"},
 	"introduced": {"change"}, "made": {"change"}, "initiated": {"operation"},
 	"performed": {"operation", "maintenance"}, "ran": {"job", "script", "query"},
-	"executed": {"script", "query", "command"},
+	"executed": {"script", "query", "command"}, "rotated": {"rotation"},
+	"cleaned": {"cleanup"}, "removed": {"removal"}, "deleted": {"deletion"},
+	"configured": {"configuration"}, "reconfigured": {"configuration"}, "set": {"setting"},
+	"restarted": {"restart"}, "rebooted": {"reboot"}, "scheduled": {"maintenance"},
 }
 
 // refersBack reports a sentence that opens with "this/that/the/these" and
@@ -1051,7 +1054,7 @@ func backReference(ws []string) bool {
 // errors").
 func harmIn(ws []string) bool {
 	for k, w := range ws {
-		if harmWords[w] && !deniedAt(ws, k) {
+		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) {
 			return true
 		}
 	}
@@ -1076,10 +1079,12 @@ func deniedAt(ws []string, k int) bool {
 			return true
 		}
 	}
-	for m := k; m < len(ws) && m <= k+3; m++ {
-		// "caused by their network", "today's outage was caused by …"
-		if m+1 < len(ws) && ws[m+1] == "by" && (ws[m] == "caused" || ws[m] == "triggered") ||
-			m+1 < len(ws) && ws[m] == "due" && ws[m+1] == "to" && m > k {
+	for m := k; m < len(ws) && m <= k+6; m++ {
+		// "caused by their network", "today's outage was caused by …",
+		// "failed today when the provider's network went down"
+		if m+1 < len(ws) && ws[m+1] == "by" && (ws[m] == "caused" || ws[m] == "triggered") && m <= k+3 ||
+			m+1 < len(ws) && ws[m] == "due" && ws[m+1] == "to" && m > k ||
+			m > k && m+1 < len(ws) && (ws[m] == "when" || ws[m] == "because" || ws[m] == "after") && externalAgent(ws[m+1:]) {
 			return true
 		}
 	}
@@ -1103,6 +1108,21 @@ func byStaff(ws []string, i int) bool {
 					return true
 				}
 			}
+			return false
+		}
+	}
+	return false
+}
+
+// externalAgent reports words that open with someone else as the agent
+// ("the provider's network went down", "their upstream failed").
+func externalAgent(ws []string) bool {
+	for k := 0; k < len(ws) && k < 3; k++ {
+		switch strings.TrimSuffix(ws[k], "'s") {
+		case "provider", "providers", "vendor", "vendors", "upstream", "third-party", "isp",
+			"their", "partner", "partners", "carrier", "registrar", "supplier", "host", "hosting":
+			return true
+		case "we", "i", "our":
 			return false
 		}
 	}
