@@ -78,30 +78,3 @@ func set(ws ...string) map[string]bool {
 
 // isPunct reports a clause boundary word.
 func isPunct(w string) bool { return w == "," || w == ":" || w == "(" || w == ")" }
-
-// indexWord is the index of the first of ws at or after i, or -1.
-func indexWord(ws []string, i int, m map[string]bool) int {
-	for ; i < len(ws); i++ {
-		if m[ws[i]] {
-			return i
-		}
-	}
-	return -1
-}
-
-// hasSeq reports whether ws contains the words of seq in a row.
-func hasSeq(ws []string, seq ...string) bool {
-	for i := 0; i+len(seq) <= len(ws); i++ {
-		ok := true
-		for j, w := range seq {
-			if ws[i+j] != w {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}

@@ -2,15 +2,21 @@ package classify
 
 import "strings"
 
-// The structure of ownership: the company, as the subject ("we", "I",
-// "our team", "one of our engineers"), either says the failure is its
-// own (a fault noun, responsibility, a duty it did not meet, a
-// counterfactual "we should have") or tells an act of its own (a past
-// verb that changes production: deployed, ran, migrated, set, …) whose
-// harm the same sentence tells (a causal verb, an error, an outage) or
-// that it did wrongly ("instead of", "by mistake"). An act told as the
-// remedy (a fix, a rollback) is not owning, nor a cause told without the
-// company as the agent ("a configuration change inadvertently …").
+// The structure of ownership. The company is the subject: "we", "I",
+// "our team", "one of our engineers", or its own people told in the
+// third person in its own account ("an engineer … misdiagnosed", "the
+// development team", "a mistake by a developer"). It either says the
+// failure is its own (a fault noun, "the failure was ours",
+// responsibility taken, a duty not met, "we should have", an apology for
+// causing it) or tells an act of its own (a verb that changes
+// production: deployed, ran, migrated, set, …) whose harm the same
+// sentence tells (a causal verb, an error, an outage), that it did
+// wrongly ("instead of", "by mistake", "too early"), or whose harm a
+// later sentence tells while naming the act again ("This query caused
+// …"). An act told as the remedy (a fix, a rollback, acting on what is
+// affected), a harm laid on someone else, a duty accepted while the
+// failure is disowned, and a cause told without the company as the
+// agent ("a configuration change inadvertently …") are not owning.
 
 // teamNouns end a subject that is the company's own people ("our
 // engineering team", "one of our engineers").
@@ -884,13 +890,6 @@ func ownStatement(ws []string) bool {
 		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
 			for k := i - 1; k >= 0 && k >= i-12; k-- {
 				if _, ok := ownSubject(ws, k); ok {
-					return true
-				}
-			}
-		}
-		if false {
-			for k := i - 1; k >= 0 && k >= i-12; k-- {
-				if ws[k] == "we" || ws[k] == "i" {
 					return true
 				}
 			}
