@@ -723,6 +723,9 @@ func ownStatement(ws []string) bool {
 				at(m) != "have" && at(m) != "take" && at(m) != "set" && at(m) != "apply" && at(m) != "do" {
 				return true
 			}
+			if at(m) == "do" && (at(m+1) == "enough" || at(m+1) == "a" && at(m+2) == "good") {
+				return true // "we didn't do enough to …"
+			}
 			if at(m) == "have" {
 				switch at(m + 1) {
 				case "enough", "sufficient", "adequate", "proper", "the", "a", "any", "appropriate":

@@ -26,6 +26,8 @@ var ownership = newPhrases(
 	"we failed to catch", "should have caught", "by accident we", "by accident, we",
 	"code we deployed", "code we pushed", "code we shipped", "code we released",
 	"release we deployed", "release we shipped", "update we deployed", "update we pushed",
+	"self-inflicted", "our own doing", "our bad", "that's on me", "this is on me",
+	"this was on me", "we blew it", "we goofed",
 )
 
 // responsibility finds a sentence in which the company owns the failure.
