@@ -14,6 +14,15 @@ func words(s string) []string {
 	start := -1
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa2 || s[i+2] == 0x93 || s[i+2] == 0x94) {
+			// a bullet or a dash ("•", "–", "—") separates words
+			if start >= 0 {
+				out = appendWord(out, trimWord(s[start:i]))
+				start = -1
+			}
+			i += 2
+			continue
+		}
 		inWord := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '\'' ||
 			c == '-' && start >= 0 || c >= 0x80
 		if inWord {

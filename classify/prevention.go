@@ -179,7 +179,8 @@ func prevention(d *doc) (string, bool) {
 				return evidence(s.orig), true
 			}
 		}
-		if frame && (opensList(s.lower) || heading(s.lower)) {
+		if frame && (opensList(s.lower) || heading(s.lower) || strings.HasSuffix(s.lower, "?")) {
+			// "What are we doing to prevent this? • …" opens a list too.
 			listFrame = true
 		}
 		prevFrame = frame

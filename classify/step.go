@@ -172,7 +172,9 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 			// a label.
 			return v, future, false, true
 		}
-		if item && w == lemma && v <= 3 {
+		if item && (w == lemma || strings.HasSuffix(w, "ing")) && v <= 3 {
+			// "• Add metric to track queue depth", "• Updating our
+			// escalation paths …": an item told by its verb.
 			lead := true
 			for _, t := range ws[:v] {
 				if !statusTags[t] {
