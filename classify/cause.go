@@ -96,8 +96,8 @@ var mechanisms = newPhrases(
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
 var tentatives = newPhrases(
-	"suspect", "may be the cause", "may have been", "might", "potential cause",
-	"potential root", "potentially caus", "potentially related", "potential issue", "possibl",
+	"suspect", "may be the cause", "may have been", "might", "potential ", "potentially caus",
+	"potentially related", "potentially due", "possibl",
 	"likely", "appears to", "seems", "we believe", "not yet identified", "not yet known",
 	"not yet determined", "not yet clear", "not yet been", "investigating the",
 	"investigate the", "determining the", "determine the", "looking into", "to understand",
@@ -136,8 +136,8 @@ func rootCause(d *doc) (string, bool) {
 		}
 		// "… encountered brief unplanned network disruption. This
 		// caused an interruption …": the cause is the sentence before.
-		if i > 0 && pronounCause(d.words(i)) && !tentative(d, d.sentences[i-1].lower) {
-			if concrete(d, d.sentences[i-1].lower) && !incidentItself(d.sentences[i-1].lower) {
+		if i > 0 && pronounCause(d.words(i)) && harmIn(d.words(i)) && !tentative(d, d.sentences[i-1].lower) {
+			if prev := d.sentences[i-1].lower; concrete(d, prev) && !incidentItself(prev) && !remedial(d.words(i-1)) {
 				return evidence(d.sentences[i-1].orig + " " + s.orig), true
 			}
 		}
@@ -149,15 +149,26 @@ func rootCause(d *doc) (string, bool) {
 // with a concrete X, whatever stands between.
 func causeIsNamed(d *doc, l string) bool {
 	i := strings.Index(l, "cause")
-	if i < 0 || i > 0 && isLetter(l[i-1]) {
+	if i < 0 || i > 0 && isLetter(l[i-1]) || i+5 < len(l) && isLetter(l[i+5]) {
+		return false
+	}
+	// The noun "cause": "the cause", "the root cause", "the main cause".
+	before := strings.TrimSpace(l[:i])
+	if !strings.HasSuffix(before, "the") && !strings.HasSuffix(before, "root") && !strings.HasSuffix(before, "main") &&
+		!strings.HasSuffix(before, "primary") && !strings.HasSuffix(before, "underlying") && !strings.HasSuffix(before, "direct") {
 		return false
 	}
 	rest := l[i:]
 	if len(rest) > 100 {
 		rest = rest[:100]
 	}
-	for _, cop := range []string{" was ", " is ", " were ", " are ", ": "} {
+	for _, cop := range []string{" was ", " is ", ": "} {
 		if j := strings.Index(rest, cop); j >= 0 {
+			// "the cause of the errors and are deploying …": the copula
+			// must be the noun phrase's own.
+			if between := rest[:j]; strings.Contains(between, " and ") || strings.Contains(between, " we ") || strings.Contains(between, ",") || strings.Contains(between, " has ") {
+				return false
+			}
 			np := clauseAfter(l[i+j+len(cop):])
 			if f := strings.Fields(np); len(f) > 0 && strings.HasSuffix(f[0], "ed") {
 				return false // "the cause was identified and …"
@@ -332,6 +343,19 @@ func incidentItself(np string) bool {
 			return i > 0 && (ws[i-1] == "these" || ws[i-1] == "this" || ws[i-1] == "the" || ws[i-1] == "those" || ws[i-1] == "recent")
 		}
 		return false
+	}
+	return false
+}
+
+// remedial reports a sentence that tells the remedy ("we deployed a
+// fix", "we rolled back the change"), which is no cause of what follows.
+func remedial(ws []string) bool {
+	for _, w := range ws {
+		switch w {
+		case "fix", "fixes", "fixed", "hotfix", "patch", "patched", "mitigation", "mitigated",
+			"rollback", "rolled", "reverted", "revert", "restored", "restore", "resolved", "workaround":
+			return true
+		}
 	}
 	return false
 }

@@ -194,7 +194,7 @@ var harmWords = set("caused", "causing", "broke", "broken", "break",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
 	"unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
 	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing",
-	"rejected", "rejecting", "duplicate", "duplicated", "twice", "wrong", "stale", "outdated")
+	"rejected", "rejecting", "duplicated", "twice", "wrong", "stale", "outdated")
 
 // mistakeAt reports a mistake marker at k; "without" only before what
 // was left out ("without testing", "without the flag"), not "without any
