@@ -50,10 +50,15 @@ func responsibility(d *doc) (string, bool) {
 			return evidence(s.orig), true
 		}
 		if ownSentence(d, i) {
+			if i+1 < len(d.sentences) && !ownSentenceAlone(d, i) {
+				// The harm is told by the next sentence: show both.
+				return evidence(s.orig) + " " + evidence(d.sentences[i+1].orig), true
+			}
 			return evidence(s.orig), true
 		}
-		if ownActLater(d, i) {
-			return evidence(s.orig), true
+		if k, ok := ownActLater(d, i); ok {
+			// The act and the sentence that tells its harm.
+			return evidence(s.orig) + " … " + evidence(d.sentences[k].orig), true
 		}
 	}
 	return "", false
@@ -160,23 +165,23 @@ func ownChangeCause(d *doc) (string, bool) {
 // later sentence (within five) tells, naming the act's object again:
 // "we initiated a manual query against one of the sharded databases. …
 // This query caused the free memory of the cluster to drop."
-func ownActLater(d *doc, i int) bool {
+func ownActLater(d *doc, i int) (int, bool) {
 	ws := d.words(i)
 	_, verb, _, ok := ownAct(ws)
 	if !ok {
-		return false
+		return 0, false
 	}
 	obj := objectWords(ws, verb)
 	if len(obj) == 0 {
-		return false
+		return 0, false
 	}
 	for k := i + 1; k < len(d.sentences) && k <= i+5; k++ {
 		next := d.words(k)
 		if refersBack(next, obj) && harmIn(next) {
-			return true
+			return k, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // ownMistakeAct reports an act the company did by mistake ("I
@@ -199,4 +204,11 @@ func ownMistakeAct(ws []string) bool {
 		}
 	}
 	return false
+}
+
+// ownSentenceAlone reports whether sentence i owns the failure without
+// the next sentence's help.
+func ownSentenceAlone(d *doc, i int) bool {
+	ws := d.words(i)
+	return ownStatement(ws) || ownActHarm(d, ws, "", nil, true)
 }
