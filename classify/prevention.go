@@ -371,7 +371,9 @@ var mitigationPurposes = newPhrases("avoid further", "further impact", "further 
 	"further degradation", "further errors", "further disruption", "minimize impact",
 	"minimise impact", "reduce impact", "reduce the impact on", "minimize the impact on",
 	"speed up recovery", "speed recovery", "while we investigate", "while we work",
-	"while the", "during the incident", "in the meantime", "for now", "temporarily")
+	"while the", "during the incident", "in the meantime", "for now", "temporarily",
+	"handle the load", "handle the increased", "handle the traffic", "absorb the", "cope with the",
+	"keep up with")
 
 func mitigationPurpose(d *doc, s string) bool { return has(d, s, mitigationPurposes) }
 

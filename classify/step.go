@@ -29,7 +29,7 @@ var stepLemmas = []string{
 	"review", "monitor", "track", "introduce", "add", "deliver", "launch", "create", "design",
 	"develop", "integrate", "tweak", "rotate", "renew", "ensure", "standardize", "standardise",
 	"formalize", "formalise", "educate", "hire", "staff", "back", "extend", "fine-tune", "go",
-	"transition", "revamp", "overhaul", "sharpen", "co-locate", "colocate", "route", "reroute",
+	"transition", "connect", "integrate", "revamp", "overhaul", "sharpen", "co-locate", "colocate", "route", "reroute",
 	"spread", "allocate", "expand", "diversify", "relocate", "consolidate",
 }
 
@@ -111,6 +111,14 @@ func afterLabel(ws []string, v int) bool {
 	}
 	return k >= 0 && ws[k] == ":"
 }
+
+// subjectBounds end the subject of a passive on its left.
+var subjectBounds = set("we", "i", "they", "you", "'ll", "will", "is", "are", "was", "were",
+	"has", "have", "had", "that", "which", "if", "when", "know", "let", "because", "so", "once")
+
+// buildVerbs make a mechanism that was not there.
+var buildVerbs = set("add", "implement", "introduce", "build", "integrate", "create", "install",
+	"establish", "adopt", "institute", "set")
 
 // planNouns before "is to" make a promise ("our plan is to add …").
 var planNouns = set("plan", "goal", "intention", "aim", "step", "priority", "focus", "objective")
@@ -281,7 +289,8 @@ var guardObjects = newPhrases(
 	"change review", "documentation", "training", "post-deploy", "smoke test", "retries",
 	"backoff", "back-off", "timeouts", "detect", "failure mode", "point-in-time", "snapshot",
 	"confirmation", "staging", "second engineer", "another engineer", "two engineers",
-	"four-eyes", "four eyes", "second pair of eyes", "deployment process", "release process",
+	"four-eyes", "four eyes", "second pair of eyes", "two-person", "two person",
+	"mandatory review", "additional review", "deployment process", "release process",
 	"deploy process", "approval process", "change management process",
 )
 
@@ -357,8 +366,11 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 			}
 			b--
 		}
+		// The subject: back to a clause boundary (a list of nouns may
+		// span commas: "point-in-time recovery, daily snapshots and
+		// reset safeguards are now in place").
 		a := b
-		for a > 0 && a > b-12 && ws[a-1] != ":" && ws[a-1] != "(" && ws[a-1] != ")" {
+		for a > 0 && a > b-12 && ws[a-1] != ":" && ws[a-1] != "(" && ws[a-1] != ")" && !subjectBounds[ws[a-1]] {
 			a--
 		}
 		if b < a {
@@ -523,8 +535,9 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 	switch stepForms[ws[v]] {
 	case "run", "perform", "conduct":
 		// "we are running tests on the new version" is the incident's
-		// work; "jobs now run on a separate queue" is a step.
-		if level != future || class < 2 {
+		// work; "jobs now run on a separate queue" and "in the future,
+		// large migrations will be run in batches" are steps.
+		if level != future || class < 2 && !(class == 1 && has(d, s, recurrenceFrames)) {
 			return false
 		}
 	case "test", "validate", "verify", "review", "check":
@@ -570,7 +583,10 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 	case 3:
 		return true
 	case 2:
-		return level == future || strict
+		// Building a mechanism ("we are integrating a second payment
+		// provider as a fallback") is a step told in any tense; using
+		// or switching to one is the incident's work unless promised.
+		return level == future || strict || buildVerbs[stepForms[ws[v]]]
 	default:
 		return strict
 	}
