@@ -14,6 +14,17 @@ var causeAfter = newPhrases(
 	"determined that ", "discovered that ", "detected that ", "found that ", "uncovered that ",
 	"reason is that ", "reason was that ", "reason for this was ", "reason for this is ",
 	"we identified ", "identified as ",
+	// The same, in other words: "identified to be a bug", "coming from
+	// database contention", "the problem is a networking issue with our
+	// upstream vendor".
+	"identified to be ", "determined to be ", "confirmed to be ",
+	"coming from ", "stemming from ", "originating from ", "originated from ", "as a result of ",
+	"attributable to ", "combination of ", "after a period of ", "problem is a ", "problem was a ",
+	"problem is an ", "problem was an ", "issue was a ", "issue is a ", "cause of this is ",
+	"cause of this was ", "cause of the issue was ", "cause of the issue is ",
+	"cause of the problem was ", "cause of the problem is ", "cause of the outage was ",
+	"cause of the outage is ", "cause of the incident was ", "cause of the incident is ",
+	"cause of this incident is ", "caused when ", "following our ",
 )
 
 // causeBefore are connectives preceded by the cause: "X caused Y".
@@ -21,6 +32,12 @@ var causeBefore = newPhrases(
 	" caused ", " causes ", " causing ", " led to ", " leading to ", " resulted in ",
 	" resulting in ", " triggered ", " made them ", " made it ", " inadvertently ",
 	" accidentally ", " unintentionally ",
+	// Verbs of harm with the cause as their subject: "the changes
+	// prevented packets from reaching …", "the temp files also
+	// interfered with the write-ahead log".
+	" prevented ", " broke ", " took down ", " brought down ", " interfered with ",
+	" exhausted ", " contributed to ", " knocked out ", " overwhelmed ", " overloaded ",
+	" deleted ", " wiped ",
 )
 
 // causeInline are phrases that state a concrete cause by themselves.
@@ -30,6 +47,11 @@ var causeInline = newPhrases(
 	"ddos attack", "dos attack", "denial of service attack", "denial-of-service attack",
 	"distributed denial of service", "attacked by", "attack was launched",
 	"ran out of space", "ran out of disk", "out of disk space",
+	"out of memory", "memory leak", "disk filled", "disk was full", "disk full",
+	"hardware failure", "power outage", "power loss", "loss of power", "fiber cut", "fibre cut",
+	"the attack", "an attack", "brute force", "resource exhaustion", "connection exhaustion",
+	"a typo", "spike in traffic", "traffic spike", "surge in traffic", "traffic surge",
+	"problematic deploy", "bad deploy", "bad config", "bad configuration", "bad release",
 )
 
 // mechanisms are the words that make a cause concrete: a change, a
@@ -47,7 +69,7 @@ var strongMechanisms = newPhrases(
 	"script", "operator", "human error", "contention", "parameter", "api call",
 	"number of requests", "attack", "ddos", "expired", "quota", "limit", "faulty",
 	"corrupt", "memory", "cpu", "utilization", "partner", "bulk", "system update",
-	"software update", "planned update",
+	"software update", "planned update", "cloud", "aws", "amazon", "azure", "google",
 )
 
 // vagueHeads open a cause that names only a place ("an issue with …").
@@ -65,16 +87,26 @@ var mechanisms = newPhrases(
 	"data", "contention", "ip address", "parameter", "api call", "number of requests", "influx", "attack",
 	"ddos", "datacenter", "data center", "cluster", "pipeline", "dependenc", "library",
 	"expired", "quota", "limit", "partner", "bulk", "system update", "software update",
-	"planned update",
+	"planned update", "timeout", "time out", "timed out", "exhaust", "flaw", "vulnerab",
+	"queries", "file", "index", "lock", "leak", "scaling", "autoscal", "reboot",
+	"restart", "crash", "corrupt", "hosting", "cdn", "registrar", "backup", "cron", "queue",
+	"worker", "throttl", "rate limit", "firewall", "router", "switch", "load balanc", "proxy",
+	"contention", "spike", "attack", "compatib", "version", "high volume", "volume of", "typo",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
 var tentatives = newPhrases(
-	"suspect", "may be the cause", "may have been", "might", "potential", "possibl",
-	"likely", "appears to", "seems", "we believe", "not yet", "investigating the",
+	"suspect", "may be the cause", "may have been", "might", "potential ", "potentially caus",
+	"potentially related", "potentially due", "possibl",
+	"likely", "appears to", "seems", "we believe", "not yet identified", "not yet known",
+	"not yet determined", "not yet clear", "not yet been", "investigating the",
 	"investigate the", "determining the", "determine the", "looking into", "to understand",
 	"under investigation", "being investigated", "unknown", "not caused", "no evidence",
-	"not related", "ruled out", "still investigating",
+	"not related", "ruled out", "still investigating", "may be causing", "might be causing",
+	"could be causing", "may be related", "might be related", "could be related",
+	"can only assume", "we assume", "presumably", "probably", "not yet seen", "not yet found",
+	"not yet confirmed", "not yet able", "could have caused", "would have caused",
+	"could have led", "could have eventually", "could eventually", "potential bottleneck",
 )
 
 func tentative(d *doc, s string) bool {
@@ -92,15 +124,109 @@ var identifiedNotStated = []string{
 
 // rootCause finds a sentence that states a concrete cause.
 func rootCause(d *doc) (string, bool) {
-	for _, s := range d.sentences {
+	for i, s := range d.sentences {
 		if tentative(d, s.lower) {
 			continue
 		}
 		if ev, ok := statedCause(d, s); ok {
 			return ev, true
 		}
+		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) {
+			return evidence(s.orig), true
+		}
+		// "… encountered brief unplanned network disruption. This
+		// caused an interruption …": the cause is the sentence before.
+		if i > 0 && pronounCause(d.words(i)) && harmIn(d.words(i)) && !tentative(d, d.sentences[i-1].lower) {
+			if prev := d.sentences[i-1].lower; concrete(d, prev) && !incidentItself(prev) && !remedial(d.words(i-1)) {
+				return evidence(d.sentences[i-1].orig + " " + s.orig), true
+			}
+		}
 	}
 	return "", false
+}
+
+// causeIsNamed reports "the root cause of … was X", "the cause … is X"
+// with a concrete X, whatever stands between.
+func causeIsNamed(d *doc, l string) bool {
+	i := strings.Index(l, "cause")
+	if i < 0 || i > 0 && isLetter(l[i-1]) || i+5 < len(l) && isLetter(l[i+5]) {
+		return false
+	}
+	// The noun "cause": "the cause", "the root cause", "the main cause".
+	before := strings.TrimSpace(l[:i])
+	if !strings.HasSuffix(before, "the") && !strings.HasSuffix(before, "root") && !strings.HasSuffix(before, "main") &&
+		!strings.HasSuffix(before, "primary") && !strings.HasSuffix(before, "underlying") && !strings.HasSuffix(before, "direct") {
+		return false
+	}
+	rest := l[i:]
+	if len(rest) > 100 {
+		rest = rest[:100]
+	}
+	for _, cop := range []string{" was ", " is ", ": "} {
+		if j := strings.Index(rest, cop); j >= 0 {
+			// "the cause of the errors and are deploying …": the copula
+			// must be the noun phrase's own.
+			if between := rest[:j]; strings.Contains(between, " and ") || strings.Contains(between, " we ") || strings.Contains(between, ",") || strings.Contains(between, " has ") {
+				return false
+			}
+			np := clauseAfter(l[i+j+len(cop):])
+			if f := strings.Fields(np); len(f) > 0 && strings.HasSuffix(f[0], "ed") {
+				return false // "the cause was identified and …"
+			}
+			if hasPrefixAny(np, identifiedNotStated) || strings.HasPrefix(np, "being") || strings.HasPrefix(np, "still") || strings.HasPrefix(np, "unknown") || strings.HasPrefix(np, "not ") || strings.HasPrefix(np, "under ") {
+				return false
+			}
+			return concrete(d, np)
+		}
+	}
+	return false
+}
+
+// certificateExpired reports that a certificate expired.
+func certificateExpired(l string) bool {
+	i := strings.Index(l, "certificat")
+	if i < 0 {
+		return false
+	}
+	j := strings.Index(l[i:], " expired")
+	if j < 0 {
+		return false
+	}
+	before := l[:i+j]
+	return !strings.HasSuffix(before, " not") && !strings.HasSuffix(before, "n't") && !strings.HasSuffix(before, " never")
+}
+
+// pronounCause reports a sentence whose subject, a pronoun, is the cause
+// of what follows: "This caused an interruption …", "That led to …".
+func pronounCause(ws []string) bool {
+	if len(ws) < 2 {
+		return false
+	}
+	k := 0
+	if ws[0] == "however" || ws[0] == "unfortunately" {
+		k = 1
+		if k < len(ws) && ws[k] == "," {
+			k++
+		}
+	}
+	if k+1 >= len(ws) || ws[k] != "this" && ws[k] != "that" && ws[k] != "it" {
+		return false
+	}
+	k++
+	if ws[k] == "in" && k+1 < len(ws) && ws[k+1] == "turn" {
+		k += 2
+	}
+	if ws[k] == "then" || ws[k] == "also" || ws[k] == "ultimately" || ws[k] == "eventually" {
+		k++
+	}
+	if k >= len(ws) {
+		return false
+	}
+	switch ws[k] {
+	case "caused", "led", "resulted", "triggered", "prevented", "broke", "overloaded", "overwhelmed", "exhausted", "blocked":
+		return true
+	}
+	return false
 }
 
 func statedCause(d *doc, s sentence) (string, bool) {
@@ -114,6 +240,12 @@ func statedCause(d *doc, s sentence) (string, bool) {
 			continue
 		}
 		np := clauseAfter(l[i+len(c):])
+		if strings.HasSuffix(c, " was ") || strings.HasSuffix(c, " is ") {
+			// "the cause was identified and a fix …" names none.
+			if f := strings.Fields(np); len(f) > 0 && strings.HasSuffix(f[0], "ed") {
+				continue
+			}
+		}
 		if c == "we identified " || c == "identified as " {
 			if hasPrefixAny(np, identifiedNotStated) {
 				continue
@@ -131,7 +263,7 @@ func statedCause(d *doc, s sentence) (string, bool) {
 		if i < 0 {
 			continue
 		}
-		if concrete(d, clauseBefore(l[:i])) {
+		if np := clauseBefore(l[:i]); concrete(d, np) && !incidentItself(np) {
 			return evidence(s.orig), true
 		}
 	}
@@ -146,8 +278,8 @@ func clauseAfter(s string) string {
 	if i := strings.IndexByte(s, ','); i >= 0 {
 		s = s[:i]
 	}
-	if len(s) > 80 {
-		s = s[:80]
+	if len(s) > 120 {
+		s = s[:120]
 	}
 	return s
 }
@@ -197,3 +329,33 @@ func hasPrefixAny(s string, prefixes []string) bool {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// incidentItself reports a subject that is the incident itself ("we
+// know these outages have really caused issues for you"), which names
+// no cause.
+func incidentItself(np string) bool {
+	ws := words(np)
+	for i := len(ws) - 1; i >= 0; i-- {
+		switch ws[i] {
+		case "have", "has", "had", "really", "also", "all", "recent", "repeated":
+			continue
+		case "outage", "outages", "incident", "incidents", "disruption", "disruptions", "downtime":
+			return i > 0 && (ws[i-1] == "these" || ws[i-1] == "this" || ws[i-1] == "the" || ws[i-1] == "those" || ws[i-1] == "recent")
+		}
+		return false
+	}
+	return false
+}
+
+// remedial reports a sentence that tells the remedy ("we deployed a
+// fix", "we rolled back the change"), which is no cause of what follows.
+func remedial(ws []string) bool {
+	for _, w := range ws {
+		switch w {
+		case "fix", "fixes", "fixed", "hotfix", "patch", "patched", "mitigation", "mitigated",
+			"rollback", "rolled", "reverted", "revert", "restored", "restore", "resolved", "workaround":
+			return true
+		}
+	}
+	return false
+}

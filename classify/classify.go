@@ -4,11 +4,15 @@
 // each.
 //
 // It is a set of hand-written rules, not a trained model: every decision
-// comes from a phrase list in this package, and the evidence is the
-// sentence (or the clause) that fired, so a person can see why and fix a
-// rule. The rules work sentence by sentence on a lower-cased copy of the
-// text; each flag has its own file (apology.go, responsibility.go,
-// cause.go, prevention.go, nextupdate.go).
+// comes from a phrase list or a word-order rule in this package, and the
+// evidence is the sentence (or the clause) that fired, so a person can
+// see why and fix a rule. The rules work sentence by sentence on a
+// lower-cased copy of the text; each flag has its own file (apology.go,
+// responsibility.go, cause.go, prevention.go, nextupdate.go). Ownership
+// and prevention steps also read the structure of a sentence from its
+// words (clause.go): who is the subject, the tense or mood of the verb
+// and the class of its object (own.go: "we | deployed | a change …
+// which caused"; step.go: "we | will add | alerting on …").
 package classify
 
 import (
@@ -75,7 +79,19 @@ func (c *Classifier) Classify(text string, at time.Time) trustlens.Classificatio
 type doc struct {
 	lower     string // the whole text, normalised
 	sentences []sentence
-	hits      []uint64 // bit set of the dictionary words the text contains
+	hits      []uint64   // bit set of the dictionary words the text contains
+	ws        [][]string // the words of each sentence, cut when first asked for
+}
+
+// words are the words of sentence i (see words in clause.go), cut once.
+func (d *doc) words(i int) []string {
+	if d.ws == nil {
+		d.ws = make([][]string, len(d.sentences))
+	}
+	if d.ws[i] == nil {
+		d.ws[i] = words(d.sentences[i].lower)
+	}
+	return d.ws[i]
 }
 
 type sentence struct {

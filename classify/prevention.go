@@ -15,7 +15,11 @@ var preventionFrames = newPhrases(
 	"safer", "more resilient", "resilien", "class of", "action items", "remediation items",
 	"remediation steps", "remediations", "remediation:", "corrective action",
 	"no longer take", "can no longer", "will no longer", "doing differently",
-	"what we're changing", "what we are changing",
+	"what we're changing", "what we are changing", "permanently", "permanent solution",
+	"long-term", "long term", "longer-term", "longer term", "from now on", "the scenario",
+	"what we learned", "lessons learned", "learnings", "takeaways", "what we are doing",
+	"improvements:", "follow-ups", "follow ups", "followups", "remediations",
+	"what we're doing", "what's next", "next time",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -35,7 +39,7 @@ var stepVerbs = newPhrases(
 // "improvements" or "measures" alone are vague, and "monitoring" counts
 // only as new alerting or monitors, not "we will continue to monitor".
 var concreteSteps = newPhrases(
-	"tests", "testing", "tested", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "gradual", "phased",
+	"tests", "testing", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "gradual", "phased",
 	"rollout process", "runbook", "playbook", "validation", "verification", "health check",
 	"rate limit", "capacity", "failover", "isolation", "replication", "redundan",
 	"feature flag", "release process", "deployment process", "deployment practices",
@@ -91,6 +95,9 @@ var notSteps = newPhrases(
 	// Short-term measures while the cause is remedied are the fix.
 	"short-term remediation", "short term remediation", "temporary mitigation",
 	"temporary measure", "interim measure",
+	// Reviews and audits study; they are not yet steps.
+	"internal audit", "an audit of", "a review of", "reviewing our", "are reviewing",
+	"will review", "will be reviewing", "we're reviewing", "the near future",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -113,7 +120,7 @@ var commitments = newPhrases(
 // that a commitment anywhere in the message suffices as the frame: a
 // postmortem's list of actions often sits under a heading.
 var strongSteps = newPhrases(
-	"tests", "testing", "tested", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
+	"tests", "testing", " test", "-test", "alert", "alarm", "staged", "canary", "progressive", "runbook", "playbook",
 	"procedure", "training", "simulation", "exercise", "review process", "validation",
 	"verification", "observability", "rollback plan", "soft delete", "validat", "drill",
 	"automated check", "changing our process", "change our process", "changed our process",
@@ -144,18 +151,36 @@ func prevention(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) {
 			nextFrame = isFrame(d, d.sentences[i+1].lower)
 		}
-		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) {
+		ws := d.words(i)
+		if (frame || prevFrame || nextFrame || listFrame) && step(d, s.lower) && (item || listFrame || told(ws, item)) &&
+			(listFrame || strictFrame(d, i) || has(d, s.lower, guardObjects) || !mitigationPurpose(d, s.lower)) {
 			return evidence(s.orig), true
 		}
-		if frame && committedAct(d, s.lower) {
+		if frame && committedAct(d, s.lower) && (strictFrame(d, i) || !mitigationPurpose(d, s.lower)) {
 			return evidence(s.orig), true
 		}
-		if committed && step(d, s.lower) {
+		if structuredStep(d, s.lower, ws, item, frame || prevFrame || nextFrame || listFrame,
+			listFrame || strictFrame(d, i)) {
+			return evidence(s.orig), true
+		}
+		if listFrame && item && guardItem(d, s.lower) {
+			// "Improvements: • Automated failover for the primary
+			// database • Better alerting on replication lag": items
+			// named by a guard alone.
+			return evidence(s.orig), true
+		}
+		if policyRule(ws) && strictFrame(d, i) {
+			// "Going forward, deployments will only happen during
+			// business hours."
+			return evidence(s.orig), true
+		}
+		if committed && step(d, s.lower) && (item || listFrame || told(ws, item) || ownPast(ws, item)) {
 			if _, ok := d.has(s.lower, strongSteps); ok {
 				return evidence(s.orig), true
 			}
 		}
-		if frame && (opensList(s.lower) || heading(s.lower)) {
+		if frame && (opensList(s.lower) || heading(s.lower) || strings.HasSuffix(s.lower, "?")) {
+			// "What are we doing to prevent this? • …" opens a list too.
 			listFrame = true
 		}
 		prevFrame = frame
@@ -245,7 +270,7 @@ var vagueActs = newPhrases(
 // in one sentence carry it, and vagueActs keep out the promises in
 // general.
 func committedAct(d *doc, s string) bool {
-	if timelineEntry(s) {
+	if timelineEntry(s) || hasClock(s) {
 		return false
 	}
 	if _, ok := d.has(s, commitments); !ok {
@@ -257,12 +282,23 @@ func committedAct(d *doc, s string) bool {
 	if _, ok := d.hasWord(s, vagueActs); ok {
 		return false
 	}
+	return stepVerbIn(d, s)
+}
+
+// stepVerbIn reports a step verb in s, not counting "working on/to"
+// (which say only that work goes on: "working to prevent additional
+// incidents") nor the "moving" of "moving forward".
+func stepVerbIn(d *doc, s string) bool {
+	if strings.Contains(s, "working on") || strings.Contains(s, "working to") || strings.Contains(s, "moving forward") || strings.Contains(s, "additional") || strings.Contains(s, "address") {
+		// "add" is not found in "additional" nor "address".
+		s = strings.NewReplacer("working on", "", "working to", "", "moving forward", "", "additional", "", "address", "").Replace(s)
+	}
 	_, ok := d.hasWord(s, stepVerbs)
 	return ok
 }
 
 func step(d *doc, s string) bool {
-	if timelineEntry(s) {
+	if timelineEntry(s) || hasClock(s) {
 		return false
 	}
 	if _, ok := d.has(s, notSteps); ok {
@@ -271,8 +307,7 @@ func step(d *doc, s string) bool {
 	if _, ok := d.hasWord(s, concreteSteps); !ok {
 		return false
 	}
-	_, ok := d.hasWord(s, stepVerbs)
-	return ok
+	return stepVerbIn(d, s)
 }
 
 // timelineEntry reports whether a sentence is an entry of the incident's
@@ -306,4 +341,103 @@ func heading(s string) bool {
 		return false
 	}
 	return len(strings.Fields(s)) <= 5
+}
+
+// strictFrame reports whether sentence i or a neighbour speaks of a
+// recurrence itself ("in the future", "so this does not happen again").
+func strictFrame(d *doc, i int) bool {
+	for k := i - 1; k <= i+1; k++ {
+		if k < 0 || k >= len(d.sentences) {
+			continue
+		}
+		s := d.sentences[k].lower
+		if _, ok := d.has(s, recurrenceFrames); ok {
+			return true
+		}
+		if strings.Contains(s, "again") {
+			for _, id := range againGuards.ids[1:] {
+				if d.hit(id) && strings.Contains(s, dictionary[id]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// mitigationPurposes are the purposes of the incident's own work:
+// limiting its harm while it lasts.
+var mitigationPurposes = newPhrases("avoid further", "further impact", "further slowdown",
+	"further degradation", "further errors", "further disruption", "minimize impact",
+	"minimise impact", "reduce impact", "reduce the impact on", "minimize the impact on",
+	"speed up recovery", "speed recovery", "while we investigate", "while we work",
+	"while the", "during the incident", "in the meantime", "for now", "temporarily",
+	"handle the load", "handle the increased", "handle the traffic", "absorb the", "cope with the",
+	"keep up with")
+
+func mitigationPurpose(d *doc, s string) bool { return has(d, s, mitigationPurposes) }
+
+// told reports a verb group in ws that commits to or reports a step
+// (not a narration of the incident: "it was necessary to log in to do
+// some configuration changes needed for testing").
+func told(ws []string, item bool) bool {
+	if _, level, _, ok := stepClause(ws, item); ok && level != past {
+		return true
+	}
+	for _, w := range ws {
+		if tellingWords[w] {
+			return true
+		}
+	}
+	return heading(strings.Join(ws, " "))
+}
+
+// tellingWords make a sentence a promise or a report of work since the
+// incident, not its narration: future, perfect and progressive
+// auxiliaries, "now", plans and needs.
+var tellingWords = set("will", "'ll", "shall", "going", "plan", "plans", "planning", "working",
+	"need", "needs", "must", "have", "has", "'ve", "now", "since", "are", "is", "'re", "am",
+	"intend", "intends", "aim", "aims", "place")
+
+// ownPast reports a past act of the company ("we re-architected core
+// systems …"), which a message that commits elsewhere may list among
+// its steps.
+func ownPast(ws []string, item bool) bool {
+	_, level, _, ok := stepClause(ws, item)
+	return ok && level == past
+}
+
+// guardItem reports a list item that names a guard (alerting, tests,
+// failover, …) and is not the fix or a review.
+func guardItem(d *doc, s string) bool {
+	if timelineEntry(s) || hasClock(s) {
+		return false
+	}
+	if _, ok := d.has(s, notSteps); ok {
+		return false
+	}
+	return hasW(d, s, guardObjects) || hasW(d, s, mechanismObjects)
+}
+
+// policyRule reports a rule the company sets itself: "will only",
+// "will always", "will never", "will no longer", "now only".
+func policyRule(ws []string) bool {
+	for k, w := range ws {
+		if w != "will" && w != "'ll" && w != "now" && w != "shall" {
+			continue
+		}
+		m := k + 1
+		if m < len(ws) && ws[m] == "be" && w != "now" {
+			m++
+		}
+		if m < len(ws) {
+			switch ws[m] {
+			case "only", "always", "never":
+				return true
+			case "no":
+				return m+1 < len(ws) && ws[m+1] == "longer"
+			}
+		}
+	}
+	return false
 }

@@ -13,7 +13,7 @@ var ownership = newPhrases(
 	"take full responsibility", "take responsibility", "accept full responsibility",
 	"accept responsibility", "taking full responsibility", "we own this", "we take ownership",
 	"buck stops with us", "never should have happened", "should never have happened",
-	"we should have", "we failed", "failed to run", "our failure", "this is on us",
+	"we should have", "failed to run", "our failure", "this is on us",
 	"it's on us", "dropped the ball", "we screwed up", "we messed up", "our oversight",
 	"an oversight in how we", "the major failing", "we were wrong",
 	"immediate cause was operator error", "human error on our part",
@@ -26,11 +26,16 @@ var ownership = newPhrases(
 	"we failed to catch", "should have caught", "by accident we", "by accident, we",
 	"code we deployed", "code we pushed", "code we shipped", "code we released",
 	"release we deployed", "release we shipped", "update we deployed", "update we pushed",
+	"self-inflicted", "our own doing", "our bad", "that's on me", "this is on me",
+	"this was on me", "we blew it", "we goofed",
 )
 
 // responsibility finds a sentence in which the company owns the failure.
 func responsibility(d *doc) (string, bool) {
 	for i, s := range d.sentences {
+		if _, denied := d.has(s.lower, denials); denied {
+			continue
+		}
 		if p, ok := d.hasWord(s.lower, ownership); ok {
 			// "not our fault", "no fault of ours" deny it.
 			if i := strings.Index(s.lower, p); i >= 4 && strings.HasSuffix(s.lower[:i], "not ") {
@@ -43,6 +48,17 @@ func responsibility(d *doc) (string, bool) {
 		}
 		if i+1 < len(d.sentences) && ownActThen(d, s.lower, d.sentences[i+1].lower) {
 			return evidence(s.orig), true
+		}
+		if ownSentence(d, i) {
+			if i+1 < len(d.sentences) && !ownSentenceAlone(d, i) {
+				// The harm is told by the next sentence: show both.
+				return evidence(s.orig) + " " + evidence(d.sentences[i+1].orig), true
+			}
+			return evidence(s.orig), true
+		}
+		if k, ok := ownActLater(d, i); ok {
+			// The act and the sentence that tells its harm.
+			return evidence(s.orig) + " … " + evidence(d.sentences[k].orig), true
 		}
 	}
 	return "", false
@@ -106,7 +122,7 @@ func ownChange(d *doc, s string) bool {
 			return false
 		}
 	}
-	if _, ok = d.has(rest, causalMarkers); ok {
+	if _, ok = d.has(rest, causalMarkers); ok && !strings.Contains(rest, "caused by") && !strings.Contains(rest, "triggered by") {
 		return true
 	}
 	// "… was caused by a release where we introduced the change": the
@@ -128,6 +144,71 @@ func ownChangeCause(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) && ownActThen(d, s.lower, d.sentences[i+1].lower) && !tentative(d, d.sentences[i+1].lower) {
 			return evidence(s.orig + " " + d.sentences[i+1].orig), true
 		}
+		if tentative(d, s.lower) {
+			continue
+		}
+		if _, denied := d.has(s.lower, denials); denied {
+			continue
+		}
+		next, nextWs := "", []string(nil)
+		if i+1 < len(d.sentences) {
+			next, nextWs = d.sentences[i+1].lower, d.words(i+1)
+		}
+		if ownActHarm(d, d.words(i), next, nextWs, false) || ownMistakeAct(d.words(i)) {
+			return evidence(s.orig), true
+		}
 	}
 	return "", false
+}
+
+// ownActLater reports an act of the company in sentence i whose harm a
+// later sentence (within five) tells, naming the act's object again:
+// "we initiated a manual query against one of the sharded databases. …
+// This query caused the free memory of the cluster to drop."
+func ownActLater(d *doc, i int) (int, bool) {
+	ws := d.words(i)
+	_, verb, _, ok := ownAct(ws)
+	if !ok {
+		return 0, false
+	}
+	obj := objectWords(ws, verb)
+	if len(obj) == 0 {
+		return 0, false
+	}
+	for k := i + 1; k < len(d.sentences) && k <= i+5; k++ {
+		next := d.words(k)
+		if refersBack(next, obj) && harmIn(next) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// ownMistakeAct reports an act the company did by mistake ("I
+// accidentally deleted one of our main load balancers"): a concrete
+// cause.
+func ownMistakeAct(ws []string) bool {
+	_, v, mistake, ok := ownAct(ws)
+	if !ok {
+		return false
+	}
+	if mistake {
+		return true
+	}
+	for k := v + 1; k < len(ws); k++ {
+		if purposeAt(ws, k) {
+			return false
+		}
+		if mistakeAt(ws, k) {
+			return true // "we supplied ~0.0.1 instead of 0.0.1"
+		}
+	}
+	return false
+}
+
+// ownSentenceAlone reports whether sentence i owns the failure without
+// the next sentence's help.
+func ownSentenceAlone(d *doc, i int) bool {
+	ws := d.words(i)
+	return ownStatement(ws) || ownActHarm(d, ws, "", nil, true)
 }

@@ -1,0 +1,1132 @@
+package classify
+
+import "strings"
+
+// The structure of ownership. The company is the subject: "we", "I",
+// "our team", "one of our engineers", or its own people told in the
+// third person in its own account ("an engineer … misdiagnosed", "the
+// development team", "a mistake by a developer"). It either says the
+// failure is its own (a fault noun, "the failure was ours",
+// responsibility taken, a duty not met, "we should have", an apology for
+// causing it) or tells an act of its own (a verb that changes
+// production: deployed, ran, migrated, set, …) whose harm the same
+// sentence tells (a causal verb, an error, an outage), that it did
+// wrongly ("instead of", "by mistake", "too early"), or whose harm a
+// later sentence tells while naming the act again ("This query caused
+// …"). An act told as the remedy (a fix, a rollback, acting on what is
+// affected), a harm laid on someone else, a duty accepted while the
+// failure is disowned, and a cause told without the company as the
+// agent ("a configuration change inadvertently …") are not owning.
+
+// teamNouns end a subject that is the company's own people ("our
+// engineering team", "one of our engineers").
+var teamNouns = set("team", "teams", "engineer", "engineers", "staff", "developer", "developers",
+	"operator", "operators", "sre", "sres", "employee", "employees", "administrator",
+	"administrators", "admins", "colleague", "colleagues", "member", "members", "people")
+
+// staffNouns after "an"/"the" are the company's own staff in its own
+// account ("an engineer", "the on-call engineer", "the operator").
+var staffNouns = set("engineer", "engineers", "operator", "operators", "sre", "administrator",
+	"admin", "developer", "developers", "technician", "technicians", "employee", "staffer")
+
+// ownTeams before "team" make "the development team" the company's own.
+var ownTeams = set("development", "engineering", "dev", "ops", "technical", "tech",
+	"infrastructure", "platform", "operations", "devops", "sre", "database", "deployment",
+	"network", "networking", "backend", "frontend", "release", "product", "support")
+
+// ownSubject reports whether ws[i:] opens with the company as the
+// subject, and where the subject ends.
+func ownSubject(ws []string, i int) (int, bool) {
+	switch ws[i] {
+	case "we", "i":
+		return i + 1, true
+	case "our":
+		// "our team", "our engineering team", "our infrastructure engineers"
+		for j := i + 1; j < len(ws) && j <= i+3; j++ {
+			if teamNouns[ws[j]] {
+				return j + 1, true
+			}
+			if isPunct(ws[j]) {
+				break
+			}
+		}
+	case "someone", "somebody":
+		// "somebody (Tom) regenerated a configuration": in the
+		// company's own account, its own people.
+		if i+1 < len(ws) && ws[i+1] != "on" && ws[i+1] != "from" && ws[i+1] != "in" && ws[i+1] != "at" {
+			return i + 1, true
+		}
+		fallthrough
+	case "one", "a", "an", "the":
+		// "an engineer responded, but misdiagnosed": the company's
+		// own staff, told in the third person.
+		if w := ws[i]; w != "one" && i+1 < len(ws) {
+			for j := i + 1; j < len(ws) && j <= i+3; j++ {
+				if staffNouns[ws[j]] || ws[j] == "team" && ownTeams[ws[j-1]] {
+					return j + 1, true
+				}
+				if isPunct(ws[j]) || ws[j] == "of" {
+					break
+				}
+			}
+		}
+		// "one of our engineers", "a member of our deployment team",
+		// "an engineer on our team"
+		for j := i + 1; j < len(ws) && j <= i+6; j++ {
+			if ws[j] == "our" {
+				if end, ok := ownSubject(ws, j); ok {
+					return end, true
+				}
+				break
+			}
+			if isPunct(ws[j]) {
+				break
+			}
+		}
+	}
+	return 0, false
+}
+
+// actAdverbs may stand between the subject and its verb.
+var actAdverbs = set("had", "then", "also", "recently", "just", "initially", "previously",
+	"later", "first", "subsequently", "unfortunately", "originally", "earlier", "manually",
+	"were", "was", "been", "yesterday", "today", "unknowingly", "knowingly", "then", "quickly",
+	"immediately", "mistakenly", "later", "ultimately", "eventually", "also")
+
+// mistakeAdverbs make any act of the company a mistake of its own.
+var mistakeAdverbs = set("accidentally", "mistakenly", "inadvertently", "unintentionally",
+	"erroneously", "incorrectly", "wrongly", "carelessly", "wrongfully", "unwittingly")
+
+// actVerbs change production: the company's act that can cause harm.
+var actVerbs = set(
+	"deployed", "deploying", "pushed", "pushing", "shipped", "shipping", "released", "releasing",
+	"introduced", "introducing", "ran", "running", "executed", "executing", "applied", "applying",
+	"changed", "changing", "updated", "updating", "upgraded", "upgrading", "migrated", "migrating",
+	"modified", "modifying", "removed", "removing", "deleted", "deleting", "dropped", "disabled",
+	"enabled", "misconfigured", "configured", "reconfigured", "set", "performed", "performing",
+	"triggered", "merged", "supplied", "replaced", "rotated", "renamed", "truncated",
+	"decommissioned", "launched", "altered", "edited", "added", "adding", "switched", "moved",
+	"initiated", "started", "began", "made", "making", "rolled", "turned", "used", "upgraded",
+	"issued", "scheduled", "reduced", "lowered", "raised", "increased", "purged", "cleaned",
+	"shut", "mistyped", "misapplied", "regenerated", "recreated", "rebuilt", "reset",
+	"overwrote", "overwritten", "overrode", "planned", "took", "taking", "wrote", "built",
+	"designed", "created", "put", "flipped", "toggled", "tweaked", "kicked", "ended",
+	"typed", "typing", "entered", "entering", "selected", "clicked", "copied", "pasted",
+	// present forms, told as the story ("we release a patch update
+	// that caused the app to hang"); a harm must follow.
+	"release", "deploy", "push", "ship", "upgrade", "migrate",
+)
+
+// gerundActs open a sentence whose subject is the company by default
+// ("while optimizing our edge routers, we encountered a bug that
+// caused …").
+var gerundActs = set("optimizing", "optimising", "deploying", "pushing", "releasing", "migrating",
+	"upgrading", "updating", "changing", "applying", "running", "executing", "performing",
+	"configuring", "reconfiguring", "removing", "deleting", "rolling", "replacing", "rotating",
+	"moving", "switching", "modifying", "installing", "patching", "restarting", "rebooting",
+	"decommissioning", "provisioning")
+
+// mistakeVerbs are acts that are mistakes by their meaning.
+var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring",
+	"misdiagnosed", "misjudged", "misread", "misinterpreted", "overlooked", "mislabeled",
+	"mislabelled", "misrouted", "underestimated", "overestimated", "miscalculated",
+	"misunderstood", "miscommunicated")
+
+// remedyWords in the object of an act make it the remedy, not the cause.
+var remedyWords = set("fix", "fixes", "hotfix", "hotfixes", "patch", "patches", "mitigation",
+	"mitigations", "rollback", "revert", "workaround", "back", "remediation", "remedy",
+	"correction", "corrections", "solution", "solutions", "resolution", "improvements")
+
+// purposeWords open a purpose clause ("to address …", "in order to"):
+// what follows is not the harm of the act.
+var purposeVerbs = set("address", "resolve", "mitigate", "fix", "restore", "recover", "remediate",
+	"alleviate", "prevent", "reduce", "stop", "improve", "help", "handle", "ensure", "avoid",
+	"correct", "repair", "rectify", "speed", "minimize", "minimise", "limit", "contain",
+	"accommodate", "support", "enable", "allow", "provide", "make", "increase", "protect",
+	"identify", "detect", "catch", "alert", "notify", "monitor", "track", "test", "validate",
+	"verify", "ensure", "guard", "safeguard", "eliminate", "remove", "bypass", "work", "get",
+	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve")
+
+// fixedVerbs tell a remedy: harm words after them are what was remedied
+// ("our changes completely fix the problem").
+var fixedVerbs = set("fix", "fixes", "fixed", "resolve", "resolves", "resolved", "address",
+	"addresses", "addressed", "mitigate", "mitigates", "mitigated", "restore", "restored",
+	"recover", "recovered", "remediate", "remediated", "prevent", "prevents", "avoid", "avoids",
+	"without", "no", "not", "eliminate", "eliminates", "eliminated", "catch", "detect")
+
+// purposeAt reports a purpose clause opening at ws[k]: "to address",
+// "to better alert", "in order to", "so that".
+func purposeAt(ws []string, k int) bool {
+	at := func(m int) string {
+		if m < len(ws) {
+			return ws[m]
+		}
+		return ""
+	}
+	switch ws[k] {
+	case "to":
+		m := k + 1
+		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" {
+			m++
+		}
+		w := at(m)
+		// "to reprocess the failed jobs", "to clean up …": an infinitive,
+		// not "to our load balancer".
+		return purposeVerbs[w] || len(w) > 4 && strings.HasPrefix(w, "re") && (!strings.HasSuffix(w, "s") || strings.HasSuffix(w, "ss")) && !strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "ion") ||
+			stepForms[w] == w && w != "" && w != "version" && w != "back"
+	case "order":
+		return at(k+1) == "to"
+	case "so":
+		return at(k+1) == "that" || at(k+1) == "as" || at(k+1) == "we"
+	}
+	return false
+}
+
+// harmWords tell that something went wrong.
+var harmWords = set("caused", "causing", "broke", "broken", "break",
+	"breaking", "breaks", "led", "lead", "leads", "resulted", "resulting", "triggered", "triggering",
+	"prevented", "preventing", "blocked", "blocking", "overwhelmed", "overloaded", "overwhelming",
+	"overloading", "outage", "outages", "errors", "error", "failures", "failure", "fail", "failed",
+	"failing", "fails", "unavailable", "unavailability", "degraded", "degradation", "disruption",
+	"disrupted", "unexpected", "unexpectedly", "unintended", "inadvertently", "accidentally",
+	"unintentionally", "bug", "buggy", "incorrectly", "wrongly", "crashed", "crash", "crashing",
+	"downtime", "timeouts", "timed", "locked", "leak", "leaked", "hung", "stalled", "issue", "issues", "problem", "problems",
+	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
+	"unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
+	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing",
+	"rejected", "rejecting", "duplicated", "twice", "wrong", "stale", "outdated")
+
+// mistakeAt reports a mistake marker at k; "without" only before what
+// was left out ("without testing", "without the flag"), not "without any
+// issues".
+func mistakeAt(ws []string, k int) bool {
+	at := func(m int) string {
+		if m < len(ws) {
+			return ws[m]
+		}
+		return ""
+	}
+	switch ws[k] {
+	case "too":
+		// "we turned off the old cluster too early"
+		switch at(k + 1) {
+		case "early", "soon", "late", "quickly", "fast", "aggressive", "aggressively", "broadly", "widely":
+			return true
+		}
+		return false
+	case "still":
+		// "we deleted a DNS record that was still in use"
+		switch at(k + 1) {
+		case "in", "needed", "required", "being", "active", "used", "referenced", "live":
+			return k > 0 && (ws[k-1] == "was" || ws[k-1] == "were" || ws[k-1] == "is" || ws[k-1] == "are")
+		}
+		return false
+	}
+	if !mistakeMarkers[ws[k]] {
+		return false
+	}
+	if ws[k] == "without" {
+		m := k + 1
+		switch at(m) {
+		case "a", "an", "the", "any", "proper", "adequate", "sufficient", "enough":
+			m++
+		}
+		switch at(m) {
+		case "", "issue", "issues", "problem", "problems", "incident", "incidents", "impact",
+			"error", "errors", "downtime", "interruption", "interruptions", "disruption", "hitch",
+			"trouble", "delay", "delays", "loss", "data", "affecting", "causing", "any":
+			return false
+		}
+	}
+	return true
+}
+
+// downVerbs before "down" tell an outage ("took down our API").
+var downVerbs = set("took", "taking", "take", "brought", "bringing", "knocked", "went")
+
+// mistakeMarkers after an act say it was done wrongly ("we supplied
+// ~0.0.1 instead of 0.0.1", "deployed it without the flag").
+var mistakeMarkers = set("instead", "without", "incorrect", "wrong", "improperly", "incorrectly",
+	"wrongly", "mistake", "accident", "erroneous", "mistakenly", "accidentally", "bad", "faulty",
+	"buggy", "broken", "invalid", "prematurely")
+
+// denials say the company's act was not the cause.
+var denials = newPhrases("not caused", "wasn't caused", "not due to", "not related", "unrelated",
+	"not the cause", "not responsible", "no fault", "not our fault", "wasn't our fault",
+	"out of our hands", "outside of our control", "outside our control", "beyond our control",
+	"not within our control", "not in our control")
+
+// ownAct finds the company's act in ws: the index after the verb, with
+// the verb's position, if ws has subject + (adverbs) + act verb whose
+// object is not a remedy. mistake is set when a mistake adverb stands
+// before the verb ("we accidentally …").
+func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
+	if len(ws) > 2 && (ws[0] == "while" || ws[0] == "during" || ws[0] == "when" || ws[0] == "after") && gerundActs[ws[1]] && actObject(ws, 1) {
+		return 0, 1, false, true
+	}
+	for i := range ws {
+		end, isSubj := ownSubject(ws, i)
+		if !isSubj {
+			continue
+		}
+		j, skipped := end, 0
+		mistake = false
+		if j < len(ws) && ws[j] == "(" {
+			// "somebody (Tom) regenerated …"
+			for j < len(ws) && ws[j] != ")" && j < end+6 {
+				j++
+			}
+			j++
+		}
+		for j < len(ws) && skipped < 3 && (actAdverbs[ws[j]] || mistakeAdverbs[ws[j]]) {
+			if mistakeAdverbs[ws[j]] {
+				mistake = true
+			}
+			j++
+			skipped++
+		}
+		if j >= len(ws) {
+			continue
+		}
+		v := ws[j]
+		if mistake && v != "," && v != "and" && !findVerbs[v] {
+			return i, j, true, true
+		}
+		if !actVerbs[v] {
+			continue
+		}
+		if !actObject(ws, j) {
+			continue
+		}
+		return i, j, mistakeVerbs[v], true
+	}
+	return 0, 0, false, false
+}
+
+// actObject checks the words after an act verb: "rolled" must be "rolled
+// out", "made" must make a change, "started"/"began" must start an act,
+// and a remedy (a fix, a rollback) is not an act that harms.
+func actObject(ws []string, v int) bool {
+	next := func(k int) string {
+		if v+k < len(ws) {
+			return ws[v+k]
+		}
+		return ""
+	}
+	switch ws[v] {
+	case "rolled":
+		if next(1) != "out" {
+			return false
+		}
+	case "turned", "shut":
+		if n := next(1); n != "off" && n != "on" && n != "down" {
+			return false
+		}
+	case "made", "making":
+		found := false
+		for k := 1; k <= 4; k++ {
+			switch n := next(k); {
+			case n == "change" || n == "changes" || n == "update" || n == "updates" ||
+				n == "modification" || n == "modifications" || n == "adjustment" ||
+				n == "configuration" || n == "config" || n == "tweak" || n == "mistake" ||
+				n == "error" || n == "decision" || n == "deployment" || n == "release":
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	case "started", "began":
+		n := next(1)
+		if n == "a" || n == "an" || n == "the" || n == "our" {
+			n = next(2)
+		}
+		switch n {
+		case "deploying", "deployment", "rolling", "rollout", "migrating", "migration",
+			"maintenance", "upgrade", "upgrading", "releasing", "release", "applying", "running",
+			"updating", "update", "changing", "change", "removing", "deleting", "executing":
+		default:
+			return false
+		}
+	case "took", "taking":
+		// "we took additional actions that … caused …"
+		found := false
+		for k := 1; k <= 3; k++ {
+			if n := next(k); n == "action" || n == "actions" || n == "step" || n == "steps" {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	case "put":
+		if next(1) != "in" && next(2) != "in" {
+			return false
+		}
+	case "ended":
+		// "we ended up providing you with a worse service"
+		if next(1) != "up" {
+			return false
+		}
+	case "set":
+		// "we set the alarm to 80GB", not "we set up a bridge call".
+		if next(1) == "up" || next(1) == "out" {
+			return false
+		}
+	}
+	for k := 1; k <= 5 && v+k < len(ws); k++ {
+		if remedyWords[ws[v+k]] && !(v+k+1 < len(ws) && (ws[v+k+1] == "update" || ws[v+k+1] == "release" || ws[v+k+1] == "version")) || purposeAt(ws, v+k) {
+			return false
+		}
+		// "we migrated the affected customers": acting on the harm is
+		// the remedy.
+		if k <= 3 && (ws[v+k] == "affected" || ws[v+k] == "impacted") {
+			return false
+		}
+	}
+	return true
+}
+
+func harmAfterStrict(ws []string, v int, mistakes bool) bool {
+	if mistakes {
+		return harmAfter(ws, v)
+	}
+	for k := v + 1; k < len(ws); k++ {
+		w := ws[k]
+		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] {
+			return false
+		}
+		if harmWords[w] && !deniedAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// harmAfter reports a harm told after word v of ws, before any purpose
+// clause ("to address …").
+func harmAfter(ws []string, v int) bool {
+	for k := v + 1; k < len(ws); k++ {
+		w := ws[k]
+		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] {
+			return false
+		}
+		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// causeConnectives before the company name it as the cause: "the outage
+// was caused when we …", "errors began after we deployed …".
+var causeConnectives = set("when", "after", "because", "following", "since", "as")
+
+// causeBefore reports that the words before the subject name what
+// follows as the cause.
+func causedBefore(ws []string, subj int) bool {
+	for k := subj - 1; k >= 0 && k >= subj-2; k-- {
+		if causeConnectives[ws[k]] {
+			// "after we", "when we", "because we" with a harm told
+			// before it.
+			for m := 0; m < k; m++ {
+				if harmWords[ws[m]] {
+					return true
+				}
+			}
+		}
+	}
+	for k := 0; k+1 < subj; k++ {
+		switch {
+		case (ws[k] == "caused" || ws[k] == "triggered") && ws[k+1] == "by",
+			ws[k] == "due" && ws[k+1] == "to",
+			ws[k] == "result" && ws[k+1] == "of",
+			ws[k] == "cause" && (ws[k+1] == "was" || ws[k+1] == "is"),
+			ws[k] == "caused" && ws[k+1] == "when":
+			return true
+		}
+	}
+	return false
+}
+
+// actNouns name an act that someone performs ("a change we made").
+var actNouns = set("change", "changes", "deploy", "deployment", "deploys", "deployments",
+	"release", "releases", "update", "updates", "migration", "script", "operation", "operations",
+	"query", "job", "command", "maintenance", "upgrade", "configuration", "config", "code",
+	"modification", "modifications", "mistake", "error", "tweak", "adjustment", "rollout",
+	"push", "commit", "action", "actions", "decision", "work", "test")
+
+// ownActNoun reports "a change (that) we made", "the script our team
+// ran": an act noun whose agent is the company.
+func ownActNoun(ws []string) (int, bool) {
+	for i := 0; i+1 < len(ws); i++ {
+		h := ws[i]
+		named := actNouns[h]
+		if !named && (len(h) < 4 || stopWords[h] || isPunct(h) || stepForms[h] != "" ||
+			remedyWords[h] || remedyObjects[h] || strings.HasSuffix(h, "ly") || relativeFollowers[h] ||
+			h == "once" || h == "because" || h == "unless" || h == "although" || h == "though" ||
+			h == "whether" || h == "until" || h == "since") {
+			continue
+		}
+		j := i + 1
+		if ws[j] == "that" || ws[j] == "which" {
+			j++
+		}
+		if j >= len(ws) {
+			continue
+		}
+		end, ok := ownSubject(ws, j)
+		if !ok || ws[j] != "we" && ws[j] != "i" && ws[j] != "our" {
+			continue
+		}
+		for end < len(ws) && actAdverbs[ws[end]] {
+			end++
+		}
+		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built") {
+			continue
+		}
+		if named {
+			// "the fix we deployed" is not an act noun; "changes we
+			// made to address …" are the remedy.
+			if !actObject(ws, end) && !mistakeAdverbs[ws[end]] {
+				continue
+			}
+			return end, true
+		}
+		// Any other noun: the verb must lack its object, which the noun
+		// is ("the mechanism I put in place … broke things"), not "…
+		// disk we performed checks".
+		f := ""
+		if end+1 < len(ws) {
+			f = ws[end+1]
+		}
+		if ws[end] == "put" && f == "in" && end+2 < len(ws) && ws[end+2] == "place" {
+			return end, true
+		}
+		if f == "" || relativeFollowers[f] {
+			if ws[end] == "rolled" || ws[end] == "turned" || ws[end] == "set" || ws[end] == "put" || ws[end] == "took" || ws[end] == "ended" || ws[end] == "made" || ws[end] == "did" {
+				continue
+			}
+			return end, true
+		}
+	}
+	return 0, false
+}
+
+// findVerbs after a mistake adverb are luck, not a mistake
+// ("accidentally discovered the cause").
+var findVerbs = set("discovered", "found", "noticed", "learned", "learnt", "came", "stumbled",
+	"spotted", "uncovered", "realized", "realised", "identified", "saw")
+
+// determiners before a mistake verb make it an adjective ("our
+// misconfigured monitor").
+var determiners = set("our", "the", "a", "an", "its", "their", "this", "that", "my", "these",
+	"those", "any", "some", "his", "her")
+
+// relativeFollowers may follow the verb of a relative clause whose
+// object is the noun before it ("the script we ran on Tuesday deleted
+// …").
+var relativeFollowers = set(",", ")", "to", "in", "on", "at", "for", "with", "from", "into",
+	"onto", "earlier", "yesterday", "today", "last", "recently", "previously", "had", "has",
+	"was", "were", "is", "caused", "broke", "introduced", "triggered", "led", "resulted",
+	"contained", "created", "made", "prevented", "blocked", "overloaded", "overwhelmed",
+	"during", "that", "which", "this", "across", "against", "without", "before", "after",
+	"inadvertently", "accidentally", "unexpectedly", "then", "also", "ended")
+
+// compoundHeads continue an act noun into a thing ("our deployment
+// pipeline", "our update process"), which is not an act.
+var compoundHeads = set("pipeline", "pipelines", "process", "processes", "system", "systems",
+	"tool", "tools", "tooling", "infrastructure", "service", "services", "team", "teams",
+	"schedule", "window", "windows", "procedure", "procedures", "practices", "rate", "rates",
+	"logs", "log", "budget", "budgets", "handling", "page", "pages", "message", "messages",
+	"server", "servers", "platform", "mechanism", "mechanisms", "workflow", "workflows",
+	"notes", "cadence", "policy", "policies", "strategy", "history", "tracking", "reporting")
+
+// ownActPossessive reports "our deployment caused …", "caused by our
+// recent release": an act noun with "our" as its owner and a harm told.
+func ownActPossessive(ws []string) bool {
+	for i := 0; i+1 < len(ws); i++ {
+		if ws[i] != "our" {
+			continue
+		}
+		j := i + 1
+		for j < len(ws) && j <= i+3 && (ws[j] == "recent" || ws[j] == "latest" || ws[j] == "last" ||
+			ws[j] == "own" || ws[j] == "code" || ws[j] == "configuration" || ws[j] == "config" ||
+			ws[j] == "scheduled" || ws[j] == "planned" || ws[j] == "routine" || ws[j] == "new") {
+			j++
+		}
+		if j >= len(ws) || !actNouns[ws[j]] || ws[j] == "work" || ws[j] == "test" || ws[j] == "action" || ws[j] == "actions" {
+			continue
+		}
+		if j+1 < len(ws) && (compoundHeads[ws[j+1]] || actNouns[ws[j+1]]) {
+			continue
+		}
+		if i > 0 {
+			switch ws[i-1] {
+			case "to", "of", "in", "on", "for", "with", "from", "into", "across", "within",
+				"at", "affecting", "impacting", "during", "throughout", "about", "reverted",
+				"rolled", "paused", "halted", "stopped", "completed", "finished":
+				continue
+			case "by", "following", "after":
+				// "caused by our release", "after our deployment"
+				for m := 0; m < i; m++ {
+					if harmWords[ws[m]] {
+						return true
+					}
+				}
+				continue
+			}
+		}
+		if harmAfter(ws, j) {
+			return true
+		}
+	}
+	return false
+}
+
+// faultNouns after "our"/"my" own the failure ("our mistake").
+var faultNouns = set("mistake", "mistakes", "fault", "oversight", "oversights", "blunder",
+	"misstep", "missteps", "negligence", "misjudgment", "misjudgement", "screw-up")
+
+// faultTails may follow "our error"/"our failure" when they are the
+// company's fault, not its error rates or failure modes.
+var faultTails = set("", ",", "to", "and", "in", "here", "was", "is", "that", "which", "of", "on")
+
+// responsibilityNouns are taken, accepted or borne.
+var responsibilityNouns = set("responsibility", "ownership", "accountability", "blame")
+
+// dutyVerbs after "we failed to" / "we did not" are a duty not met
+// ("we did not catch", "we failed to anticipate"), unlike an impact
+// ("we failed to process 128,000 deployments").
+var dutyVerbs = set("catch", "notice", "detect", "anticipate", "foresee", "test", "realize",
+	"realise", "verify", "validate", "check", "consider", "account", "follow", "properly",
+	"adequately", "sufficiently", "plan", "communicate", "meet", "uphold", "live",
+	"identify", "recognize", "recognise", "monitor", "review", "ensure", "prevent", "protect",
+	"prepare", "fully", "correctly", "act", "respond", "escalate", "update", "inform", "notify",
+	"provide", "deliver", "do", "have", "take", "apply", "set", "configure", "understand",
+	"appreciate", "think", "cover", "spot", "foresee", "renew", "pay", "rotate", "extend",
+	"back", "double-check", "double")
+
+// ownStatement reports the direct forms of ownership in ws.
+func ownStatement(ws []string) bool {
+	n := len(ws)
+	at := func(k int) string {
+		if k >= 0 && k < n {
+			return ws[k]
+		}
+		return ""
+	}
+	negatedBefore := func(k int) bool {
+		for m := k - 1; m >= 0 && m >= k-3; m-- {
+			if ws[m] == "not" || ws[m] == "no" || ws[m] == "n't" {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i < n; i++ {
+		w := ws[i]
+		switch w {
+		case "our", "my":
+			k := i + 1
+			if at(k) == "own" {
+				k++
+			}
+			if faultNouns[at(k)] && !negatedBefore(i) {
+				return true
+			}
+			if (at(k) == "error" || at(k) == "failure" || at(k) == "failing" || at(k) == "failings") &&
+				faultTails[at(k+1)] && !negatedBefore(i) {
+				return true
+			}
+		case "take", "takes", "took", "taking", "accept", "accepts", "accepted", "accepting",
+			"bear", "bears", "assume", "assumes", "own", "owning":
+			for k := i + 1; k <= i+3 && k < n; k++ {
+				if responsibilityNouns[ws[k]] && !negatedBefore(i) {
+					return true
+				}
+				if at(k) != "full" && at(k) != "complete" && at(k) != "total" && at(k) != "sole" &&
+					at(k) != "the" && at(k) != "all" && at(k) != "100%" && at(k) != "entire" && at(k) != "ultimate" {
+					break
+				}
+			}
+		case "on":
+			// "this is on us", "that was entirely on us"
+			if at(i+1) == "us" && (at(i+2) == "" || isPunct(at(i+2)) || at(i+2) == "and") {
+				for k := i - 1; k >= 0 && k >= i-3; k-- {
+					if ws[k] == "is" || ws[k] == "was" || ws[k] == "'s" || ws[k] == "squarely" || ws[k] == "entirely" {
+						return true
+					}
+				}
+			}
+		case "had":
+			// "had we checked our alarm settings, we would have …"
+			if at(i+1) == "we" && (i == 0 || isPunct(at(i-1))) {
+				return true
+			}
+		}
+		end, subj := ownSubject(ws, i)
+		if !subj || w == "a" || w == "an" || w == "one" || w == "someone" || w == "somebody" {
+			continue
+		}
+		if q := at(i - 1); q == "why" || q == "how" || q == "whether" || q == "if" || q == "what" {
+			// "we'll figure out why we didn't detect the bug": a
+			// question to answer, not an admission.
+			continue
+		}
+		k := end
+		for at(k) == "have" || at(k) == "'ve" || at(k) == "also" || at(k) == "simply" || at(k) == "clearly" || at(k) == "really" {
+			k++
+		}
+		switch v := at(k); v {
+		case "should", "ought":
+			m := k + 1
+			if at(m) == "never" || at(m) == "not" || at(m) == "n't" {
+				m++ // "we should never have deployed on a Friday"
+			}
+			if at(m) == "have" || at(m) == "to" && at(m+1) == "have" {
+				return true
+			}
+		case "missed", "obviously", "clearly":
+			// "we obviously missed something", "we missed the warning"
+			m := k
+			if v != "missed" {
+				m++
+			}
+			if at(m) == "missed" && (at(m+1) == "something" || at(m+1) == "it" || at(m+1) == "this" || at(m+1) == "the" || at(m+1) == "a" || at(m+1) == "that") {
+				return true
+			}
+		case "could":
+			if at(k+1) == "have" {
+				switch at(k + 2) {
+				case "done", "prevented", "avoided", "caught", "detected", "handled",
+					"communicated", "responded", "acted", "tested", "anticipated", "been":
+					return true
+				}
+			}
+		case "failed", "neglected", "forgot", "omitted":
+			if at(k+1) != "to" || dutyVerbs[at(k+2)] {
+				if v != "failed" || at(k+1) != "over" {
+					return true
+				}
+			}
+		case "did", "do":
+			m := k + 1
+			if at(m) != "not" && at(m) != "n't" {
+				break
+			}
+			m++
+			if at(m) == "yet" {
+				m++
+			}
+			if dutyVerbs[at(m)] && at(m) != "provide" && at(m) != "deliver" && at(m) != "update" &&
+				at(m) != "have" && at(m) != "take" && at(m) != "set" && at(m) != "apply" && at(m) != "do" {
+				return true
+			}
+			if at(m) == "do" && (at(m+1) == "enough" || at(m+1) == "a" && at(m+2) == "good") {
+				return true // "we didn't do enough to …"
+			}
+			if at(m) == "have" {
+				switch at(m + 1) {
+				case "enough", "sufficient", "adequate", "proper", "the", "a", "any", "appropriate":
+					switch at(m + 2) {
+					case "monitoring", "alerting", "alerts", "tests", "testing", "safeguards",
+						"checks", "capacity", "visibility", "coverage", "redundancy", "right":
+						return true
+					}
+				}
+			}
+		case "made", "introduced", "caused", "created", "shipped":
+			m := k + 1
+			if at(m) == "a" || at(m) == "an" || at(m) == "some" || at(m) == "several" || at(m) == "this" || at(m) == "the" {
+				m++
+			}
+			if at(m) == "serious" || at(m) == "big" || at(m) == "bad" || at(m) == "critical" || at(m) == "simple" || at(m) == "human" {
+				m++
+			}
+			switch at(m) {
+			case "mistake", "mistakes", "error", "errors", "misjudgment", "misjudgement",
+				"misconfiguration", "bug", "regression", "typo", "oversight", "outage":
+				if !(at(m) == "errors" && v == "caused") {
+					return true
+				}
+			}
+		case "had":
+			m := k + 1
+			if at(m) == "a" || at(m) == "an" {
+				m++
+			}
+			switch at(m) {
+			case "bug", "misconfiguration", "typo", "regression", "oversight", "blind", "gap":
+				return true
+			}
+		case "let":
+			for m := k + 1; m <= k+4 && m < n; m++ {
+				if ws[m] == "down" {
+					return true
+				}
+			}
+		case "fell", "fallen", "fall":
+			if at(k+1) == "short" {
+				return true
+			}
+		case "broke", "messed", "screwed", "dropped", "got":
+			if v == "broke" || (v == "messed" || v == "screwed") && at(k+1) == "up" ||
+				v == "dropped" && at(k+1) == "the" && at(k+2) == "ball" ||
+				v == "got" && (at(k+1) == "it" || at(k+1) == "this") && at(k+2) == "wrong" {
+				return true
+			}
+		case "are", "'re", "am", "were", "was":
+			m := k + 1
+			if at(m) == "fully" || at(m) == "entirely" || at(m) == "solely" || at(m) == "completely" || at(m) == "ultimately" {
+				m++
+			}
+			if at(m) == "to" && at(m+1) == "blame" {
+				return true
+			}
+			if (at(m) == "responsible" || at(m) == "accountable") && at(m+1) == "for" {
+				switch at(m + 2) {
+				case "this", "the", "it", "what", "that", "these", "our":
+					switch at(m + 3) {
+					case "providing", "ensuring", "maintaining", "running", "managing", "operating", "keeping":
+					default:
+						return true
+					}
+				}
+			}
+		}
+	}
+	for i, w := range ws {
+		switch w {
+		case "apologize", "apologise", "apologies", "apology", "sorry":
+			// "we apologize for causing a disruption", "sorry that we
+			// allowed this to happen"
+			for k := i + 1; k < n && k <= i+5; k++ {
+				if ws[k] == "for" && (at(k+1) == "causing" || at(k+1) == "having" && at(k+2) == "caused" || at(k+1) == "letting" || at(k+1) == "breaking") {
+					return true
+				}
+				if ws[k] == "that" && (at(k+1) == "we" || at(k+1) == "i") {
+					switch at(k + 2) {
+					case "allowed", "let", "caused", "broke", "failed", "introduced", "made":
+						return true
+					}
+				}
+			}
+		case "allowed", "let":
+			// "we allowed this to happen"
+			if at(i-1) == "we" || at(i-1) == "i" || at(i-1) == "'ve" {
+				if (at(i+1) == "this" || at(i+1) == "it" || at(i+1) == "that") && (at(i+2) == "happen" || at(i+2) == "to" && at(i+3) == "happen") {
+					return true
+				}
+			}
+		case "caused", "put":
+			// "we caused you a lot of trouble", "we've put you in the
+			// position of …"
+			if at(i-1) == "we" || at(i-1) == "i" || at(i-1) == "'ve" && at(i-2) == "we" {
+				switch at(i + 1) {
+				case "you", "customers", "everyone":
+					return true
+				case "our", "many", "some":
+					if at(i+2) == "customers" || at(i+2) == "users" || at(i+2) == "of" && at(i+3) == "you" {
+						return true
+					}
+				}
+			}
+		case "oversight", "mistake", "failure", "blunder", "misstep":
+			if w != "failure" && byStaff(ws, i) {
+				return true
+			}
+			// "this was an oversight", "this is a clear failure on that
+			// commitment"
+			m := i - 1
+			if at(m) == "clear" || at(m) == "major" || at(m) == "complete" || at(m) == "total" || at(m) == "serious" || at(m) == "big" || at(m) == "real" || at(m) == "huge" || at(m) == "significant" || at(m) == "simple" || at(m) == "careless" || at(m) == "human" {
+				m--
+			} else if w == "failure" {
+				break
+			}
+			if at(m) == "a" || at(m) == "an" {
+				m--
+			}
+			if (at(m) == "was" || at(m) == "is" || at(m) == "'s") && (at(m-1) == "this" || at(m-1) == "that" || at(m-1) == "it") {
+				if t := at(i + 1); t == "" || isPunct(t) || t == "and" || t == "on" || t == "of" || t == "to" || t == "in" && at(i+2) == "our" {
+					return true
+				}
+			}
+		case "misconfiguration", "error", "errors", "mistakes":
+			if byStaff(ws, i) {
+				return true
+			}
+		case "realized", "realised", "noticed", "discovered":
+			// "once I realized the mistake"
+			if (at(i-1) == "i" || at(i-1) == "we") && (at(i+1) == "the" || at(i+1) == "my" || at(i+1) == "our") && (at(i+2) == "mistake" || at(i+2) == "error" || at(i+2) == "typo") {
+				return true
+			}
+		}
+	}
+	// "the failure was ours", "the mistake is entirely ours"
+	for i := 0; i+2 < n; i++ {
+		if (ws[i] == "failure" || ws[i] == "fault" || ws[i] == "mistake" || ws[i] == "error" || ws[i] == "responsibility" || ws[i] == "blame") && (ws[i+1] == "was" || ws[i+1] == "is" || ws[i+1] == "lies") {
+			m := i + 2
+			if m < n && (ws[m] == "all" || ws[m] == "entirely" || ws[m] == "solely" || ws[m] == "completely" || ws[m] == "with") {
+				m++
+			}
+			if m < n && (ws[m] == "ours" || ws[m] == "mine" || ws[m] == "us" && ws[m-1] == "with") {
+				return true
+			}
+		}
+	}
+	// "I personally was able to amount to 51 minutes of downtime"
+	for i := 0; i+1 < n; i++ {
+		if (ws[i] == "i" || ws[i] == "we") && (ws[i+1] == "personally" || ws[i+1] == "myself" || ws[i+1] == "ourselves") && harmAfterStrict(ws, i+1, false) {
+			return true
+		}
+	}
+	// "we rotated the keys but forgot to update …", "an engineer
+	// responded, but misdiagnosed the problem"
+	for i, w := range ws {
+		if i > 0 && (ws[i-1] == "was" || ws[i-1] == "were" || ws[i-1] == "been" || ws[i-1] == "being" || ws[i-1] == "is" || ws[i-1] == "are") {
+			continue // "accounts were mistakenly flagged": a passive
+		}
+		if mistakeAdverbs[w] && i+1 < len(ws) && findVerbs[ws[i+1]] {
+			continue // "accidentally discovered the root cause"
+		}
+		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
+			for k := i - 1; k >= 0 && k >= i-12; k-- {
+				if _, ok := ownSubject(ws, k); ok {
+					return true
+				}
+			}
+		}
+	}
+	// "an error on our part", "human error on our side"
+	for i := 0; i+2 < n; i++ {
+		if (ws[i] == "on" || ws[i] == "from") && ws[i+1] == "our" && (ws[i+2] == "part" || ws[i+2] == "side" || ws[i+2] == "end") {
+			for k := i - 1; k >= 0 && k >= i-3; k-- {
+				if ws[k] == "error" || ws[k] == "mistake" || ws[k] == "oversight" || ws[k] == "misconfiguration" || ws[k] == "fault" || ws[k] == "failure" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ownSentence reports whether sentence i owns the failure by its
+// structure (the next sentence may tell the harm of its act).
+func ownSentence(d *doc, i int) bool {
+	s := d.sentences[i].lower
+	if _, ok := d.has(s, denials); ok {
+		return false
+	}
+	ws := d.words(i)
+	var next []string
+	nextLower := ""
+	if i+1 < len(d.sentences) {
+		next, nextLower = d.words(i+1), d.sentences[i+1].lower
+	}
+	if ownStatement(ws) {
+		return true
+	}
+	return ownActHarm(d, ws, nextLower, next, true)
+}
+
+// ownActHarm reports an act of the company whose harm the sentence (or
+// the next, referring back) tells: a concrete cause as well as
+// ownership. With mistakes, an act done wrongly counts without a harm
+// told ("we accidentally deleted a table"): ownership, not yet a cause.
+func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes bool) bool {
+	if subj, verb, mistake, ok := ownAct(ws); ok {
+		if mistake && mistakes || harmAfterStrict(ws, verb, mistakes) || causedBefore(ws, subj) {
+			return true
+		}
+		if next != "" && hasPrefixAny(next, backReferences) {
+			if _, ok := d.has(next, causalMarkers); ok {
+				return true
+			}
+		}
+		if next != "" && (backReference(nextWs) || refersBack(nextWs, objectWords(ws, verb))) && harmIn(nextWs) {
+			return true
+		}
+	}
+	if end, ok := ownActNoun(ws); ok {
+		for k, w := range ws {
+			if k != end && harmWords[w] && !deniedAt(ws, k) {
+				return true
+			}
+		}
+	}
+	return ownActPossessive(ws)
+}
+
+// objectWords are the content words of the object of the act at v
+// ("a manual query against one of the sharded databases" → query,
+// sharded, databases), by which a later sentence may refer back to it.
+func objectWords(ws []string, v int) []string {
+	out := actNominals[ws[v]]
+	for k := v + 1; k < len(ws) && k <= v+8; k++ {
+		w := ws[k]
+		if isPunct(w) || w == "which" || w == "that" || w == "and" {
+			break
+		}
+		if len(w) >= 4 && !stopWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+var stopWords = set("with", "from", "into", "onto", "over", "under", "about", "against", "across",
+	"between", "their", "there", "these", "those", "this", "that", "some", "other", "another",
+	"several", "many", "more", "most", "also", "just", "only", "then", "when", "while", "after",
+	"before", "during", "because", "they", "them", "what", "which", "where", "were", "have",
+	"been", "being", "will", "would", "could", "should", "system", "systems", "service",
+	"services", "production", "issue", "issues", "time", "data")
+
+// actNominals name the act of a verb, by which a later sentence refers
+// back to it ("we deployed a release … In this deployment …").
+var actNominals = map[string][]string{
+	"deployed": {"deployment", "deploy"}, "deploying": {"deployment", "deploy"},
+	"migrated": {"migration"}, "migrating": {"migration"}, "upgraded": {"upgrade", "version"},
+	"upgrading": {"upgrade", "version"}, "updated": {"update", "version"}, "updating": {"update", "version"},
+	"released": {"release"}, "rolled": {"rollout"}, "changed": {"change"},
+	"pushed": {"push", "change"}, "shipped": {"release", "change"}, "applied": {"change"},
+	"introduced": {"change"}, "made": {"change"}, "initiated": {"operation"},
+	"performed": {"operation", "maintenance"}, "ran": {"job", "script", "query"},
+	"executed": {"script", "query", "command"}, "rotated": {"rotation"},
+	"cleaned": {"cleanup"}, "removed": {"removal"}, "deleted": {"deletion"},
+	"configured": {"configuration"}, "reconfigured": {"configuration"}, "set": {"setting"},
+	"restarted": {"restart"}, "rebooted": {"reboot"}, "scheduled": {"maintenance"},
+}
+
+// refersBack reports a sentence that opens with "this/that/the/these" and
+// one of the act's object words ("This query caused …").
+func refersBack(ws, obj []string) bool {
+	k := 0
+	if k < len(ws) && (ws[k] == "however" || ws[k] == "unfortunately" || ws[k] == "but") {
+		k++
+		if k < len(ws) && ws[k] == "," {
+			k++
+		}
+	}
+	if k < len(ws) && (ws[k] == "in" || ws[k] == "during" || ws[k] == "with" || ws[k] == "after") {
+		k++ // "in this deployment, …"
+	}
+	if k >= len(ws) || ws[k] != "this" && ws[k] != "that" && ws[k] != "the" && ws[k] != "these" {
+		return false
+	}
+	for m := k + 1; m < len(ws) && m <= k+4; m++ {
+		for _, o := range obj {
+			if ws[m] == o || strings.TrimSuffix(ws[m], "s") == strings.TrimSuffix(o, "s") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// backReference reports a sentence that opens by referring to the act
+// just told: "this job blocked …", "during the upgrade, an error
+// occurred", "it broke …".
+func backReference(ws []string) bool {
+	if len(ws) < 2 {
+		return false
+	}
+	k := 0
+	if ws[0] == "however" || ws[0] == "unfortunately" || ws[0] == "but" {
+		k++
+		if ws[k] == "," {
+			k++
+		}
+	}
+	if k >= len(ws) {
+		return false
+	}
+	switch ws[k] {
+	case "it", "this", "that", "these", "those":
+		return true
+	case "during", "after", "following":
+		return k+2 < len(ws) && (ws[k+1] == "the" || ws[k+1] == "this" || ws[k+1] == "that") && actNouns[ws[k+2]]
+	case "the":
+		return k+1 < len(ws) && actNouns[ws[k+1]]
+	}
+	return false
+}
+
+// harmIn reports a harm told in ws, not denied ("without issues", "no
+// errors").
+func harmIn(ws []string) bool {
+	for k, w := range ws {
+		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// recoveryWords after a harm word tell its end, not its cause ("error
+// rates have returned to normal").
+var recoveryWords = set("returned", "recovered", "normal", "subsided", "resolved", "decreased",
+	"dropped", "improved", "cleared", "receded", "stabilized", "stabilised", "disappeared")
+
+// deniedAt reports a harm word at k that is denied ("without any
+// impact", "no errors", "minimal impact"), told as ending ("error rates
+// returned to normal") or as caused by something else ("caused by their
+// network").
+func deniedAt(ws []string, k int) bool {
+	if k+1 < len(ws) && ws[k+1] == "over" && (ws[k] == "fail" || ws[k] == "failed" || ws[k] == "failing") {
+		return true // "fail over" is a remedy
+	}
+	for m := k + 1; m < len(ws) && m <= k+4; m++ {
+		if recoveryWords[ws[m]] {
+			return true
+		}
+	}
+	for m := k; m < len(ws) && m <= k+6; m++ {
+		// "caused by their network", "today's outage was caused by …",
+		// "failed today when the provider's network went down"
+		if m+1 < len(ws) && ws[m+1] == "by" && (ws[m] == "caused" || ws[m] == "triggered") && m <= k+3 ||
+			m+1 < len(ws) && ws[m] == "due" && ws[m+1] == "to" && m > k ||
+			m > k && m+1 < len(ws) && (ws[m] == "when" || ws[m] == "because" || ws[m] == "after") && externalAgent(ws[m+1:]) {
+			return true
+		}
+	}
+	for m := k - 1; m >= 0 && m >= k-2; m-- {
+		switch ws[m] {
+		case "without", "no", "not", "any", "minimal", "zero", "n't", "never":
+			return true
+		}
+	}
+	return false
+}
+
+// byStaff reports a mistake at ws[i] made by the company's own people:
+// "a misconfiguration … by Google operators", "a mistake by a
+// developer", "an error by one of our engineers".
+func byStaff(ws []string, i int) bool {
+	for k := i + 1; k < len(ws) && k <= i+8; k++ {
+		if ws[k] == "by" {
+			for m := k + 1; m < len(ws) && m <= k+4; m++ {
+				if staffNouns[ws[m]] || teamNouns[ws[m]] && ws[m] != "people" && ws[m] != "member" && ws[m] != "members" {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// externalAgent reports words that open with someone else as the agent
+// ("the provider's network went down", "their upstream failed").
+func externalAgent(ws []string) bool {
+	for k := 0; k < len(ws) && k < 3; k++ {
+		switch strings.TrimSuffix(ws[k], "'s") {
+		case "provider", "providers", "vendor", "vendors", "upstream", "third-party", "isp",
+			"their", "partner", "partners", "carrier", "registrar", "supplier", "host", "hosting":
+			return true
+		case "we", "i", "our":
+			return false
+		}
+	}
+	return false
+}

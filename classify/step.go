@@ -1,0 +1,602 @@
+package classify
+
+import "strings"
+
+// The structure of a prevention step: a verb of building or changing
+// (add, implement, tighten, move, require, …) in a tense or mood that
+// makes it a commitment or a change already made since the incident
+// ("we will add", "we are adding", "we have added", "alerts have been
+// added", "will be deployed", "we now run", an imperative list item),
+// whose object is a mechanism against recurrence (tests, alerts,
+// staged roll-outs, validation, runbooks, redundancy, …). Watching the
+// current incident, the fix for it, acting on what is affected, and vague
+// objects ("additional safeguards", "improvements") are not steps.
+
+// stepLemmas are the verbs of a step, in their base form; stepForms maps
+// every inflected form to its base.
+var stepLemmas = []string{
+	"add", "implement", "introduce", "build", "create", "improve", "enhance", "strengthen",
+	"harden", "tighten", "expand", "extend", "increase", "update", "upgrade", "tune", "adjust",
+	"change", "modify", "replace", "migrate", "move", "switch", "separate", "isolate", "split",
+	"automate", "require", "enforce", "set", "put", "roll", "establish", "document", "write",
+	"audit", "schedule", "limit", "restrict", "remove", "deprecate", "redesign", "re-architect",
+	"rearchitect", "refactor", "rework", "adopt", "institute", "deploy", "configure",
+	"reconfigure", "install", "provision", "double", "test", "run", "conduct", "perform", "train",
+	"use", "revise", "rewrite", "correct", "decouple", "distribute", "shard", "partition",
+	"enable", "disable", "accelerate", "prioritize", "prioritise", "invest", "reduce",
+	"lower", "raise", "cap", "throttle", "stagger", "gate", "block", "validate", "verify",
+	"check", "pin", "replicate", "mirror", "segment", "rebuild", "expand", "alert", "page",
+	"review", "monitor", "track", "introduce", "add", "deliver", "launch", "create", "design",
+	"develop", "integrate", "tweak", "rotate", "renew", "ensure", "standardize", "standardise",
+	"formalize", "formalise", "educate", "hire", "staff", "back", "extend", "fine-tune", "go",
+	"transition", "connect", "integrate", "revamp", "overhaul", "sharpen", "co-locate", "colocate", "route", "reroute",
+	"spread", "allocate", "expand", "diversify", "relocate", "consolidate",
+}
+
+var stepForms = func() map[string]string {
+	m := map[string]string{}
+	irregular := map[string][]string{
+		"build": {"built"}, "write": {"wrote", "written"}, "run": {"ran", "running"},
+		"set": {"setting"}, "put": {"putting"}, "make": {"made"}, "split": {"splitting"},
+		"cap": {"capped", "capping"}, "pin": {"pinned", "pinning"}, "stop": {"stopped", "stopping"},
+		"plan": {"planned", "planning"}, "shard": {"sharded", "sharding"}, "go": {"goes", "gone"},
+	}
+	for _, b := range stepLemmas {
+		m[b] = b
+		m[b+"s"] = b
+		for _, f := range irregular[b] {
+			m[f] = b
+		}
+		switch {
+		case strings.HasSuffix(b, "e"):
+			m[b[:len(b)-1]+"ing"] = b
+			m[b+"d"] = b
+		case strings.HasSuffix(b, "y") && !strings.HasSuffix(b, "ay") && !strings.HasSuffix(b, "oy"):
+			m[b[:len(b)-1]+"ies"] = b
+			m[b[:len(b)-1]+"ied"] = b
+			m[b+"ing"] = b
+		default:
+			m[b+"ing"] = b
+			m[b+"ed"] = b
+		}
+	}
+	return m
+}()
+
+// stepBeats may stand inside the verb group ("we will also be adding",
+// "we have of course corrected").
+var stepBeats = set("also", "now", "since", "already", "further", "additionally", "be",
+	"being", "been", "actively", "currently", "then", "immediately", "soon", "quickly",
+	"of", "course", "recently", "all", "both", "permanently", "significantly", "gradually",
+	"proactively", "subsequently", "likewise", "similarly", "therefore", "thus", "in",
+	"process", "the", "on", "to", "working", "start", "starting", "begin", "beginning", "begun",
+	"started", "look", "looking", "continuing", "systematically", "fully", "carefully",
+	"urgently", "progressively", "not", "only", "more", "better", "just", "newly", "either")
+
+// stepModals open a verb group that commits to or reports a step. Their
+// value says whether the group is the future or a made change (true), or
+// a present progressive, which may as well be the incident's own work
+// (false).
+var stepModals = map[string]bool{
+	"will": true, "'ll": true, "shall": true, "going": true, "plan": true, "plans": true,
+	"planning": true, "intend": true, "intends": true, "aim": true, "aims": true, "need": true,
+	"needs": true, "must": true, "should": true, "have": true, "'ve": true, "has": true,
+	"working": true, "committed": true, "commit": true, "decided": true, "process": true,
+	"are": false, "'re": false, "is": false, "am": false, "now": true, "since": true,
+}
+
+// continuation verbs before the step make it ongoing work in general
+// ("we will continue to implement new ways …"), not a step.
+var continuation = set("continue", "continuing", "continues", "keep", "keeps", "try", "trying",
+	"hope", "hoping", "want", "wants", "consider", "considering", "explore", "exploring", "evaluate",
+	"evaluating", "investigate", "investigating", "review", "reviewing", "assess", "assessing",
+	"determine", "decide", "see", "learn", "understand", "figure", "identify", "look")
+
+// putIn reports "put … in place" ("putting better detection in place").
+func putIn(ws []string, v int) bool {
+	for k := v + 1; k < len(ws) && k <= v+6; k++ {
+		if ws[k] == "in" || ws[k] == "into" || ws[k] == "together" {
+			return true
+		}
+	}
+	return false
+}
+
+// afterLabel reports an imperative right after a label's colon,
+// perhaps after an adverb ("Lessons learned: always test migrations …").
+func afterLabel(ws []string, v int) bool {
+	k := v - 1
+	if k >= 0 && (ws[k] == "always" || ws[k] == "also" || ws[k] == "only" || ws[k] == "never") {
+		k--
+	}
+	return k >= 0 && ws[k] == ":"
+}
+
+// subjectBounds end the subject of a passive on its left.
+var subjectBounds = set("we", "i", "they", "you", "'ll", "will", "is", "are", "was", "were",
+	"has", "have", "had", "that", "which", "if", "when", "know", "let", "because", "so", "once")
+
+// buildVerbs make a mechanism that was not there.
+var buildVerbs = set("add", "implement", "introduce", "build", "integrate", "create", "install",
+	"establish", "adopt", "institute", "set")
+
+// planNouns before "is to" make a promise ("our plan is to add …").
+var planNouns = set("plan", "goal", "intention", "aim", "step", "priority", "focus", "objective")
+
+// statusTags open an item of an action list ("[Done] Co-locate the
+// tables", "In progress: add alerting").
+var statusTags = set("done", "completed", "complete", "pending", "planned", "todo", "ongoing",
+	"wip", "in-progress", "in", "progress", "-", "and", "next", "open", "closed", "fixed", ":")
+
+// The levels of a verb group.
+const (
+	past        = 1 + iota // "we tuned": the incident's work unless told against recurrence
+	progressive            // "we are adding": may be the incident's own work
+	perfect                // "we have added", "alerts have been added"
+	future                 // "we will add", "we plan to add", "we have since added", "we now run"
+)
+
+// stepClause finds a verb group that commits to or reports a step in
+// ws: the position of the step verb, its level, and whether it is
+// passive (its object is then its subject: "alerts have been added").
+func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
+	pastAt := -1
+	defer func() {
+		if !ok && pastAt >= 0 {
+			verb, level, passive, ok = pastAt, past, false, true
+		}
+	}()
+	for v, w := range ws {
+		if w == "place" && v >= 2 && ws[v-1] == "in" {
+			switch ws[v-2] {
+			case "now", "are", "is", "been", "be":
+				// "point-in-time recovery and daily snapshots are now in
+				// place": a passive whose object is its subject.
+				lvl := perfect
+				if ws[v-2] == "be" {
+					lvl = future
+				}
+				return v - 1, lvl, true, true
+			}
+		}
+		if (w == "have" || w == "has") && v > 0 && ws[v-1] == "now" {
+			// "we now have monitoring on the queue length"
+			return v, perfect, false, true
+		}
+		lemma, isStep := stepForms[w]
+		if !isStep {
+			continue
+		}
+		if lemma == "roll" && (v+1 >= len(ws) || ws[v+1] != "out") ||
+			lemma == "set" && (v+1 >= len(ws) || ws[v+1] != "up") ||
+			lemma == "put" && !putIn(ws, v) ||
+			lemma == "back" && (v+1 >= len(ws) || ws[v+1] != "up") ||
+			lemma == "go" && (v+1 >= len(ws) || ws[v+1] != "through") {
+			continue
+		}
+		// An imperative item: "• Add metric to track job queue depth".
+		if w == lemma && v+1 < len(ws) && afterLabel(ws, v) {
+			// "Action items: add disk usage alerts": an imperative after
+			// a label.
+			return v, future, false, true
+		}
+		if item && (w == lemma || strings.HasSuffix(w, "ing")) && v <= 3 {
+			// "• Add metric to track queue depth", "• Updating our
+			// escalation paths …": an item told by its verb.
+			lead := true
+			for _, t := range ws[:v] {
+				if !statusTags[t] {
+					lead = false
+				}
+			}
+			if lead {
+				return v, future, false, true
+			}
+		}
+		// "… safeguards are now in place", "alerting is in place"
+		if w == "place" {
+			continue
+		}
+		participle := w != lemma && !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "s") ||
+			w == lemma && (lemma == "set" || lemma == "put" || lemma == "run")
+		since := false
+		passive = false
+		// "we also tuned our runners to prevent the scenario where …":
+		// a past act of the company, told with its purpose against
+		// recurrence in the same sentence.
+		if strings.HasSuffix(w, "ed") && participle && v > 0 {
+			k := v - 1
+			for k > 0 && (ws[k] == "also" || ws[k] == "then" || ws[k] == "further" || ws[k] == "additionally") {
+				k--
+			}
+			if ws[k] == "we" {
+				pastAt = v
+			}
+		}
+		// Walk back over the verb group to its modal.
+	walk:
+		for k := v - 1; k >= 0 && k >= v-5; k-- {
+			b := ws[k]
+			if continuation[b] {
+				break
+			}
+			if b == "been" || b == "being" || b == "be" {
+				passive = participle
+			}
+			if b == "since" {
+				since = true
+			}
+			if _, isModal := stepModals[b]; isModal {
+				switch {
+				case b == "now" && k == v-1 && !strings.HasSuffix(w, "ing") && (!participle || w == lemma):
+					// "we now run load tests", "deploys now require …"
+					return v, future, false, true
+				case b == "now" || b == "since":
+					continue
+				case b == "have" || b == "'ve" || b == "has":
+					// "we have added", "alerts have been added"; not
+					// "we have to", "have a fix".
+					if participle {
+						if since {
+							return v, future, passive, true
+						}
+						return v, perfect, passive, true
+					}
+				case (b == "is" || b == "was") && k > 0 && planNouns[ws[k-1]] && w == lemma:
+					// "our plan is to add a second region"
+					return v, future, false, true
+				case b == "are" || b == "'re" || b == "is" || b == "am":
+					if strings.HasSuffix(w, "ing") && !passive {
+						return v, progressive, false, true
+					}
+					if participle && (k == v-1 || ws[k+1] == "being" || ws[k+1] == "now" || ws[k+1] == "also") {
+						// "are being added", "is now required"
+						return v, progressive, true, true
+					}
+				case b == "will" || b == "'ll" || b == "shall" || b == "must" || b == "should" || b == "need" || b == "needs":
+					if w == lemma || passive || strings.HasSuffix(w, "ing") {
+						return v, future, passive, true
+					}
+				default: // going/plan/intend/aim (to), working (to/on), committed (to), in the process of
+					if w == lemma || strings.HasSuffix(w, "ing") {
+						return v, future, false, true
+					}
+				}
+				break walk
+			}
+			if !stepBeats[b] {
+				break
+			}
+		}
+	}
+	return 0, 0, false, false
+}
+
+// guardObjects are mechanisms so plainly against recurrence that any
+// committed or reported verb needs no frame: tests, alerts, staged
+// roll-outs, validation, runbooks, reviews and drills.
+var guardObjects = newPhrases(
+	"test", "alert", "alarm", "canary", "canaries", "staged", "gradual", "phased",
+	"progressive", "incremental roll", "runbook", "run book", "playbook", "validation", "validat",
+	"verification", "health check", "sanity check", "pre-flight", "preflight", "pre-deploy",
+	"pre-merge", "lint", "peer review", "code review", "second review", "reviewer", "approval",
+	"sign-off", "drill", "game day", "gameday", "chaos", "circuit breaker", "circuit-breaker",
+	"feature flag", "kill switch", "monitors", "monitoring", "observability", "dashboard",
+	"paging", "on-call", "escalation", "synthetic", "watchdog", "checklist", "procedure",
+	"safety check", "guardrail", "guard rail", "automatic renewal", "auto-renew",
+	"automated renewal", "renewal automation", "expiry", "expiration", "metric", "visibility",
+	"load test", "capacity plan", "rollback plan", "change management",
+	"change review", "documentation", "training", "post-deploy", "smoke test", "retries",
+	"backoff", "back-off", "timeouts", "detect", "failure mode", "point-in-time", "snapshot",
+	"confirmation", "staging", "second engineer", "another engineer", "two engineers",
+	"four-eyes", "four eyes", "second pair of eyes", "two-person", "two person",
+	"mandatory review", "additional review", "deployment process", "release process",
+	"deploy process", "approval process", "change management process",
+)
+
+// mechanismObjects are steps when promised, but also what a team does
+// during an incident (switching to a backup, rate limiting, a failover):
+// reported as done or in progress they need a frame.
+var mechanismObjects = newPhrases(
+	"rate limit", "rate-limit", "ratelimit", "throttl", "retry", "redundan", "failover",
+	"fail over", "fallback", "fall back", "second provider", "secondary", "multiple providers",
+	"multi-provider", "backup", "replica", "dedicated", "isolat", "separate queue",
+	"separate cluster", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
+	"another provider", "multi-region", "multiple regions", "probe", "another location",
+	"another data", "multiple data", "second data", "other data center", "other datacenter",
+	"load balancing", "load-balancing", "firewall",
+)
+
+// weakObjects name a mechanism that is a step only where the text speaks
+// of recurrence: capacity, limits, configuration, architecture, process.
+var weakObjects = newPhrases(
+	"capacity", "limit", "configuration", "config", "setting", "threshold", "architecture",
+	"process", "policy", "policies", "queue", "cluster", "provider", "infrastructure",
+	"hardware", "disk", "storage", "memory", "network", "protection", "automation", "automat",
+	"tooling", "pipeline", "schema", "index", "dependency", "dependencies", "version", "region",
+	"datacenter", "data center", "certificate", "mechanism", "system", "rollout", "deploy",
+	"migration", "maintenance", "rule", "filter", "check", "control", "access", "permission",
+	"logging", "maintenance window",
+)
+
+// vagueObjectHeads open an object that names no step ("safeguards around …",
+// "communication with …", "enhancements to …").
+var vagueObjectHeads = set("safeguard", "safeguards", "measures", "measure", "steps", "improvements",
+	"improvement", "enhancements", "enhancement", "changes", "change", "communication",
+	"communications", "stability", "reliability", "resilience", "resiliency", "robustness",
+	"experience", "quality", "performance", "processes", "process", "work", "efforts", "lessons",
+	"ways", "options", "solutions", "solution", "actions", "action", "things", "something",
+	"everything", "additional", "extra", "further", "more", "some", "several", "various",
+	"the", "a", "an", "our", "new", "necessary", "appropriate", "any", "other", "robust")
+
+// remedyObjects make the object the fix, the incident's own work, or
+// what is affected now.
+var remedyObjects = set("fix", "fixes", "hotfix", "patch", "patches", "workaround", "affected",
+	"impacted", "current", "ongoing", "backlog", "recovery", "remaining", "queued", "mitigation",
+	"mitigations", "rollback", "revert", "temporary", "temporarily", "status", "update", "updates",
+	"postmortem", "post-mortem", "retrospective", "rca", "report", "progress", "incident")
+
+// toMoves take their object after "to" ("move to a multi-provider
+// setup").
+var toMoves = set("move", "migrate", "switch", "upgrade", "transition", "change")
+
+// hardRemedies are the fix itself.
+var hardRemedies = set("fix", "fixes", "hotfix", "patch", "patches", "workaround", "rollback", "revert", "incident")
+
+// auxiliaries after "and" open a new verb group ("… and are
+// monitoring").
+var auxiliaries = set("are", "is", "was", "were", "will", "have", "has", "had", "'re", "'ll",
+	"'ve", "can", "should", "would", "could", "must", "may", "might", "continue", "then")
+
+// clauseEnds cut an object: a new clause begins.
+var clauseEnds = set("so", "which", "because", "until", "while", "as", "but", "we", "and", "once", "when", "after", "before")
+
+// stepObject reads the object of the step verb at v: the words after it
+// up to the end of the clause, or for a passive the words before the
+// verb group. It returns the object's class: 3 a guard, 2 a mechanism,
+// 1 a weak one, 0 none.
+func stepObject(d *doc, ws []string, v int, passive bool) int {
+	var obj []string
+	if passive {
+		b := v - 1
+		for b >= 0 && (stepModals[ws[b]] || stepBeats[ws[b]] || ws[b] == "been" || ws[b] == "being" || ws[b] == "be") {
+			if _, ok := stepModals[ws[b]]; ok || stepBeats[ws[b]] {
+				b--
+				continue
+			}
+			b--
+		}
+		// The subject: back to a clause boundary (a list of nouns may
+		// span commas: "point-in-time recovery, daily snapshots and
+		// reset safeguards are now in place").
+		a := b
+		for a > 0 && a > b-12 && ws[a-1] != ":" && ws[a-1] != "(" && ws[a-1] != ")" && !subjectBounds[ws[a-1]] {
+			a--
+		}
+		if b < a {
+			return 0
+		}
+		obj = ws[a : b+1]
+		// … and how: "will be run in a maintenance window with a
+		// rollback plan".
+		for k := v + 1; k < len(ws) && !clauseEnds[ws[k]] && !isPunct(ws[k]); k++ {
+			obj = append(obj[:len(obj):len(obj)], ws[k])
+		}
+	} else {
+		end := len(ws)
+		for k := v + 1; k < len(ws); k++ {
+			if k > v+2 && (clauseEnds[ws[k]] || ws[k] == ",") {
+				if ws[k] == "and" && k+1 < len(ws) && !clauseEnds[ws[k+1]] && ws[k+1] != "the" && ws[k+1] != "it" && !auxiliaries[ws[k+1]] {
+					continue // "tests and alerts"
+				}
+				end = k
+				break
+			}
+		}
+		if v+1 >= end {
+			return 0
+		}
+		obj = ws[v+1 : end]
+	}
+	if len(obj) == 0 || obj[0] == "to" && !passive && !toMoves[stepForms[ws[v]]] {
+		// "lessons we'll use to improve our systems": a purpose, no
+		// object.
+		return 0
+	}
+	o := " " + strings.Join(obj, " ") + " "
+	if strings.Contains(o, "time to detect") {
+		// "reduce our time to detection" names no mechanism.
+		o = strings.NewReplacer("time to detection", "", "time to detect", "").Replace(o)
+	}
+	class := 0
+	switch {
+	case hasW(d, o, guardObjects):
+		class = 3
+	case hasW(d, o, mechanismObjects):
+		class = 2
+	case hasW(d, o, weakObjects):
+		class = 1
+	}
+	// The fix, or the incident's own work: a guard is still a guard
+	// when it watches the recovery, but never when it is the fix.
+	remedy := func(w string) bool {
+		return remedyObjects[w] && (class < 3 || hardRemedies[w])
+	}
+	for k, w := range obj {
+		if w == "incident" && k+1 < len(obj) && (obj[k+1] == "response" || obj[k+1] == "management" || obj[k+1] == "process" || obj[k+1] == "handling" || obj[k+1] == "review" || obj[k+1] == "communication" || obj[k+1] == "communications") {
+			continue // "our incident response runbook"
+		}
+		if remedy(w) && k <= 6 {
+			return -1
+		}
+	}
+	// Before the verb: "the fix rollout has made progress".
+	for k := v - 1; k >= 0 && k >= v-4 && !isPunct(ws[k]) && ws[k] != "we"; k-- {
+		if remedy(ws[k]) {
+			return -1
+		}
+	}
+	if class < 3 {
+		// "improving safeguards around database migrations",
+		// "improving communication between …": the head is vague.
+		for _, w := range obj {
+			if !vagueObjectHeads[w] {
+				break
+			}
+			if w != "the" && w != "a" && w != "an" && w != "our" && w != "new" && w != "additional" && w != "extra" && w != "further" && w != "more" && w != "some" && w != "several" && w != "various" && w != "necessary" && w != "appropriate" && w != "any" && w != "other" {
+				return 0
+			}
+		}
+	}
+	return class
+}
+
+// vagueObject reports an object (after the verb at v) whose head is
+// vague ("our processes", "additional measures") or that is missing.
+func vagueObject(ws []string, v int) bool {
+	if v+1 >= len(ws) || ws[v+1] == "to" || isPunct(ws[v+1]) {
+		return true
+	}
+	for _, w := range ws[v+1:] {
+		if !vagueObjectHeads[w] {
+			return false
+		}
+		switch w {
+		case "the", "a", "an", "our", "new", "additional", "extra", "further", "more", "some",
+			"several", "various", "necessary", "appropriate", "any", "other":
+			continue
+		}
+		return true
+	}
+	return true
+}
+
+func hasW(d *doc, s string, p *phrases) bool {
+	_, ok := d.hasWord(s, p)
+	return ok
+}
+
+func has(d *doc, s string, p *phrases) bool {
+	_, ok := d.has(s, p)
+	return ok
+}
+
+// hasClock reports a clock time in s ("19:15"): a timeline, not a step.
+func hasClock(s string) bool {
+	for i := 1; i+2 < len(s); i++ {
+		if s[i] == ':' && s[i-1] >= '0' && s[i-1] <= '9' && s[i+1] >= '0' && s[i+1] <= '5' && s[i+2] >= '0' && s[i+2] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// structuredStep reports a step told by its structure in sentence s
+// (with words ws). framed says the sentence or its neighbours are about
+// not letting it happen again, or it is an item of a list under such a
+// frame; strict that they speak of a recurrence itself.
+func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bool {
+	if timelineEntry(s) || hasClock(s) {
+		return false
+	}
+	if _, ok := d.has(s, notSteps); ok {
+		return false
+	}
+	if mitigationPurpose(d, s) && !strict {
+		return false
+	}
+	v, level, passive, ok := stepClause(ws, item)
+	if !ok {
+		return false
+	}
+	if stepForms[ws[v]] == "put" && level == perfect {
+		level = future // "we have put rate limiting in place": established
+	}
+	class := stepObject(d, ws, v, passive)
+	if class < 0 {
+		return false
+	}
+	switch stepForms[ws[v]] {
+	case "document", "train", "educate":
+		// Writing down what was learned, training people: guards by
+		// themselves ("we are documenting the constraints identified").
+		if class >= 0 && !vagueObject(ws, v) {
+			class = 3
+		}
+	}
+	if class == 0 {
+		// "we are going to change the code to prevent this type of rogue
+		// requests": a promise whose own purpose is against recurrence
+		// needs no named mechanism, unless its object is vague.
+		if level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v) {
+			return false
+		}
+	}
+	switch stepForms[ws[v]] {
+	case "run", "perform", "conduct":
+		// "we are running tests on the new version" is the incident's
+		// work; "jobs now run on a separate queue" and "in the future,
+		// large migrations will be run in batches" are steps.
+		if level != future || class < 2 && !(class == 1 && has(d, s, recurrenceFrames)) {
+			return false
+		}
+	case "test", "validate", "verify", "review", "check":
+		// "we will review …" studies; "always test migrations against
+		// production data", an imperative of a list, is a step.
+		imperative := v == 0 || afterLabel(ws, v) || item && v <= 3
+		if !(imperative && !vagueObject(ws, v)) && (level != future || class < 3) {
+			return false
+		}
+	case "monitor", "track", "alert", "page":
+		// "we are monitoring …", "we will review …", "engineers were
+		// alerted" watch or study; "we will run failover drills" is a
+		// step by its object.
+		if level != future || class < 3 {
+			return false
+		}
+	case "increase", "enable", "switch", "move", "migrate", "use", "raise":
+		// Moving traffic, using a backup, raising a limit: the
+		// incident's work unless promised against recurrence, or what
+		// is raised or enabled is a guard ("we have increased the
+		// monitoring frequency").
+		if !framed && level != future && class < 3 {
+			return false
+		}
+	case "remove", "disable", "reduce", "lower":
+		// Taking a rate limit away, moving traffic, using a backup:
+		// the incident's work unless promised against recurrence.
+		if !framed && level != future {
+			return false
+		}
+	}
+	if level == past {
+		// Only with its purpose against recurrence in the sentence, or
+		// a guard where the text around speaks of recurrence ("We
+		// revised our backup fail over procedures.").
+		_, ok := d.has(s, recurrenceFrames)
+		return ok || class == 3 && strict
+	}
+	// A mechanism reported as done or under way, or a weak object,
+	// needs the text to speak of recurrence itself ("to avoid further
+	// slowdowns", "to reduce the impact" are the incident's work).
+	switch class {
+	case 3:
+		return true
+	case 2:
+		// Building a mechanism ("we are integrating a second payment
+		// provider as a fallback") is a step told in any tense; using
+		// or switching to one is the incident's work unless promised.
+		return level == future || strict || buildVerbs[stepForms[ws[v]]]
+	default:
+		return strict
+	}
+}
+
+// recurrenceFrames speak of a recurrence itself, not of preventing
+// harm in general ("to prevent further errors").
+var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in future", "going forward",
+	"moving forward", "from now on", "happening again", "happen again", "occur again",
+	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
+	"similar incident", "similar issue", "similar outage", "similar problem", "similar failure",
+	"happens again", "long-term", "long term", "permanent solution", "this type of",
+	"this kind of", "altogether", "next time")
