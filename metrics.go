@@ -154,6 +154,8 @@ type TimelineEvent struct {
 // Evidence is filled by the dashboard, never stored: per true flag, the
 // words of Body that the classifier finds decided it.
 type Message struct {
+	Kind                string            `json:"kind"`    // acknowledgement, update, resolution or postmortem
+	Channel             string            `json:"channel"` // status_page, email, …
 	Body                string            `json:"body"`
 	Apology             bool              `json:"apology"`
 	TakesResponsibility bool              `json:"takes_responsibility"`

@@ -128,7 +128,7 @@ ORDER BY at, event_id`
 		e.OccurredAt = e.OccurredAt.UTC()
 		e.Detail, e.UpdatePoint = describe(e.Type, d1, d2, d3, d4, hasAmt == 1, amt)
 		if hasMsg == 1 && e.Type == trustlens.TypeCommunicationSent {
-			m := &trustlens.Message{Body: body, Apology: apo == 1, TakesResponsibility: resp == 1, RootCause: cause == 1, PreventionSteps: prev == 1}
+			m := &trustlens.Message{Kind: d2, Channel: d1, Body: body, Apology: apo == 1, TakesResponsibility: resp == 1, RootCause: cause == 1, PreventionSteps: prev == 1}
 			if hasNUA == 1 {
 				t := time.Unix(nua, 0).UTC()
 				m.NextUpdateAt = &t

@@ -62,9 +62,9 @@ func TestTimelineMessages(t *testing.T) {
 	p := promised
 	want := []row{
 		{"d", nil},
-		{"c1", &trustlens.Message{Body: ack.Body, NextUpdateAt: &p}},
+		{"c1", &trustlens.Message{Kind: "acknowledgement", Channel: "status_page", Body: ack.Body, NextUpdateAt: &p}},
 		{"t1", nil},
-		{"c2", &trustlens.Message{Body: update.Body, Apology: true, TakesResponsibility: true, RootCause: true, PreventionSteps: true}},
+		{"c2", &trustlens.Message{Kind: "update", Channel: "email", Body: update.Body, Apology: true, TakesResponsibility: true, RootCause: true, PreventionSteps: true}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("timeline has %d events, want %d: %+v", len(got), len(want), got)

@@ -1,6 +1,10 @@
 package dashboard
 
-import "github.com/trustlens/trustlens"
+import (
+	"fmt"
+
+	"github.com/trustlens/trustlens"
+)
 
 // messageFlags are the flags of a communication, in the order the pages
 // show them, with their JSON names (the classifier's evidence keys).
@@ -68,4 +72,84 @@ func messageChips(m *trustlens.Message) []messageChip {
 		out = append(out, c)
 	}
 	return out
+}
+
+// evidenceRunes bounds the words the scorecard quotes.
+const evidenceRunes = 160
+
+// saidBy names the first communication of tl that has flag key: its kind,
+// time and, when the classifier shows them, the words that decided it —
+// what the scorecard gives as the reason a habit was met. "" when none
+// has the flag.
+func saidBy(tl []trustlens.TimelineEvent, key string) string {
+	for _, e := range tl {
+		m := e.Message
+		if m == nil || !flagOn(m, key) {
+			continue
+		}
+		what := messageName(e)
+		if w := m.Evidence[key]; w != "" {
+			return fmt.Sprintf("%s: “%s”", what, clipRunes(w, evidenceRunes))
+		}
+		return what
+	}
+	return ""
+}
+
+// postmortemGap says what the incident's latest postmortem lacks for the
+// `learn` habit (a root cause and prevention steps, SPEC §2.2), so that a
+// support manager knows what to add; "" when there is no postmortem.
+func postmortemGap(tl []trustlens.TimelineEvent) string {
+	var last *trustlens.TimelineEvent
+	for i := range tl {
+		if m := tl[i].Message; m != nil && m.Kind == "postmortem" {
+			last = &tl[i]
+		}
+	}
+	if last == nil {
+		return ""
+	}
+	m := last.Message
+	var lacks string
+	switch {
+	case !m.RootCause && !m.PreventionSteps:
+		lacks = "states neither what caused the outage nor the steps that stop it recurring"
+	case !m.RootCause:
+		lacks = "gives prevention steps but not what caused the outage"
+	case !m.PreventionSteps:
+		lacks = "gives the root cause but no concrete steps against a repeat (tests, alerts, staged roll-outs, process changes)"
+	default:
+		return ""
+	}
+	return "the " + messageName(*last) + " " + lacks
+}
+
+func flagOn(m *trustlens.Message, key string) bool {
+	for _, f := range messageFlags {
+		if f.key == key {
+			return f.on(m)
+		}
+	}
+	return false
+}
+
+// messageName is "the update of 6 Dec 2026 17:15 UTC on status_page".
+func messageName(e trustlens.TimelineEvent) string {
+	kind := "message"
+	if e.Message != nil && e.Message.Kind != "" {
+		kind = e.Message.Kind
+	}
+	s := kind + " of " + fmtDateTime(e.OccurredAt)
+	if e.Message != nil && e.Message.Channel != "" {
+		s += " on " + e.Message.Channel
+	}
+	return s
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }

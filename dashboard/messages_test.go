@@ -85,6 +85,8 @@ func TestIncidentMessages(t *testing.T) {
 			`<summary>What was said</summary>`,
 			`<blockquote>We are &lt;b&gt;sorry&lt;/b&gt;. A change we made broke sign-ins. Next update by 15:00 UTC.</blockquote>`,
 			`<li><b>apology</b>: “We are sorry.”</li>`,
+			// the scorecard names the message that apologized
+			`the message of 3 Nov 2026 14:05 UTC: “We are sorry.” apologized to customers`,
 		} {
 			if !strings.Contains(page, want) {
 				t.Errorf("page lacks %s", want)
@@ -99,4 +101,53 @@ func TestIncidentMessages(t *testing.T) {
 			t.Errorf("%d messages shown, want 1", n)
 		}
 	})
+}
+
+// TestScorecardReasons checks that the scorecard names the message that
+// met a habit, with its deciding words, and says what a postmortem lacks.
+func TestScorecardReasons(t *testing.T) {
+	pol := trustlens.DefaultPolicy()
+	det := time.Date(2026, 11, 3, 14, 0, 0, 0, time.UTC)
+	res := det.Add(2 * time.Hour)
+	msg := func(at time.Time, kind string, m trustlens.Message) trustlens.TimelineEvent {
+		m.Kind, m.Channel = kind, "status_page"
+		return trustlens.TimelineEvent{Type: trustlens.TypeCommunicationSent, OccurredAt: at, Message: &m}
+	}
+	sorry := msg(det.Add(5*time.Minute), "acknowledgement", trustlens.Message{Apology: true, Evidence: map[string]string{"apology": "We are sorry for the outage."}})
+	owned := msg(det.Add(30*time.Minute), "update", trustlens.Message{TakesResponsibility: true}) // a producer's flag: no evidence
+	noCause := msg(res.Add(24*time.Hour), "postmortem", trustlens.Message{PreventionSteps: true})
+	neither := msg(res.Add(48*time.Hour), "postmortem", trustlens.Message{})
+	complete := msg(res.Add(72*time.Hour), "postmortem", trustlens.Message{RootCause: true, PreventionSteps: true})
+	resolved := trustlens.Incident{Severity: "sev2", ResolvedAt: &res}
+	open := trustlens.Incident{Severity: "sev2"}
+
+	tests := []struct {
+		name, habit, verdict string
+		inc                  trustlens.Incident
+		tl                   []trustlens.TimelineEvent
+		want                 string
+	}{
+		{"apology with its words", trustlens.HabitApologize, trustlens.Met, resolved, []trustlens.TimelineEvent{sorry, owned},
+			"the acknowledgement of 3 Nov 2026 14:05 UTC on status_page: “We are sorry for the outage.” apologized to customers"},
+		{"responsibility from a producer's flag", trustlens.HabitTakeResponsibility, trustlens.Met, resolved, []trustlens.TimelineEvent{sorry, owned},
+			"the update of 3 Nov 2026 14:30 UTC on status_page took responsibility for the outage"},
+		{"met without a message in the timeline", trustlens.HabitApologize, trustlens.Met, resolved, nil,
+			"a message apologized to customers"},
+		{"postmortem without a cause, pending", trustlens.HabitLearn, trustlens.Pending, resolved, []trustlens.TimelineEvent{sorry, noCause},
+			"the postmortem of 4 Nov 2026 16:00 UTC on status_page gives prevention steps but not what caused the outage; a complete postmortem is due by 10 Nov 2026 16:00 UTC"},
+		{"the latest postmortem counts", trustlens.HabitLearn, trustlens.Missed, resolved, []trustlens.TimelineEvent{noCause, neither},
+			"the postmortem of 5 Nov 2026 16:00 UTC on status_page states neither what caused the outage nor the steps that stop it recurring; no complete postmortem within 7 days of resolution"},
+		{"no postmortem, pending", trustlens.HabitLearn, trustlens.Pending, resolved, []trustlens.TimelineEvent{sorry},
+			"no postmortem with root cause and prevention steps yet; due by 10 Nov 2026 16:00 UTC"},
+		{"open, a postmortem without steps", trustlens.HabitLearn, trustlens.Pending, open,
+			[]trustlens.TimelineEvent{msg(det.Add(time.Hour), "postmortem", trustlens.Message{RootCause: true})},
+			"the postmortem of 3 Nov 2026 15:00 UTC on status_page gives the root cause but no concrete steps against a repeat (tests, alerts, staged roll-outs, process changes); a complete postmortem is due within 7 days of resolution"},
+		{"complete", trustlens.HabitLearn, trustlens.Met, resolved, []trustlens.TimelineEvent{noCause, complete},
+			"postmortem with root cause and prevention steps published within 7 days of resolution"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eqv(t, "reason", habitReasonText(tt.habit, tt.verdict, tt.inc, tt.tl, pol), tt.want)
+		})
+	}
 }

@@ -152,7 +152,7 @@ func (s *Server) incidentPage(c echo.Context) error {
 		end = *det.ResolvedAt
 	}
 	d.Duration = fmtDuration(int64(end.Sub(det.DetectedAt).Seconds()))
-	d.Scorecard = scorecard(det.Incident, pol)
+	d.Scorecard = scorecard(det, pol)
 	d.Gaps = incidentGaps(det, d.Target, now)
 	for _, g := range d.Gaps {
 		if g.Over {
@@ -298,19 +298,19 @@ func incidentProgress(i trustlens.Incident) []progress {
 }
 
 // scorecard explains each habit's verdict with the figures behind it.
-func scorecard(i trustlens.Incident, p trustlens.Policy) []habitReason {
+func scorecard(d trustlens.IncidentDetail, p trustlens.Policy) []habitReason {
 	out := make([]habitReason, 0, len(trustlens.Habits))
 	for _, h := range trustlens.Habits {
-		v := i.Habits[h]
+		v := d.Habits[h]
 		if v == "" {
 			v = "—"
 		}
-		out = append(out, habitReason{Habit: h, Verdict: v, Reason: habitReasonText(h, v, i, p)})
+		out = append(out, habitReason{Habit: h, Verdict: v, Reason: habitReasonText(h, v, d.Incident, d.Timeline, p)})
 	}
 	return out
 }
 
-func habitReasonText(h, v string, i trustlens.Incident, p trustlens.Policy) string {
+func habitReasonText(h, v string, i trustlens.Incident, tl []trustlens.TimelineEvent, p trustlens.Policy) string {
 	open := i.ResolvedAt == nil
 	yet := ""
 	if v == trustlens.Pending {
@@ -325,6 +325,9 @@ func habitReasonText(h, v string, i trustlens.Incident, p trustlens.Policy) stri
 		return fmt.Sprintf("acknowledged after %s, target %s", fmtDuration(*i.TTASeconds), target)
 	case trustlens.HabitTakeResponsibility:
 		if v == trustlens.Met {
+			if by := saidBy(tl, "takes_responsibility"); by != "" {
+				return "the " + by + " took responsibility for the outage"
+			}
 			return "a message took responsibility for the outage"
 		}
 		return "no message has taken responsibility" + yet
@@ -339,6 +342,9 @@ func habitReasonText(h, v string, i trustlens.Incident, p trustlens.Policy) stri
 		return txt
 	case trustlens.HabitApologize:
 		if v == trustlens.Met {
+			if by := saidBy(tl, "apology"); by != "" {
+				return "the " + by + " apologized to customers"
+			}
 			return "a message apologized to customers"
 		}
 		return "no message has apologized" + yet
@@ -356,9 +362,19 @@ func habitReasonText(h, v string, i trustlens.Incident, p trustlens.Policy) stri
 		case v == trustlens.Met:
 			return fmt.Sprintf("postmortem with root cause and prevention steps published within %d days of resolution", p.PostmortemDays)
 		case open:
+			if gap := postmortemGap(tl); gap != "" {
+				return fmt.Sprintf("%s; a complete postmortem is due within %d days of resolution", gap, p.PostmortemDays)
+			}
 			return fmt.Sprintf("no complete postmortem yet; due within %d days of resolution", p.PostmortemDays)
 		case v == trustlens.Pending:
-			return fmt.Sprintf("no postmortem with root cause and prevention steps yet; due by %s", fmtDateTime(i.ResolvedAt.AddDate(0, 0, p.PostmortemDays)))
+			due := fmtDateTime(i.ResolvedAt.AddDate(0, 0, p.PostmortemDays))
+			if gap := postmortemGap(tl); gap != "" {
+				return gap + "; a complete postmortem is due by " + due
+			}
+			return fmt.Sprintf("no postmortem with root cause and prevention steps yet; due by %s", due)
+		}
+		if gap := postmortemGap(tl); gap != "" {
+			return fmt.Sprintf("%s; no complete postmortem within %d days of resolution", gap, p.PostmortemDays)
 		}
 		return fmt.Sprintf("no postmortem with root cause and prevention steps within %d days of resolution", p.PostmortemDays)
 	case trustlens.HabitFollowUp:
