@@ -14,6 +14,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/trustlens/trustlens"
 )
@@ -38,7 +39,18 @@ func (s *Store) compensationPays(_ context.Context, snap *snapshot, f trustlens.
 	if !found {
 		return out, nil
 	}
-	for _, p := range snap.offered { // in a fixed order: the float sums do not depend on it
+	// the pairs of incidents detected in range (snap.offered is sorted by
+	// detection, then incident and customer: a fixed order, so the float
+	// sums do not depend on the request; walking every pair and following
+	// its row pointer was a fifth of a unique overview's CPU)
+	offered := snap.offered
+	if k.from != 0 {
+		offered = offered[sort.Search(len(offered), func(i int) bool { return offered[i].det >= k.from }):]
+	}
+	if k.to != 0 {
+		offered = offered[:sort.Search(len(offered), func(i int) bool { return offered[i].det >= k.to })]
+	}
+	for _, p := range offered {
 		r := p.r
 		if !k.holds(r) || !settled(r) || p.su > r.resTS || p.chd <= r.resTS { // out of range, pending, or not active at resolved_at
 			continue
@@ -69,6 +81,7 @@ func (s *Store) compensationPays(_ context.Context, snap *snapshot, f trustlens.
 // their latest MRR.
 type offeredPair struct {
 	r        *preRow
+	det      int64 // r's detection
 	su, chd  int64
 	amt, mrr float64
 	hasMRR   bool
@@ -106,10 +119,13 @@ ORDER BY incident_id, customer_id`
 		if rec := snap.custByID[cust]; rec != nil { // an affected customer of a complete incident: always
 			p.hasMRR, p.mrr = rec.a.hasMRR, rec.a.mrr
 		}
+		p.det = p.r.det
 		snap.offered = append(snap.offered, p)
 	}
 	if err := res.Err(); err != nil {
 		return fmt.Errorf("load offered pairs: %w", err)
 	}
+	// by detection; stable, so incident and customer order the ties
+	sort.SliceStable(snap.offered, func(i, j int) bool { return snap.offered[i].det < snap.offered[j].det })
 	return nil
 }

@@ -108,9 +108,24 @@ func TestCompensationPays(t *testing.T) {
 			RetainedMRRPerAmount: ratio(10, 3)}},
 		// sev3: nothing settled: every rate null
 		{"sev3", trustlens.CompensationPays{}},
+		// the range's ends: [1 May, 1 Jun) holds p1 (detected at its
+		// start) and not p2 (detected at its end): as sev1
+		{"range p1", trustlens.CompensationPays{CompensatedActive: 2, CompensatedChurned: 1, UncompensatedActive: 3, UncompensatedChurned: 1,
+			ChurnCompensatedRate: ratio(1, 2), ChurnUncompensatedRate: ratio(1, 3), CompensatedMRR: 400, CompensatedAmount: 50,
+			RetainedMRRPerAmount: ratio(-4, 3)}},
+		// (1 May 00:00:01, now) holds p2 only: as sev2
+		{"range p2", trustlens.CompensationPays{CompensatedActive: 1, UncompensatedActive: 3, UncompensatedChurned: 2,
+			ChurnCompensatedRate: f64(0), ChurnUncompensatedRate: ratio(2, 3), CompensatedMRR: 50, CompensatedAmount: 10,
+			RetainedMRRPerAmount: ratio(10, 3)}},
 	} {
 		t.Run("severity "+tc.sev, func(t *testing.T) {
 			f := trustlens.Filter{From: d(1, 1), To: now, Severity: tc.sev}
+			switch tc.sev {
+			case "range p1":
+				f = trustlens.Filter{From: p1, To: p2}
+			case "range p2":
+				f = trustlens.Filter{From: p1.Add(time.Second), To: now}
+			}
 			ch, err := store.Churn(ctx, f)
 			if err != nil {
 				t.Fatal(err)

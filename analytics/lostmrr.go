@@ -13,7 +13,6 @@ package analytics
 // churn_window_days]).
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -92,20 +91,24 @@ func (snap *snapshot) lostMRR(f trustlens.Filter, window, now int64) trustlens.L
 	inWindow := func(c *churner, r *preRow) bool {
 		return c.su <= r.resTS && c.chd > r.resTS && c.chd <= r.resTS+window
 	}
-	var settled []*preRow // the settled incidents, by resolved_at
-	for _, r := range snap.selectRows(f) {
+	// the resolution times of the settled incidents, sorted (plain int64s:
+	// sorting pointers to rows by a field was a third of a unique
+	// overview's CPU at the SPEC's size)
+	rows := snap.selectRows(f)
+	settled := make([]int64, 0, len(rows))
+	for _, r := range rows {
 		if keep(r) {
-			settled = append(settled, r)
+			settled = append(settled, r.resTS)
 		}
 	}
 	if len(settled) == 0 {
 		return out
 	}
-	slices.SortFunc(settled, func(a, b *preRow) int { return cmp.Compare(a.resTS, b.resTS) })
+	slices.Sort(settled)
 	// only a churn in (first resolution, last resolution + window] can lie
 	// in a settled incident's window (snap.churners is sorted by churn)
 	chs := snap.churners
-	first, last := settled[0].resTS, settled[len(settled)-1].resTS+window
+	first, last := settled[0], settled[len(settled)-1]+window
 	chs = chs[sort.Search(len(chs), func(i int) bool { return chs[i].chd > first }):]
 	chs = chs[:sort.Search(len(chs), func(i int) bool { return chs[i].chd > last })]
 	for i := range chs {
@@ -130,8 +133,7 @@ func (snap *snapshot) lostMRR(f trustlens.Filter, window, now int64) trustlens.L
 		// the incidents resolved in [max(su, chd − window), chd): does one
 		// not affect c? (c is affected by none it churned in the window of)
 		lo := max(c.su, c.chd-window)
-		j := sort.Search(len(settled), func(j int) bool { return settled[j].resTS >= lo })
-		if j < len(settled) && settled[j].resTS < c.chd {
+		if j, _ := slices.BinarySearch(settled, lo); j < len(settled) && settled[j] < c.chd {
 			out.LostMRRBaselineCustomers++
 			out.LostMRRBaseline += c.mrr
 			if !c.hasMRR {

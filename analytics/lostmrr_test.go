@@ -39,6 +39,7 @@ func TestLostMRR(t *testing.T) {
 		{"p2", "sev2", d(6, 1, 0), d(6, 1, 1), []string{"a1", "b1"}},
 		{"p3", "sev1", d(8, 19, 0), d(8, 20, 0), []string{"c1"}},
 		{"p4", "sev2", d(8, 25, 0), time.Time{}, []string{"c2"}},
+		{"p6", "sev4", d(7, 1, 10), d(7, 1, 12), nil}, // window (1 Jul 12:00, 31 Jul 12:00]
 	} {
 		h.detected(inc.id, inc.sev, inc.det)
 		if !inc.res.IsZero() {
@@ -76,6 +77,8 @@ func TestLostMRR(t *testing.T) {
 	churn("x3", d(8, 25, 0), mrr(500)) // only p3's window, pending → nowhere
 	churn("c1", d(8, 21, 0), mrr(80))  // p3 pending → nowhere
 	churn("c2", d(8, 26, 0), mrr(90))  // p4 open → nowhere
+	churn("y1", d(7, 1, 12), mrr(7))   // at p6's resolution: outside its window (and p2's) → nowhere
+	churn("y2", d(7, 31, 12), mrr(3))  // at the end of p6's window: inside → baseline 3
 
 	h.insert(t, conn, db)
 	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }))
@@ -86,11 +89,14 @@ func TestLostMRR(t *testing.T) {
 		want trustlens.LostMRR
 	}{
 		// affected: a1 100 + a2 40 + a5 0 + b1 25 + x4 15 = 180 (5, a5
-		// unknown); baseline: a4 60 + x1 30 + x2 11 + x5 0 = 101 (4, x5
-		// unknown).
+		// unknown); baseline: a4 60 + x1 30 + x2 11 + x5 0 + y2 3 = 104
+		// (5, x5 unknown).
 		{"all", trustlens.Filter{}, trustlens.LostMRR{
 			LostMRRAffected: 180, LostMRRAffectedCustomers: 5, LostMRRAffectedUnknown: 1,
-			LostMRRBaseline: 101, LostMRRBaselineCustomers: 4, LostMRRBaselineUnknown: 1}},
+			LostMRRBaseline: 104, LostMRRBaselineCustomers: 5, LostMRRBaselineUnknown: 1}},
+		// p6 alone: y2 at the end of its window; y1, at its resolution, not
+		{"sev4", trustlens.Filter{Severity: "sev4"}, trustlens.LostMRR{
+			LostMRRBaseline: 3, LostMRRBaselineCustomers: 1}},
 		// p1 (p3 pending): affected a1, a2, a5 = 140; baseline in p1's
 		// window: x1 30, x5 (x2 signed up after its resolution).
 		{"sev1", trustlens.Filter{Severity: "sev1"}, trustlens.LostMRR{
