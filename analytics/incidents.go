@@ -86,7 +86,8 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 // incident_timeline (migration 0006: every event naming an incident, from
 // the three event tables, sorted by incident), so a redelivered event
 // counts once: the first stored copy. A communication brings its words and
-// flags from communication_texts (migration 0010), one copy per event too.
+// flags from communication_texts (migration 0010): ANY joins one copy per
+// event (a sorted LIMIT 1 BY there cost as much again as the timeline).
 func (s *Store) timeline(ctx context.Context, b builder, arg any) ([]trustlens.TimelineEvent, error) {
 	q := `SELECT event_id, type, at, customer_id, d1, d2, d3, d4, has_amt, amt_,
   has_msg, body, m_apology, m_resp, m_cause, m_prev, has_nua, nua
@@ -97,14 +98,12 @@ FROM (
   WHERE incident_id = @id
   ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
   LIMIT 1 BY event_id
-) AS t ALL LEFT JOIN (
+) AS t ANY LEFT JOIN (
   SELECT event_id, toUInt8(1) AS has_msg, body, apology AS m_apology, takes_responsibility AS m_resp,
     root_cause AS m_cause, prevention_steps AS m_prev,
     toUInt8(isNotNull(next_update_at)) AS has_nua, toInt64(assumeNotNull(next_update_at)) AS nua
   FROM ` + b.table("communication_texts") + `
   WHERE incident_id = @id
-  ORDER BY event_id, ingested_at, kafka_topic, kafka_partition, kafka_offset
-  LIMIT 1 BY event_id
 ) AS m USING event_id
 ORDER BY at, event_id`
 	rows, err := s.query(ctx, q, arg)
