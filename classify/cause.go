@@ -98,7 +98,7 @@ var mechanisms = newPhrases(
 var tentatives = newPhrases(
 	"suspect", "may be the cause", "may have been", "might", "potential ", "potentially caus",
 	"potentially related", "potentially due", "possibl",
-	"likely", "appears to", "seems", "we believe", "not yet identified", "not yet known",
+	"likely", "appears to", "seems", "we believe ", "we believe,", "not yet identified", "not yet known",
 	"not yet determined", "not yet clear", "not yet been", "investigating the",
 	"investigate the", "determining the", "determine the", "looking into", "to understand",
 	"under investigation", "being investigated", "unknown", "not caused", "no evidence",

@@ -115,7 +115,18 @@ var actVerbs = set(
 	// present forms, told as the story ("we release a patch update
 	// that caused the app to hang"); a harm must follow.
 	"release", "deploy", "push", "ship", "upgrade", "migrate",
+	// acts on running systems: restarting, scaling, provisioning,
+	// patching, tuning a limit (with a harm told, they cause it).
+	"restarted", "rebooted", "scaled", "resized", "provisioned", "deprovisioned", "retired",
+	"revoked", "killed", "terminated", "paused", "flushed", "drained", "promoted", "patched",
+	"installed", "uninstalled", "rewrote", "refactored", "tuned", "adjusted", "tightened",
+	"loosened", "capped", "limited", "restricted", "consolidated", "reindexed", "rebalanced",
+	"resharded", "reorganized", "reorganised", "restructured", "archived", "expired", "failed-over",
 )
+
+// attemptVerbs take the company's act as their infinitive ("we tried to
+// migrate …", "we chose to skip …").
+var attemptVerbs = set("tried", "attempted", "decided", "chose", "opted", "elected", "began", "started", "wanted", "needed")
 
 // gerundActs open a sentence whose subject is the company by default
 // ("while optimizing our edge routers, we encountered a bug that
@@ -131,6 +142,19 @@ var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfigurin
 	"misdiagnosed", "misjudged", "misread", "misinterpreted", "overlooked", "mislabeled",
 	"mislabelled", "misrouted", "underestimated", "overestimated", "miscalculated",
 	"misunderstood", "miscommunicated")
+
+// isMistakeVerb reports an act that is a mistake by its meaning, also
+// by its prefix ("under-provisioned", "misrouted", "overcommitted").
+func isMistakeVerb(w string) bool {
+	if mistakeVerbs[w] {
+		return true
+	}
+	if len(w) < 9 || !strings.HasSuffix(w, "ed") {
+		return false
+	}
+	return strings.HasPrefix(w, "mis") || strings.HasPrefix(w, "under") && w != "underwent" ||
+		strings.HasPrefix(w, "over") && w != "overed"
+}
 
 // remedyWords in the object of an act make it the remedy, not the cause.
 var remedyWords = set("fix", "fixes", "hotfix", "hotfixes", "patch", "patches", "mitigation",
@@ -166,7 +190,7 @@ func purposeAt(ws []string, k int) bool {
 	switch ws[k] {
 	case "to":
 		m := k + 1
-		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" {
+		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" || at(m) == "immediately" || at(m) == "temporarily" || at(m) == "partially" {
 			m++
 		}
 		w := at(m)
@@ -210,7 +234,8 @@ func mistakeAt(ws []string, k int) bool {
 	case "too":
 		// "we turned off the old cluster too early"
 		switch at(k + 1) {
-		case "early", "soon", "late", "quickly", "fast", "aggressive", "aggressively", "broadly", "widely":
+		case "early", "soon", "late", "quickly", "fast", "aggressive", "aggressively", "broadly", "widely",
+			"many", "much", "low", "high", "small", "short", "large", "far":
 			return true
 		}
 		return false
@@ -288,17 +313,32 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 		if j >= len(ws) {
 			continue
 		}
+		if j+2 < len(ws) && ws[j+1] == "to" && attemptVerbs[ws[j]] {
+			// "we tried to migrate too many tenants at once", "we
+			// decided to throttle the backend jobs": the act is the
+			// infinitive.
+			if b := ws[j+2]; actVerbs[b] || actVerbs[b+"d"] || actVerbs[b+"ed"] || isMistakeVerb(b+"d") {
+				j += 2
+				if !actVerbs[ws[j]] {
+					// a base form: read it as its past
+					if actObject(ws, j) {
+						return i, j, false, true
+					}
+					continue
+				}
+			}
+		}
 		v := ws[j]
 		if mistake && v != "," && v != "and" && !findVerbs[v] {
 			return i, j, true, true
 		}
-		if !actVerbs[v] {
+		if !actVerbs[v] && !isMistakeVerb(v) {
 			continue
 		}
 		if !actObject(ws, j) {
 			continue
 		}
-		return i, j, mistakeVerbs[v], true
+		return i, j, isMistakeVerb(v), true
 	}
 	return 0, 0, false, false
 }
@@ -387,6 +427,17 @@ func actObject(ws []string, v int) bool {
 	return true
 }
 
+// remedyAfter reports a remedy or a purpose clause in the few words
+// after the verb at v ("changes we made to address the issue").
+func remedyAfter(ws []string, v int) bool {
+	for k := 1; k <= 5 && v+k < len(ws); k++ {
+		if remedyWords[ws[v+k]] || purposeAt(ws, v+k) {
+			return true
+		}
+	}
+	return false
+}
+
 func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 	if mistakes {
 		return harmAfter(ws, v)
@@ -469,6 +520,9 @@ func ownActNoun(ws []string) (int, bool) {
 			continue
 		}
 		j := i + 1
+		if ws[j] == "," && j+1 < len(ws) && ws[j+1] == "which" {
+			j++ // "our cleanup job, which we wrote last month, …"
+		}
 		if ws[j] == "that" || ws[j] == "which" {
 			j++
 		}
@@ -487,7 +541,14 @@ func ownActNoun(ws []string) (int, bool) {
 		}
 		if named {
 			// "the fix we deployed" is not an act noun; "changes we
-			// made to address …" are the remedy.
+			// made to address …" are the remedy. The noun is the verb's
+			// object: "a configuration change we made to the gateway".
+			if ws[end] == "made" || ws[end] == "took" || ws[end] == "set" || ws[end] == "put" {
+				if !remedyAfter(ws, end) {
+					return end, true
+				}
+				continue
+			}
 			if !actObject(ws, end) && !mistakeAdverbs[ws[end]] {
 				continue
 			}
@@ -741,10 +802,18 @@ func ownStatement(ws []string) bool {
 			if at(m) == "a" || at(m) == "an" || at(m) == "some" || at(m) == "several" || at(m) == "this" || at(m) == "the" {
 				m++
 			}
-			if at(m) == "serious" || at(m) == "big" || at(m) == "bad" || at(m) == "critical" || at(m) == "simple" || at(m) == "human" {
+			bad := false
+			if at(m) == "serious" || at(m) == "big" || at(m) == "bad" || at(m) == "critical" || at(m) == "simple" || at(m) == "human" ||
+				at(m) == "wrong" || at(m) == "poor" || at(m) == "careless" || at(m) == "hasty" {
+				bad = at(m) == "bad" || at(m) == "wrong" || at(m) == "poor" || at(m) == "careless" || at(m) == "hasty"
 				m++
 			}
 			switch at(m) {
+			case "call", "decision", "decisions", "choice", "choices", "judgment", "judgement", "assumption":
+				// "we made the wrong call", "we made a poor decision"
+				if bad && v == "made" {
+					return true
+				}
 			case "mistake", "mistakes", "error", "errors", "misjudgment", "misjudgement",
 				"misconfiguration", "bug", "regression", "typo", "oversight", "outage":
 				if !(at(m) == "errors" && v == "caused") {
@@ -762,8 +831,12 @@ func ownStatement(ws []string) bool {
 			}
 		case "let":
 			for m := k + 1; m <= k+4 && m < n; m++ {
-				if ws[m] == "down" {
-					return true
+				switch ws[m] {
+				case "down", "lapse", "lapsed", "expire", "expired", "deplete", "run", "fill", "slip":
+					// "we let you down", "we let the domain lapse"
+					if ws[m] != "run" && ws[m] != "fill" || at(m+1) == "out" || at(m+1) == "up" {
+						return true
+					}
 				}
 			}
 		case "fell", "fallen", "fall":
@@ -890,11 +963,32 @@ func ownStatement(ws []string) bool {
 		if mistakeAdverbs[w] && i+1 < len(ws) && findVerbs[ws[i+1]] {
 			continue // "accidentally discovered the root cause"
 		}
-		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
+		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || isMistakeVerb(w) && i > 0 && !determiners[ws[i-1]] {
 			for k := i - 1; k >= 0 && k >= i-12; k-- {
 				if _, ok := ownSubject(ws, k); ok {
 					return true
 				}
+			}
+		}
+	}
+	// "the bug was introduced by one of our engineers", "a change made
+	// by our team broke …": a passive whose agent is the company.
+	for i := 1; i+2 < n; i++ {
+		if ws[i] != "by" || !(actVerbs[ws[i-1]] || ws[i-1] == "caused" || ws[i-1] == "written" || ws[i-1] == "introduced" || isMistakeVerb(ws[i-1])) {
+			continue
+		}
+		if ws[i+1] == "us" || ws[i+1] == "me" {
+			if harmIn(ws) {
+				return true
+			}
+			continue
+		}
+		if ws[i+1] == "our" && !(teamNouns[ws[i+2]] || i+3 < n && ownTeams[ws[i+2]] && teamNouns[ws[i+3]]) {
+			continue // "by our data center operators": a supplier's people
+		}
+		if end, ok := ownSubject(ws, i+1); ok && (ws[i+1] != "the" && ws[i+1] != "a" && ws[i+1] != "an" || staffNouns[ws[end-1]] || ws[end-1] == "team") {
+			if harmIn(ws) || isMistakeVerb(ws[i-1]) {
+				return true
 			}
 		}
 	}
@@ -927,15 +1021,21 @@ func ownSentence(d *doc, i int) bool {
 	if ownStatement(ws) {
 		return true
 	}
-	return ownActHarm(d, ws, nextLower, next, true)
+	return ownActHarm(d, ws, nextLower, next, true, d.joined(i))
 }
 
 // ownActHarm reports an act of the company whose harm the sentence (or
 // the next, referring back) tells: a concrete cause as well as
 // ownership. With mistakes, an act done wrongly counts without a harm
 // told ("we accidentally deleted a table"): ownership, not yet a cause.
-func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes bool) bool {
+func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes, joined bool) bool {
 	if subj, verb, mistake, ok := ownAct(ws); ok {
+		if joined && nextWs != nil && harmIn(nextWs) {
+			// "we lowered the timeout to 1 second; requests began
+			// failing": a clause after a semicolon goes on the act's
+			// sentence.
+			return true
+		}
 		if mistake && mistakes || harmAfterStrict(ws, verb, mistakes) || causedBefore(ws, subj) {
 			return true
 		}
@@ -1044,6 +1144,11 @@ func backReference(ws []string) bool {
 	switch ws[k] {
 	case "it", "this", "that", "these", "those":
 		return true
+	case "shortly", "soon", "immediately", "moments", "minutes", "seconds", "within", "almost",
+		"consequently", "subsequently", "as":
+		// "Shortly after, users began seeing login failures", "As a
+		// result, …": what followed the act.
+		return consequenceOpen(ws[k:])
 	case "during", "after", "following":
 		return k+2 < len(ws) && (ws[k+1] == "the" || ws[k+1] == "this" || ws[k+1] == "that") && actNouns[ws[k+2]]
 	case "the":
@@ -1052,10 +1157,45 @@ func backReference(ws []string) bool {
 	return false
 }
 
+// remedyVerbs end the search for a harm: what follows them was remedied.
+var remedyVerbs = set("fix", "fixes", "fixed", "resolve", "resolves", "resolved", "address",
+	"addresses", "addressed", "mitigate", "mitigates", "mitigated", "restore", "restored",
+	"recover", "recovered", "remediate", "remediated", "alleviated", "cleared")
+
+// consequenceOpen reports a sentence that opens with what followed the
+// act just told: "shortly after(wards)", "soon after", "immediately",
+// "minutes later", "within minutes", "as a result", "consequently".
+func consequenceOpen(ws []string) bool {
+	at := func(m int) string {
+		if m < len(ws) {
+			return ws[m]
+		}
+		return ""
+	}
+	switch ws[0] {
+	case "shortly", "soon":
+		return at(1) == "after" || at(1) == "afterwards" || at(1) == "afterward" || at(1) == "thereafter"
+	case "immediately", "consequently", "subsequently":
+		return at(1) == "," || at(1) == "after" || at(1) == "afterwards"
+	case "almost":
+		return at(1) == "immediately"
+	case "moments", "minutes", "seconds":
+		return at(1) == "later" || at(1) == "after"
+	case "within":
+		return at(1) == "minutes" || at(1) == "seconds" || at(1) == "an" && at(2) == "hour" || at(2) == "minutes"
+	case "as":
+		return at(1) == "a" && at(2) == "result"
+	}
+	return false
+}
+
 // harmIn reports a harm told in ws, not denied ("without issues", "no
 // errors").
 func harmIn(ws []string) bool {
 	for k, w := range ws {
+		if remedyVerbs[w] {
+			return false // "This resolved some of the errors"
+		}
 		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) {
 			return true
 		}
@@ -1129,4 +1269,9 @@ func externalAgent(ws []string) bool {
 		}
 	}
 	return false
+}
+
+// joined reports sentence i cut at a semicolon: the next goes on it.
+func (d *doc) joined(i int) bool {
+	return i+1 < len(d.sentences) && strings.HasSuffix(d.sentences[i].orig, ";")
 }

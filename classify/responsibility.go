@@ -154,7 +154,7 @@ func ownChangeCause(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) {
 			next, nextWs = d.sentences[i+1].lower, d.words(i+1)
 		}
-		if ownActHarm(d, d.words(i), next, nextWs, false) || ownMistakeAct(d.words(i)) {
+		if ownActHarm(d, d.words(i), next, nextWs, false, d.joined(i)) || ownMistakeAct(d.words(i)) {
 			return evidence(s.orig), true
 		}
 	}
@@ -210,5 +210,5 @@ func ownMistakeAct(ws []string) bool {
 // the next sentence's help.
 func ownSentenceAlone(d *doc, i int) bool {
 	ws := d.words(i)
-	return ownStatement(ws) || ownActHarm(d, ws, "", nil, true)
+	return ownStatement(ws) || ownActHarm(d, ws, "", nil, true, false)
 }
