@@ -81,7 +81,7 @@ var notSteps = newPhrases(
 	"we will share", "continue to monitor", "continuing to monitor", "full postmortem",
 	"a postmortem", "post mortem", "we mitigated", "mitigated the incident", "was mitigated",
 	"resolved the incident", "testing a fix", "testing the fix", "testing a potential fix",
-	"testing a patch", "test the fix", "tested a fix", "tested the fix", "being tested",
+	"testing a patch", "test the fix", "on the fix", "of the fix", "the fix before", "on the patch", "tested a fix", "tested the fix", "being tested",
 	"once testing", "testing our fix", "validating the fix", "validate the fix",
 	"validated the fix", "validating a fix", "validated a fix", "update this page",
 	"update the status", "provide an update", "provide updates", "post an update", "update you",
@@ -169,6 +169,12 @@ func prevention(d *doc) (string, bool) {
 			// named by a guard alone.
 			return evidence(s.orig), true
 		}
+		if behaviourRule(d, s.lower, ws) || modalGuard(d, s.lower, ws) {
+			// "The deploy tool now refuses to push to more than one
+			// region at a time", "engineers must now get sign-off from a
+			// second reviewer".
+			return evidence(s.orig), true
+		}
 		if policyRule(ws) && strictFrame(d, i) {
 			// "Going forward, deployments will only happen during
 			// business hours."
@@ -224,6 +230,12 @@ func opensList(s string) bool {
 // isNumber reports whether a sentence is only a list number ("1."),
 // which the splitter cuts from its item.
 func isNumber(s string) bool {
+	if j := strings.LastIndexByte(s, ':'); j >= 0 && j+1 < len(s) {
+		// "Remediation: 1." (a label, then the first item's number)
+		if r := strings.TrimSpace(s[j+1:]); r != "" && isNumber(r) && len(strings.Fields(s[:j])) <= 4 {
+			return true
+		}
+	}
 	n := 0
 	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
 		n++
@@ -354,6 +366,9 @@ func strictFrame(d *doc, i int) bool {
 		if _, ok := d.has(s, recurrenceFrames); ok {
 			return true
 		}
+		if k == i && purposeNegated(d.words(k)) {
+			return true
+		}
 		if strings.Contains(s, "again") {
 			for _, id := range againGuards.ids[1:] {
 				if d.hit(id) && strings.Contains(s, dictionary[id]) {
@@ -370,7 +385,7 @@ func strictFrame(d *doc, i int) bool {
 var mitigationPurposes = newPhrases("avoid further", "further impact", "further slowdown",
 	"further degradation", "further errors", "further disruption", "minimize impact",
 	"minimise impact", "reduce impact", "reduce the impact on", "minimize the impact on",
-	"speed up recovery", "speed recovery", "while we investigate", "while we work",
+	"speed up recovery", "speed recovery", "while we investigate", "while we work", "while we fix",
 	"while the", "during the incident", "in the meantime", "for now", "temporarily",
 	"handle the load", "handle the increased", "handle the traffic", "absorb the", "cope with the",
 	"keep up with")
@@ -437,6 +452,180 @@ func policyRule(ws []string) bool {
 			case "no":
 				return m+1 < len(ws) && ws[m+1] == "longer"
 			}
+		}
+	}
+	return false
+}
+
+// purposeNegated reports a purpose clause that says the harm can no
+// longer happen: "so that a single slow dependency can no longer exhaust
+// the pool", "so one customer's burst cannot starve the others".
+func purposeNegated(ws []string) bool {
+	for k, w := range ws {
+		open := w == "so" || w == "ensure" || w == "ensures" || w == "guarantee" || w == "sure" && k > 0 && ws[k-1] == "make"
+		if !open {
+			continue
+		}
+		for m := k + 1; m < len(ws) && m <= k+14; m++ {
+			switch ws[m] {
+			case "cannot", "never":
+				return true
+			case "no":
+				if m+1 < len(ws) && ws[m+1] == "longer" {
+					return true
+				}
+			case "n't", "not":
+				if b := ws[m-1]; b == "can" || b == "will" || b == "won't" || b == "could" || b == "does" || b == "do" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// guardBehaviours are what a mechanism does against recurrence, told in
+// the present after "now" or promised after "will now" ("the deploy tool
+// now refuses to push to more than one region", "the migration will now
+// abort if a lock is held").
+var guardBehaviours = set("require", "requires", "refuse", "refuses", "reject", "rejects", "block",
+	"blocks", "check", "checks", "validate", "validates", "verify", "verifies", "wait", "waits",
+	"abort", "aborts", "alert", "alerts", "page", "pages", "warn", "warns", "retry", "retries",
+	"enforce", "enforces", "prevent", "prevents", "halt", "halts", "stop", "stops", "gate", "gates",
+	"fail", "fails", "roll", "rolls", "pause", "pauses", "throttle", "throttles", "limit",
+	"limits", "cap", "caps", "skip", "skips", "only", "always", "never")
+
+// ruleVerbs are guard behaviours that are rules in any form, unlike
+// checking or waiting, which may as well be the incident's work.
+var ruleVerbs = set("require", "refuse", "reject", "block", "enforce", "prevent", "gate", "abort",
+	"halt", "limit", "cap", "throttle", "warn", "only", "always", "never")
+
+// stateGuards after "is now"/"are now" make the subject a mechanism now
+// established ("database failover is now automatic").
+var stateGuards = set("automatic", "automated", "mandatory", "required", "enforced", "redundant",
+	"gated", "alerted", "monitored", "tested", "replicated", "rate-limited", "versioned",
+	"staged", "blocked", "validated")
+
+// behaviourRule reports a mechanism's behaviour changed against
+// recurrence: "X now <guard verb>", "X will now <guard verb>", "X is now
+// automatic". Not a timeline entry, not the incident's own work, and not
+// a harm ("the API now fails to respond", "users now see errors").
+func behaviourRule(d *doc, s string, ws []string) bool {
+	if timelineEntry(s) || hasClock(s) || mitigationPurpose(d, s) || strings.Contains(s, "while we") || strings.Contains(s, "until we") {
+		return false
+	}
+	for k, w := range ws {
+		if w != "now" || k == 0 {
+			continue
+		}
+		m := k + 1
+		for m < len(ws) && (ws[m] == "also" || ws[m] == "automatically") {
+			m++
+		}
+		if m >= len(ws) {
+			return false
+		}
+		b := ws[k-1]
+		if (b == "is" || b == "are") && stateGuards[ws[m]] && k >= 2 && ws[k-2] != "it" && ws[k-2] != "this" && ws[k-2] != "that" {
+			return true
+		}
+		v := ws[m]
+		if !guardBehaviours[v] {
+			continue
+		}
+		switch v {
+		case "fail", "fails":
+			// "jobs now fail closed", not "requests now fail"
+			if m+1 >= len(ws) || ws[m+1] != "closed" && ws[m+1] != "safe" && ws[m+1] != "fast" {
+				continue
+			}
+		case "roll", "rolls":
+			// "the deploy now rolls back on its own", not "we will now
+			// roll back the change"
+			if v != "rolls" || m+1 >= len(ws) || ws[m+1] != "back" {
+				continue
+			}
+		case "only", "always", "never":
+			if b == "is" || b == "are" || b == "was" {
+				continue // "it is now only partially available"
+			}
+		}
+		// the subject: a thing or the company, not the incident's
+		// users ("customers now see", "you now need").
+		if b == "you" || b == "users" || b == "customers" || b == "they" || b == "it" {
+			continue
+		}
+		if strings.HasSuffix(v, "s") && v != "always" {
+			return true
+		}
+		// "we will now check the logs" investigates; "deploys will now
+		// require two approvals" is a rule.
+		if (b == "will" || b == "'ll" || b == "must" || b == "we") && ruleVerbs[v] {
+			return true
+		}
+	}
+	return false
+}
+
+// communicationVerbs after a modal promise words, not a step ("we will
+// share the results of the tests").
+var communicationVerbs = set("share", "publish", "post", "send", "provide", "keep", "follow", "let",
+	"notify", "inform", "update", "communicate", "be", "have", "continue", "monitor", "watch",
+	"observe", "look", "see", "report", "tell", "give", "contact", "reach", "do", "get", "take",
+	"work", "try", "make", "need", "want", "use", "consider", "discuss", "include", "also",
+	"now", "always", "only", "not", "n't", "never", "then", "first")
+
+// modalGuard reports a commitment told with any verb whose object is a
+// guard: "engineers must now get sign-off from a second reviewer",
+// "every change will go through a canary stage".
+func modalGuard(d *doc, s string, ws []string) bool {
+	if timelineEntry(s) || hasClock(s) || has(d, s, notSteps) || mitigationPurpose(d, s) {
+		return false
+	}
+	for k, w := range ws {
+		if w != "will" && w != "'ll" && w != "must" && w != "shall" {
+			continue
+		}
+		m := k + 1
+		for m < len(ws) && (ws[m] == "now" || ws[m] == "always" || ws[m] == "also" || ws[m] == "only" || ws[m] == "first") {
+			m++
+		}
+		if m >= len(ws) {
+			return false
+		}
+		ruled := m > k+1 // "must now", "will always", "will only", "will first"
+		for _, b := range ws[:k] {
+			if b == "every" || b == "all" || b == "any" || b == "each" || b == "future" {
+				ruled = true // "every change will go through …"
+			}
+		}
+		if !ruled && !has(d, d.lower, preventionFrames) {
+			continue
+		}
+		v := ws[m]
+		short := false
+		if communicationVerbs[v] || continuation[v] || stepForms[v] != "" || len(v) < 3 || isPunct(v) ||
+			strings.HasPrefix(v, "re") || v == "remain" || v == "stay" {
+			if !(v == "get" || v == "go" || v == "need" || v == "have") || m+1 >= len(ws) {
+				continue
+			}
+			// "must now get sign-off", "will go through a review",
+			// "will need approval", "will have to pass a check": the
+			// guard must follow at once.
+			short = true
+		}
+		if short {
+			e := m + 5
+			if e > len(ws) {
+				e = len(ws)
+			}
+			if stepObject(d, ws[:e], m, false) == 3 {
+				return true
+			}
+			continue
+		}
+		if stepObject(d, ws, m, false) == 3 {
+			return true
 		}
 	}
 	return false

@@ -291,6 +291,7 @@ var guardObjects = newPhrases(
 	"confirmation", "staging", "second engineer", "another engineer", "two engineers",
 	"four-eyes", "four eyes", "second pair of eyes", "two-person", "two person",
 	"mandatory review", "additional review", "deployment process", "release process",
+	"sign-off", "signoff", "second reviewer", "two approvals", "dry run", "dry-run", "bake",
 	"deploy process", "approval process", "change management process",
 )
 
@@ -304,7 +305,7 @@ var mechanismObjects = newPhrases(
 	"separate cluster", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
 	"another provider", "multi-region", "multiple regions", "probe", "another location",
 	"another data", "multiple data", "second data", "other data center", "other datacenter",
-	"load balancing", "load-balancing", "firewall",
+	"load balancing", "load-balancing", "firewall", "freeze",
 )
 
 // weakObjects name a mechanism that is a step only where the text speaks
@@ -541,6 +542,11 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 			return false
 		}
 	case "test", "validate", "verify", "review", "check":
+		if v+1 < len(ws) && (ws[v+1] == "that" || ws[v+1] == "whether" || ws[v+1] == "if" || ws[v+1] == "all") {
+			// "we will now verify that all alerts are working": a
+			// check of the present state, not a mechanism.
+			return false
+		}
 		// "we will review …" studies; "always test migrations against
 		// production data", an imperative of a list, is a step.
 		imperative := v == 0 || afterLabel(ws, v) || item && v <= 3
