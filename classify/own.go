@@ -444,8 +444,12 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 	}
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
-		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] {
+		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] || contrastWords[w] {
 			return false
+		}
+		if k2, ok := otherClause(ws, k); ok {
+			k = k2
+			continue
 		}
 		if harmWords[w] && !deniedAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
@@ -454,13 +458,46 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 	return false
 }
 
+// contrastWords end the act's clause: what follows "but" is not its
+// harm ("we scaled the cluster, but the errors continued").
+var contrastWords = set("but", "however", "although", "though", "yet", "whereas", "despite")
+
+// otherClause reports a subordinate clause at k that tells another
+// event with its own subject ("we disabled the feature after it caused
+// errors", "when the provider's network went down"), and where it ends
+// (the next comma, or the end).
+func otherClause(ws []string, k int) (int, bool) {
+	switch ws[k] {
+	case "after", "when", "because", "since", "until", "before", "once", "while", "as":
+	default:
+		return 0, false
+	}
+	if k+1 >= len(ws) {
+		return 0, false
+	}
+	switch ws[k+1] {
+	case "it", "they", "the", "this", "that", "these", "those", "their", "its":
+	default:
+		return 0, false
+	}
+	m := k + 2
+	for m < len(ws) && ws[m] != "," {
+		m++
+	}
+	return m, true
+}
+
 // harmAfter reports a harm told after word v of ws, before any purpose
 // clause ("to address …").
 func harmAfter(ws []string, v int) bool {
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
-		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] {
+		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] || contrastWords[w] {
 			return false
+		}
+		if k2, ok := otherClause(ws, k); ok {
+			k = k2
+			continue
 		}
 		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
@@ -789,10 +826,11 @@ func ownStatement(ws []string) bool {
 			}
 			if at(m) == "have" {
 				switch at(m + 1) {
-				case "enough", "sufficient", "adequate", "proper", "the", "a", "any", "appropriate":
+				case "enough", "sufficient", "adequate", "proper", "the", "a", "an", "any", "appropriate":
 					switch at(m + 2) {
 					case "monitoring", "alerting", "alerts", "tests", "testing", "safeguards",
-						"checks", "capacity", "visibility", "coverage", "redundancy", "right":
+						"checks", "capacity", "visibility", "coverage", "redundancy", "right",
+						"alert", "alarm", "alarms", "test", "check", "backup", "backups", "failover", "runbook":
 						return true
 					}
 				}
@@ -822,6 +860,14 @@ func ownStatement(ws []string) bool {
 			}
 		case "had":
 			m := k + 1
+			if at(m) == "not" || at(m) == "n't" || at(m) == "never" {
+				// "we had not tested the failover in a year", "we had
+				// never load-tested the endpoint"
+				p := at(m + 1)
+				if strings.HasSuffix(p, "tested") || strings.HasSuffix(p, "ed") && (dutyVerbs[strings.TrimSuffix(p, "ed")] || dutyVerbs[strings.TrimSuffix(p, "d")]) {
+					return true
+				}
+			}
 			if at(m) == "a" || at(m) == "an" {
 				m++
 			}
@@ -851,6 +897,9 @@ func ownStatement(ws []string) bool {
 			}
 		case "are", "'re", "am", "were", "was":
 			m := k + 1
+			if at(m) == "too" && (at(m+1) == "slow" || at(m+1) == "late") && v != "are" && v != "'re" && v != "am" {
+				return true // "we were too slow to notice"
+			}
 			if at(m) == "fully" || at(m) == "entirely" || at(m) == "solely" || at(m) == "completely" || at(m) == "ultimately" {
 				m++
 			}
@@ -1049,6 +1098,12 @@ func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes, joi
 		}
 	}
 	if end, ok := ownActNoun(ws); ok {
+		for k := 0; k+1 < end; k++ {
+			// "this was caused by a change I made"
+			if (ws[k] == "caused" || ws[k] == "triggered") && ws[k+1] == "by" || ws[k] == "due" && ws[k+1] == "to" || ws[k] == "result" && ws[k+1] == "of" {
+				return true
+			}
+		}
 		for k, w := range ws {
 			if k != end && harmWords[w] && !deniedAt(ws, k) {
 				return true

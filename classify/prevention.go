@@ -493,7 +493,9 @@ var guardBehaviours = set("require", "requires", "refuse", "refuses", "reject", 
 	"abort", "aborts", "alert", "alerts", "page", "pages", "warn", "warns", "retry", "retries",
 	"enforce", "enforces", "prevent", "prevents", "halt", "halts", "stop", "stops", "gate", "gates",
 	"fail", "fails", "roll", "rolls", "pause", "pauses", "throttle", "throttles", "limit",
-	"limits", "cap", "caps", "skip", "skips", "only", "always", "never")
+	"limits", "cap", "caps", "skip", "skips", "only", "always", "never",
+	// a guard's reach: "the runbook now covers this scenario"
+	"covers", "includes", "catches", "fires", "detects", "tracks", "watches", "notifies")
 
 // ruleVerbs are guard behaviours that are rules in any form, unlike
 // checking or waiting, which may as well be the incident's work.

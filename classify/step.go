@@ -291,7 +291,7 @@ var guardObjects = newPhrases(
 	"confirmation", "staging", "second engineer", "another engineer", "two engineers",
 	"four-eyes", "four eyes", "second pair of eyes", "two-person", "two person",
 	"mandatory review", "additional review", "deployment process", "release process",
-	"sign-off", "signoff", "second reviewer", "two approvals", "dry run", "dry-run", "bake",
+	"sign-off", "signoff", "automatic ", "second reviewer", "two approvals", "dry run", "dry-run", "bake",
 	"deploy process", "approval process", "change management process",
 )
 
@@ -605,4 +605,6 @@ var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in futur
 	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
 	"similar incident", "similar issue", "similar outage", "similar problem", "similar failure",
 	"happens again", "long-term", "long term", "permanent solution", "this type of",
-	"this kind of", "altogether", "next time")
+	"this kind of", "altogether", "next time", "after this incident", "since this incident",
+	"following this incident", "in response to this incident", "as a result of this incident",
+	"after this outage", "since this outage", "following this outage")
