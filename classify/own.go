@@ -169,7 +169,7 @@ var purposeVerbs = set("address", "resolve", "mitigate", "fix", "restore", "reco
 	"accommodate", "support", "enable", "allow", "provide", "make", "increase", "protect",
 	"identify", "detect", "catch", "alert", "notify", "monitor", "track", "test", "validate",
 	"verify", "ensure", "guard", "safeguard", "eliminate", "remove", "bypass", "work", "get",
-	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve")
+	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve", "try")
 
 // fixedVerbs tell a remedy: harm words after them are what was remedied
 // ("our changes completely fix the problem").
@@ -415,6 +415,9 @@ func actObject(ws []string, v int) bool {
 		}
 	}
 	for k := 1; k <= 5 && v+k < len(ws); k++ {
+		if ws[v+k] == "and" && v+k+1 < len(ws) && (strings.HasSuffix(ws[v+k+1], "ed") || ws[v+k+1] == "then") {
+			break // "… the code we deployed and decided to revert the change"
+		}
 		if remedyWords[ws[v+k]] && !(v+k+1 < len(ws) && (ws[v+k+1] == "update" || ws[v+k+1] == "release" || ws[v+k+1] == "version")) || purposeAt(ws, v+k) {
 			return false
 		}
@@ -423,9 +426,18 @@ func actObject(ws []string, v int) bool {
 		if k <= 3 && (ws[v+k] == "affected" || ws[v+k] == "impacted") {
 			return false
 		}
+		// "we restarted mysql on the crashed server": acting on what
+		// broke.
+		if k <= 6 && brokenStates[ws[v+k]] && determiners[ws[v+k-1]] {
+			return false
+		}
 	}
 	return true
 }
+
+// brokenStates before a noun name what broke ("the crashed server").
+var brokenStates = set("crashed", "failed", "failing", "broken", "unhealthy", "stuck", "degraded",
+	"corrupted", "hung", "dead", "faulty", "down", "offline", "unresponsive")
 
 // remedyAfter reports a remedy or a purpose clause in the few words
 // after the verb at v ("changes we made to address the issue").
@@ -450,6 +462,9 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 		if k2, ok := otherClause(ws, k); ok {
 			k = k2
 			continue
+		}
+		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
+			continue // "we updated the software that had failed": the object's state
 		}
 		if harmWords[w] && !deniedAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
@@ -498,6 +513,9 @@ func harmAfter(ws []string, v int) bool {
 		if k2, ok := otherClause(ws, k); ok {
 			k = k2
 			continue
+		}
+		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
+			continue // "we updated the software that had failed": the object's state
 		}
 		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
@@ -602,7 +620,7 @@ func ownActNoun(ws []string) (int, bool) {
 			return end, true
 		}
 		if f == "" || relativeFollowers[f] {
-			if ws[end] == "rolled" || ws[end] == "turned" || ws[end] == "set" || ws[end] == "put" || ws[end] == "took" || ws[end] == "ended" || ws[end] == "made" || ws[end] == "did" {
+			if ws[end] == "rolled" || ws[end] == "turned" || ws[end] == "set" || ws[end] == "put" || ws[end] == "took" || ws[end] == "ended" || ws[end] == "made" || ws[end] == "did" || ws[end] == "began" || ws[end] == "started" {
 				continue
 			}
 			return end, true
@@ -656,7 +674,7 @@ func ownActPossessive(ws []string) bool {
 		if j >= len(ws) || !actNouns[ws[j]] || ws[j] == "work" || ws[j] == "test" || ws[j] == "action" || ws[j] == "actions" {
 			continue
 		}
-		if j+1 < len(ws) && (compoundHeads[ws[j+1]] || actNouns[ws[j+1]]) {
+		if j+1 < len(ws) && (compoundHeads[ws[j+1]] || actNouns[ws[j+1]] || teamNouns[ws[j+1]]) {
 			continue
 		}
 		if i > 0 {
@@ -817,6 +835,9 @@ func ownStatement(ws []string) bool {
 			if at(m) == "yet" {
 				m++
 			}
+			if v == "do" && at(m) != "have" {
+				break // "we do not anticipate …": a forecast, not a duty missed
+			}
 			if dutyVerbs[at(m)] && at(m) != "provide" && at(m) != "deliver" && at(m) != "update" &&
 				at(m) != "have" && at(m) != "take" && at(m) != "set" && at(m) != "apply" && at(m) != "do" {
 				return true
@@ -864,7 +885,7 @@ func ownStatement(ws []string) bool {
 				// "we had not tested the failover in a year", "we had
 				// never load-tested the endpoint"
 				p := at(m + 1)
-				if strings.HasSuffix(p, "tested") || strings.HasSuffix(p, "ed") && (dutyVerbs[strings.TrimSuffix(p, "ed")] || dutyVerbs[strings.TrimSuffix(p, "d")]) {
+				if strings.HasSuffix(p, "tested") || strings.HasSuffix(p, "ed") && (dutyVerbs[strings.TrimSuffix(p, "ed")] || dutyVerbs[strings.TrimSuffix(p, "d")] || len(p) > 5 && dutyVerbs[p[:len(p)-3]]) {
 					return true
 				}
 			}
@@ -910,7 +931,8 @@ func ownStatement(ws []string) bool {
 				switch at(m + 2) {
 				case "this", "the", "it", "what", "that", "these", "our":
 					switch at(m + 3) {
-					case "providing", "ensuring", "maintaining", "running", "managing", "operating", "keeping":
+					case "providing", "ensuring", "maintaining", "running", "managing", "operating", "keeping",
+						"own", "uptime", "availability", "service", "services", "platform", "infrastructure", "customers":
 					default:
 						return true
 					}
@@ -995,6 +1017,36 @@ func ownStatement(ws []string) bool {
 			if m < n && (ws[m] == "ours" || ws[m] == "mine" || ws[m] == "us" && ws[m-1] == "with") {
 				return true
 			}
+		}
+	}
+	for i := 0; i+1 < n; i++ {
+		w := ws[i]
+		switch {
+		case (w == "fell" || w == "falls" || w == "fall" || w == "fallen") && (ws[i+1] == "short" || ws[i+1] == "below"):
+			// "this one … fell short of our standards", "this falls
+			// below the standard … we wish to provide"
+			for m := i + 2; m < n && m <= i+6; m++ {
+				if ws[m] == "standard" || ws[m] == "standards" || ws[m] == "expectations" || ws[m] == "bar" || ws[m] == "commitment" || ws[m] == "promise" {
+					return true
+				}
+			}
+		case (w == "should" || w == "could") && ws[i+1] == "have" && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i" || ws[i-1] == "it") &&
+			(i+2 == n || isPunct(ws[i+2]) || ws[i+2] == "and" || ws[i+2] == "but"):
+			// "we did not reroute as fast as we could have", "our
+			// monitoring did not detect a problem when it should have"
+			return true
+		case (w == "lacked" || w == "lack") && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i"):
+			return true // "we lacked the ability to reroute quickly"
+		case ourFlaw(ws, i):
+			return true
+		case (w == "disrupted" || w == "impacted" || w == "inconvenienced" || w == "failed") && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i") &&
+			(ws[i+1] == "you" || ws[i+1] == "the" || ws[i+1] == "many" || ws[i+1] == "our" || ws[i+1] == "customers" || ws[i+1] == "users" || ws[i+1] == "thousands"):
+			// "we disrupted the majority of our customers", "we failed you"
+			if w != "failed" || ws[i+1] == "you" || ws[i+1] == "our" || ws[i+1] == "customers" || ws[i+1] == "users" {
+				return true
+			}
+		case (w == "due" && ws[i+1] == "to" || w == "by" || w == "from") && i+2 < n && misjudging[ws[i+2-btoi(w != "due")]]:
+			return true // "due to underestimating the time …"
 		}
 	}
 	// "I personally was able to amount to 51 minutes of downtime"
@@ -1100,12 +1152,18 @@ func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes, joi
 	if end, ok := ownActNoun(ws); ok {
 		for k := 0; k+1 < end; k++ {
 			// "this was caused by a change I made"
-			if (ws[k] == "caused" || ws[k] == "triggered") && ws[k+1] == "by" || ws[k] == "due" && ws[k+1] == "to" || ws[k] == "result" && ws[k+1] == "of" {
+			if (ws[k] == "caused" || ws[k] == "triggered") && ws[k+1] == "by" || ws[k] == "due" && ws[k+1] == "to" || ws[k] == "result" && ws[k+1] == "of" ||
+				(ws[k] == "related" || ws[k] == "traced" || ws[k] == "attributed" || ws[k] == "back") && ws[k+1] == "to" || ws[k] == "because" && ws[k+1] == "of" {
+				// "… determined it was related to the unifying code we
+				// deployed"
 				return true
 			}
 		}
-		for k, w := range ws {
-			if k != end && harmWords[w] && !deniedAt(ws, k) {
+		for k := end + 1; k < len(ws); k++ {
+			// the harm after the act ("a change we made … caused the
+			// errors"), not before it ("the main issues and changes we
+			// made")
+			if harmWords[ws[k]] && !deniedAt(ws, k) {
 				return true
 			}
 		}
@@ -1329,4 +1387,51 @@ func externalAgent(ws []string) bool {
 // joined reports sentence i cut at a semicolon: the next goes on it.
 func (d *doc) joined(i int) bool {
 	return i+1 < len(d.sentences) && strings.HasSuffix(d.sentences[i].orig, ";")
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// misjudging are gerunds of a misjudgement, whose agent is the company
+// that tells it ("due to underestimating the need …").
+var misjudging = set("underestimating", "overestimating", "misjudging", "miscalculating",
+	"misconfiguring", "misreading", "misinterpreting", "misunderstanding", "overlooking",
+	"neglecting", "forgetting")
+
+// flawPredicates after "our X is/was not" or "our X did not" own a limit
+// of the company's design ("our infrastructure is not resilient to a
+// full outage", "our integration did not contain the right safeguards").
+var flawPredicates = set("resilient", "robust", "redundant", "sufficient", "sufficiently", "enough",
+	"adequate", "adequately", "designed", "prepared", "built", "sized", "equipped", "ready",
+	"have", "contain", "include", "scale")
+
+// ourFlaw reports "our <thing> (is|was|were|did|does) not <flaw
+// predicate>" at ws[i] == "our".
+func ourFlaw(ws []string, i int) bool {
+	if ws[i] != "our" {
+		return false
+	}
+	for k := i + 2; k < len(ws) && k <= i+6; k++ {
+		w := ws[k]
+		if isPunct(w) || w == "'s" || externalAgent(ws[k:k+1]) {
+			return false // "our partner's procedures did not …"
+		}
+		switch w {
+		case "is", "was", "were", "are", "did", "does", "do", "has", "had":
+			m := k + 1
+			if m < len(ws) && (ws[m] == "not" || ws[m] == "n't") {
+				m++
+				if m < len(ws) && (ws[m] == "been" || ws[m] == "properly" || ws[m] == "fully") {
+					m++
+				}
+				return m < len(ws) && flawPredicates[ws[m]]
+			}
+			return false
+		}
+	}
+	return false
 }

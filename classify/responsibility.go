@@ -18,14 +18,11 @@ var ownership = newPhrases(
 	"an oversight in how we", "the major failing", "we were wrong",
 	"immediate cause was operator error", "human error on our part",
 	"we accidentally", "we mistakenly", "we inadvertently", "we broke",
-	"change we made", "changes we made", "change we deployed", "change we pushed",
-	"change that we made", "change that we deployed", "operation we performed",
-	"operation the team performed", "maintenance we performed",
+	"operation the team performed",
 	"we did not uphold", "we didn't uphold", "we did not live up", "we didn't live up",
 	"we fell short", "should have been caught", "we did not catch", "we didn't catch",
 	"we failed to catch", "should have caught", "by accident we", "by accident, we",
-	"code we deployed", "code we pushed", "code we shipped", "code we released",
-	"release we deployed", "release we shipped", "update we deployed", "update we pushed",
+
 	"self-inflicted", "our own doing", "our bad", "that's on me", "this is on me",
 	"this was on me", "we blew it", "we goofed",
 )
