@@ -60,7 +60,7 @@ var concreteSteps = newPhrases(
 	"monitoring for this", "monitoring for the", "automated detection", "rate-limit",
 	"autoscal", "auto-scal", "retry limit", "backoff", "circuit breaker", "load shedding",
 	"redundancy", "gameday", "game day", "drill", "validat", "automated check", "lint",
-	"pre-deploy", "pre-merge", "our process", "add monitoring", "adding monitoring",
+	"pre-deploy", "pre-merge", "add monitoring", "adding monitoring",
 	"added monitoring", "ability to manually", "manual step", "manual process", "manual operation",
 	"scripts on production", "production access", "upgrade to", "bandwidth", "hardware upgrade",
 	"peer review", "kill switch", "region first", "failure mode",
@@ -139,13 +139,34 @@ var strongSteps = newPhrases(
 // every item of the list, not only the first.
 func prevention(d *doc) (string, bool) {
 	_, committed := d.has(d.lower, commitments)
-	prevFrame, listFrame, afterNumber := false, false, false
+	prevFrame, listFrame, afterNumber, underHeading := false, false, false, false
 	for i, s := range d.sentences {
 		frame := isFrame(d, s.lower)
-		item := listItem(s.lower) || afterNumber
+		if underHeading && sectionEnd(s.lower) {
+			underHeading = false
+		}
+		item := listItem(s.lower) || afterNumber || underHeading
 		afterNumber = isNumber(s.lower)
 		if !item {
 			listFrame = false
+		}
+		if h, ok := inlineHeading(s.lower); ok {
+			// "Remediation Items Enhancement of automated tests to
+			// cover …": a heading run into its first item, whose other
+			// items follow as sentences.
+			tail := words(s.lower[h:])
+			if len(tail) > 0 && structuredStep(d, s.lower[h:], tail, true, true, true) {
+				return evidence(s.orig), true
+			}
+			underHeading, listFrame = true, true
+		}
+		if listFrame && item && ownPast(d.words(i), item) && !timelineEntry(s.lower) && !hasClock(s.lower) && !has(d, s.lower, notSteps) {
+			// "following actions have been taken: 1. Immediately we
+			// blocked an ability to remove services during
+			// deployments": a past act of ours listed as a step.
+			if v, _, _, ok := stepClause(d.words(i), item); ok && stepObject(d, d.words(i), v, false) >= 1 && !vagueObject(d.words(i), v) {
+				return evidence(s.orig), true
+			}
 		}
 		nextFrame := false
 		if i+1 < len(d.sentences) {
@@ -231,8 +252,9 @@ func opensList(s string) bool {
 // which the splitter cuts from its item.
 func isNumber(s string) bool {
 	if j := strings.LastIndexByte(s, ':'); j >= 0 && j+1 < len(s) {
-		// "Remediation: 1." (a label, then the first item's number)
-		if r := strings.TrimSpace(s[j+1:]); r != "" && isNumber(r) && len(strings.Fields(s[:j])) <= 4 {
+		// "Remediation: 1.", "… the following actions have been
+		// taken: 1." (a label, then the first item's number)
+		if r := strings.TrimSpace(s[j+1:]); r != "" && isNumber(r) {
 			return true
 		}
 	}
@@ -442,6 +464,9 @@ func policyRule(ws []string) bool {
 			continue
 		}
 		m := k + 1
+		if k > 0 && (ws[k-1] == "it" || ws[k-1] == "this" || ws[k-1] == "that") {
+			continue // "it will only affect one datacenter": a forecast
+		}
 		if m < len(ws) && ws[m] == "be" && w != "now" {
 			m++
 		}
@@ -627,6 +652,53 @@ func modalGuard(d *doc, s string, ws []string) bool {
 			continue
 		}
 		if stepObject(d, ws, m, false) == 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// inlineHeadings name a section of steps; on a page whose markup was
+// stripped the heading runs into its first item ("Remediation Items
+// Enhancement of automated tests …", "Action Items Add an alert …").
+var inlineHeadings = []string{"remediation items", "action items", "next steps", "follow-up actions",
+	"follow up actions", "followup actions", "corrective actions", "corrective action items",
+	"preventive actions", "preventative actions", "preventive measures", "preventative measures",
+	"future recommendations", "planned actions", "action plan", "remediation steps",
+	"remediation actions", "follow-up items", "improvement actions", "repair items",
+	"what we're doing about it", "what we are doing about it", "how we're fixing it",
+	"how we are fixing it", "what we're changing", "what we are changing", "future improvements"}
+
+// inlineHeading reports a heading of steps in s and where its first
+// item begins: the heading must end a sentence, a colon or be followed
+// by the item's first word.
+func inlineHeading(s string) (int, bool) {
+	for _, h := range inlineHeadings {
+		i := strings.Index(s, h)
+		if i < 0 {
+			continue
+		}
+		if i > 0 && isLetter(s[i-1]) {
+			continue
+		}
+		e := i + len(h)
+		rest := strings.TrimLeft(s[e:], " :-–—/")
+		if rest == "" {
+			return len(s), true
+		}
+		if e < len(s) && isLetter(s[e]) {
+			continue
+		}
+		return len(s) - len(rest), true
+	}
+	return 0, false
+}
+
+// sectionEnd reports a sentence that opens another section (the
+// resolution, the root cause, the timeline), ending a heading's items.
+func sectionEnd(s string) bool {
+	for _, h := range []string{"resolution", "root cause", "timeline", "summary", "impact", "background", "what happened", "customer impact"} {
+		if strings.HasPrefix(s, h) {
 			return true
 		}
 	}
