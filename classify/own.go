@@ -61,12 +61,14 @@ func ownSubject(ws []string, i int) (int, bool) {
 		// "an engineer responded, but misdiagnosed": the company's
 		// own staff, told in the third person.
 		if w := ws[i]; w != "one" && i+1 < len(ws) {
-			for j := i + 1; j < len(ws) && j <= i+3; j++ {
-				if staffNouns[ws[j]] || ws[j] == "team" && ownTeams[ws[j-1]] {
+			for j := i + 1; j < len(ws) && j <= i+4; j++ {
+				if staffNouns[ws[j]] || ws[j] == "team" && ownTeams[ws[j-1]] ||
+					(ws[j] == "member" || ws[j] == "members") && (ws[j-1] == "team" || ws[j-1] == "staff") {
+					// "an authorized S3 team member", "a staff member"
 					return j + 1, true
 				}
-				if isPunct(ws[j]) || ws[j] == "of" {
-					break
+				if isPunct(ws[j]) || ws[j] == "of" || ws[j] == "in" || ws[j] == "at" || ws[j] == "for" || ws[j] == "from" || ws[j] == "on" || ws[j] == "with" || ws[j] == "by" {
+					break // "a change in domain operator" is no staff
 				}
 			}
 		}
@@ -333,6 +335,12 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 			return i, j, true, true
 		}
 		if !actVerbs[v] && !isMistakeVerb(v) {
+			if pastAct(v) && causalLink(ws, j) {
+				// "an employee accepted a Business Manager invite,
+				// causing our app's access token to be invalidated":
+				// any act of ours that the sentence says caused harm.
+				return i, j, false, true
+			}
 			continue
 		}
 		if !actObject(ws, j) {
@@ -1415,9 +1423,12 @@ func ourFlaw(ws []string, i int) bool {
 	if ws[i] != "our" {
 		return false
 	}
+	if i+1 < len(ws) && externalAgent(ws[i+1:i+2]) {
+		return false // "our provider's network did not have …"
+	}
 	for k := i + 2; k < len(ws) && k <= i+6; k++ {
 		w := ws[k]
-		if isPunct(w) || w == "'s" || externalAgent(ws[k:k+1]) {
+		if isPunct(w) || w == "'s" || k == i+2 && externalAgent(ws[i+1:i+2]) {
 			return false // "our partner's procedures did not …"
 		}
 		switch w {
@@ -1431,6 +1442,72 @@ func ourFlaw(ws []string, i int) bool {
 				return m < len(ws) && flawPredicates[ws[m]]
 			}
 			return false
+		}
+	}
+	return false
+}
+
+// notActs are past verbs of perceiving, responding or suffering, not
+// acts that change production ("we noticed", "we experienced").
+var notActs = set("noticed", "observed", "saw", "seen", "detected", "identified", "investigated",
+	"discovered", "found", "learned", "experienced", "encountered", "received", "suffered",
+	"confirmed", "determined", "realized", "realised", "believed", "expected", "assumed",
+	"thought", "knew", "monitored", "mitigated", "resolved", "fixed", "restored", "recovered",
+	"reverted", "escalated", "alerted", "notified", "contacted", "engaged", "paged", "opened",
+	"continued", "worked", "waited", "traced", "analyzed", "analysed", "tracked", "narrowed",
+	"needed", "wanted", "hoped", "apologized", "apologised", "regretted", "had", "were", "was",
+	"did", "used", "failed", "declared", "communicated", "posted", "updated", "informed",
+	"reached", "asked", "requested", "attempted", "tried", "decided", "began", "started",
+	"called", "spent", "got", "became", "seemed", "appeared", "rolled", "moved", "looked",
+	"watched", "verified", "validated", "tested", "checked", "reviewed", "managed", "able",
+	"unable", "handled", "responded", "reacted", "diagnosed", "worked", "scaled", "added",
+	"increased", "deployed", "rebooted", "restarted")
+
+// pastAct reports a past verb that may be an act of the company.
+func pastAct(v string) bool {
+	if notActs[v] || len(v) < 5 {
+		return false
+	}
+	return strings.HasSuffix(v, "ed")
+}
+
+// causalLink reports that the clause of the verb at v says it caused
+// harm: ", causing", "which caused", "and caused", "leading to",
+// "resulting in", "that broke".
+func causalLink(ws []string, v int) bool {
+	for k := v + 1; k < len(ws) && k <= v+14; k++ {
+		w := ws[k]
+		if contrastWords[w] || purposeAt(ws, k) {
+			return false
+		}
+		switch w {
+		case "causing", "caused", "broke", "breaking":
+			if k+1 < len(ws) && ws[k+1] == "by" {
+				return false
+			}
+			if w == "caused" && ws[k-1] != "which" && ws[k-1] != "that" && ws[k-1] != "and" && ws[k-1] != "," {
+				continue
+			}
+			return !deniedAt(ws, k) && harmNear(ws, k)
+		case "leading", "resulting", "led", "resulted":
+			if k+1 < len(ws) && (ws[k+1] == "to" || ws[k+1] == "in") {
+				return !deniedAt(ws, k) && harmNear(ws, k+1)
+			}
+		}
+	}
+	return false
+}
+
+// harmNear reports a harm in the words after a causal verb at k,
+// before any purpose ("which caused lb01 to detect the failure and take
+// over" tells a remedy working).
+func harmNear(ws []string, k int) bool {
+	for m := k + 1; m < len(ws) && m <= k+10; m++ {
+		if purposeAt(ws, m) || fixedVerbs[ws[m]] {
+			return false
+		}
+		if harmWords[ws[m]] && !deniedAt(ws, m) || ws[m] == "down" || ws[m] == "invalidated" || ws[m] == "deleted" || ws[m] == "removed" || ws[m] == "unable" {
+			return true
 		}
 	}
 	return false
