@@ -92,6 +92,7 @@ var mechanisms = newPhrases(
 	"restart", "crash", "corrupt", "hosting", "cdn", "registrar", "backup", "cron", "queue",
 	"worker", "throttl", "rate limit", "firewall", "router", "switch", "load balanc", "proxy",
 	"contention", "spike", "attack", "compatib", "version", "high volume", "volume of", "typo",
+	"an update ", "the update ", "recent update", "code update", "mismatch",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
@@ -131,7 +132,7 @@ func rootCause(d *doc) (string, bool) {
 		if ev, ok := statedCause(d, s); ok {
 			return ev, true
 		}
-		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) {
+		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) || causeHeading(d, s.lower) || wrongAct(d.words(i)) {
 			return evidence(s.orig), true
 		}
 		// "… encountered brief unplanned network disruption. This
@@ -355,6 +356,53 @@ func remedial(ws []string) bool {
 		case "fix", "fixes", "fixed", "hotfix", "patch", "patched", "mitigation", "mitigated",
 			"rollback", "rolled", "reverted", "revert", "restored", "restore", "resolved", "workaround":
 			return true
+		}
+	}
+	return false
+}
+
+// causeHeadings open a section that states the cause; on a page whose
+// markup was stripped the heading runs into its first sentence ("Root
+// Cause A code update introduced a new variable format …").
+var causeHeadings = []string{"root cause ", "root causes ", "root cause: ", "contributing factors ",
+	"contributing factor(s) ", "contributing factor ", "cause: ", "what caused it ", "why did it happen? ",
+	"why it happened "}
+
+// causeHeading reports a sentence that opens with a cause heading and
+// goes on with a concrete clause.
+func causeHeading(d *doc, l string) bool {
+	for _, h := range causeHeadings {
+		if !strings.HasPrefix(l, h) {
+			continue
+		}
+		rest := l[len(h):]
+		if strings.HasPrefix(rest, "analysis") || strings.HasPrefix(rest, "of ") || strings.HasPrefix(rest, "was ") ||
+			strings.HasPrefix(rest, "is ") || strings.HasPrefix(rest, "has ") || strings.HasPrefix(rest, "and ") {
+			return false
+		}
+		np := clauseAfter(rest)
+		return !hasPrefixAny(np, identifiedNotStated) && concrete(d, np) && !strings.Contains(np, "investigat")
+	}
+	return false
+}
+
+// wrongAct reports an act told in the passive as done wrongly: "the
+// command … was mis-typed", "this new service was configured
+// incorrectly".
+func wrongAct(ws []string) bool {
+	for k := 1; k < len(ws); k++ {
+		if ws[k-1] != "was" && ws[k-1] != "were" {
+			continue
+		}
+		w := ws[k]
+		if isMistakeVerb(w) || strings.HasPrefix(w, "mis-") {
+			return true
+		}
+		if (actVerbs[w] || strings.HasSuffix(w, "ed")) && k+1 < len(ws) {
+			switch ws[k+1] {
+			case "incorrectly", "wrongly", "improperly", "mistakenly", "erroneously":
+				return true
+			}
 		}
 	}
 	return false
