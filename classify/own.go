@@ -1043,6 +1043,14 @@ func ownStatement(ws []string) bool {
 			// "we did not reroute as fast as we could have", "our
 			// monitoring did not detect a problem when it should have"
 			return true
+		case w == "should" && ws[i+1] == "have" && i+2 < n && (ws[i+2] == "been" || ws[i+2] == "gone" || ws[i+2] == "had" || ws[i+2] == "caught" || ws[i+2] == "included" || ws[i+2] == "required") && thingSubject(ws, i):
+			// "this tool should have gone through a more stringent
+			// review", "the change should have been caught"
+			return true
+		case (w == "was" || w == "is") && i+2 < n && (ws[i+1] == "a" || ws[i+1] == "an") && (ws[i+2] == "mistake" || ws[i+2] == "error" || ws[i+2] == "oversight") && actSubject(ws, i):
+			// "in hindsight, rolling out to every region at once was a
+			// mistake", "our decision to skip the canary was a mistake"
+			return true
 		case (w == "lacked" || w == "lack") && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i"):
 			return true // "we lacked the ability to reroute quickly"
 		case ourFlaw(ws, i):
@@ -1511,4 +1519,39 @@ func harmNear(ws []string, k int) bool {
 		}
 	}
 	return false
+}
+
+// thingSubject reports that the subject before ws[i] is our own thing
+// or act ("this tool", "the change", "our deploy"), not someone else's.
+func thingSubject(ws []string, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-4; k-- {
+		switch ws[k] {
+		case "this", "that", "these", "our":
+			return !externalAgent(ws[k:i])
+		case ",", "the", "provider", "vendor", "they", "their", "'s":
+			return false
+		}
+	}
+	return false
+}
+
+// actSubject reports a subject before ws[i] that is an act of ours: a
+// gerund of an act verb opening the clause ("rolling out to every
+// region at once"), or "our decision/choice to …".
+func actSubject(ws []string, i int) bool {
+	start := 0
+	for k := i - 1; k >= 0; k-- {
+		if ws[k] == "," {
+			start = k + 1
+			break
+		}
+	}
+	if start >= i {
+		return false
+	}
+	f := ws[start]
+	if gerundActs[f] || strings.HasSuffix(f, "ing") && (actVerbs[strings.TrimSuffix(f, "ing")+"ed"] || actVerbs[strings.TrimSuffix(f, "ing")+"d"]) || f == "skipping" || f == "rushing" {
+		return true
+	}
+	return f == "our" && start+1 < i && (ws[start+1] == "decision" || ws[start+1] == "choice" || ws[start+1] == "call")
 }

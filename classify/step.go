@@ -646,8 +646,11 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 	if class == 0 {
 		// "we are going to change the code to prevent this type of rogue
 		// requests": a promise whose own purpose is against recurrence
-		// needs no named mechanism, unless its object is vague.
-		if level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v) {
+		// needs no named mechanism, unless its object is vague. "We've
+		// since configured the load balancer to drain hosts before
+		// restarts": a change made since the incident, told as such.
+		since := sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
+		if !since && (level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v)) {
 			return false
 		}
 	}
@@ -712,7 +715,7 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 		// or switching to one is the incident's work unless promised.
 		return level == future || strict || buildVerbs[stepForms[ws[v]]]
 	default:
-		return strict
+		return strict || sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
 	}
 }
 
@@ -726,3 +729,14 @@ var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in futur
 	"this kind of", "altogether", "next time", "after this incident", "since this incident",
 	"following this incident", "in response to this incident", "as a result of this incident",
 	"after this outage", "since this outage", "following this outage")
+
+// sinceBefore reports "we have since" / "we've since" in the verb group
+// before v.
+func sinceBefore(ws []string, v int) bool {
+	for k := v - 1; k >= 1 && k >= v-3; k-- {
+		if ws[k] == "since" && (ws[k-1] == "have" || ws[k-1] == "'ve" || ws[k-1] == "has") {
+			return true
+		}
+	}
+	return false
+}
