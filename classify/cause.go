@@ -48,7 +48,7 @@ var causeInline = newPhrases(
 	"distributed denial of service", "attacked by", "attack was launched",
 	"ran out of space", "ran out of disk", "out of disk space",
 	"out of memory", "memory leak", "disk filled", "disk was full", "disk full",
-	"hardware failure", "power outage", "power loss", "loss of power", "fiber cut", "fibre cut",
+	"hardware failure", "power outage", "power failure", "power loss", "loss of power", "fiber cut", "fibre cut",
 	"the attack", "an attack", "brute force", "resource exhaustion", "connection exhaustion",
 	"a typo", "spike in traffic", "traffic spike", "surge in traffic", "traffic surge",
 	"problematic deploy", "bad deploy", "bad config", "bad configuration", "bad release",

@@ -220,7 +220,8 @@ var harmWords = set("caused", "causing", "broke", "broken", "break",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
 	"unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
 	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing",
-	"rejected", "rejecting", "duplicated", "twice", "wrong", "stale", "outdated")
+	"rejected", "rejecting", "duplicated", "twice", "wrong", "stale", "outdated",
+	"saturated", "saturating", "exhausted", "exhausting", "starved", "flooded", "swamped")
 
 // mistakeAt reports a mistake marker at k; "without" only before what
 // was left out ("without testing", "without the flag"), not "without any
@@ -335,7 +336,7 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 			return i, j, true, true
 		}
 		if !actVerbs[v] && !isMistakeVerb(v) {
-			if pastAct(v) && causalLink(ws, j) {
+			if pastAct(v) && (causalLink(ws, j) || wrongObject(ws, j)) {
 				// "an employee accepted a Business Manager invite,
 				// causing our app's access token to be invalidated":
 				// any act of ours that the sentence says caused harm.
@@ -1554,4 +1555,20 @@ func actSubject(ws []string, i int) bool {
 		return true
 	}
 	return f == "our" && start+1 < i && (ws[start+1] == "decision" || ws[start+1] == "choice" || ws[start+1] == "call")
+}
+
+// wrongObject reports an act done to the wrong thing, in the act's own
+// clause: "uploaded the new certificate to the wrong pool", "ran the
+// script against production instead of staging".
+func wrongObject(ws []string, v int) bool {
+	for k := v + 1; k < len(ws) && k <= v+10; k++ {
+		if isPunct(ws[k]) || contrastWords[ws[k]] || purposeAt(ws, k) {
+			return false
+		}
+		switch ws[k] {
+		case "wrong", "incorrect", "instead", "mistakenly", "accidentally", "incorrectly", "wrongly", "erroneously":
+			return true
+		}
+	}
+	return false
 }

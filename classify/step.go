@@ -230,8 +230,9 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 			}
 		}
 		// Walk back over the verb group to its modal.
+		lim := v - 5
 	walk:
-		for k := v - 1; k >= 0 && k >= v-5; k-- {
+		for k := v - 1; k >= 0 && k >= lim; k-- {
 			b := ws[k]
 			if continuation[b] {
 				break
@@ -280,7 +281,7 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 				}
 				break walk
 			}
-			if b == "and" && strings.HasSuffix(w, "ing") {
+			if b == "and" && (strings.HasSuffix(w, "ing") || participle) {
 				// "we'll be fixing that method and writing better tests":
 				// the second verb shares the first's group.
 				found := false
@@ -288,8 +289,15 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 					if isPunct(ws[m]) {
 						break
 					}
-					if strings.HasSuffix(ws[m], "ing") && m > 0 && (ws[m-1] == "be" || ws[m-1] == "are" || ws[m-1] == "'re" || ws[m-1] == "also") {
+					if (strings.HasSuffix(ws[m], "ing") && !participle || participle && ws[m] != lemma && stepForms[ws[m]] != "" && !strings.HasSuffix(ws[m], "ing")) &&
+						m > 0 && (ws[m-1] == "be" || ws[m-1] == "are" || ws[m-1] == "'re" || ws[m-1] == "also" || ws[m-1] == "been") {
+						// "… must be run outside peak hours and reviewed by
+						// the database team"
+						if participle {
+							passive = true
+						}
 						k = m // continue the walk before the first verb
+						lim = m - 5
 						found = true
 						break
 					}
@@ -445,6 +453,12 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		// "lessons we'll use to improve our systems": a purpose, no
 		// object.
 		return 0
+	}
+	if passive && v+1 < len(ws) && ws[v+1] == "by" {
+		switch stepForms[ws[v]] {
+		case "review", "test", "validate", "verify", "check":
+			return 3 // "reviewed by the database team": a review step
+		}
 	}
 	o := " " + strings.Join(obj, " ") + " "
 	if strings.Contains(o, "time to detect") {
