@@ -67,7 +67,7 @@ func ownSubject(ws []string, i int) (int, bool) {
 					// "an authorized S3 team member", "a staff member"
 					return j + 1, true
 				}
-				if isPunct(ws[j]) || ws[j] == "of" || ws[j] == "in" || ws[j] == "at" || ws[j] == "for" || ws[j] == "from" || ws[j] == "on" || ws[j] == "with" || ws[j] == "by" {
+				if isPunct(ws[j]) || ws[j] == "'s" || externalAgent(ws[j:j+1]) || ws[j] == "of" || ws[j] == "in" || ws[j] == "at" || ws[j] == "for" || ws[j] == "from" || ws[j] == "on" || ws[j] == "with" || ws[j] == "by" {
 					break // "a change in domain operator" is no staff
 				}
 			}
