@@ -132,7 +132,7 @@ func rootCause(d *doc) (string, bool) {
 		if ev, ok := statedCause(d, s); ok {
 			return ev, true
 		}
-		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) || causeHeading(d, s.lower) || wrongAct(d.words(i)) {
+		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) || causeHeading(d, s.lower) || wrongAct(d.words(i)) || providerTrouble(d.words(i)) {
 			return evidence(s.orig), true
 		}
 		// "… encountered brief unplanned network disruption. This
@@ -401,6 +401,45 @@ func wrongAct(ws []string) bool {
 		if (actVerbs[w] || strings.HasSuffix(w, "ed")) && k+1 < len(ws) {
 			switch ws[k+1] {
 			case "incorrectly", "wrongly", "improperly", "mistakenly", "erroneously":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// providerTrouble reports a provider told as having the outage: "the
+// upstream payment processor had an outage", "our hosting provider
+// experienced a network failure".
+func providerTrouble(ws []string) bool {
+	for k := 0; k+2 < len(ws); k++ {
+		switch ws[k] {
+		case "had", "experienced", "suffered", "was", "is":
+		default:
+			continue
+		}
+		if ws[k] == "was" || ws[k] == "is" {
+			// "the provider was down"
+			if !(ws[k+1] == "down" || ws[k+1] == "offline" || ws[k+1] == "unavailable") {
+				continue
+			}
+		} else {
+			m := k + 1
+			for m < len(ws) && m <= k+4 && (ws[m] == "an" || ws[m] == "a" || ws[m] == "major" || ws[m] == "partial" || ws[m] == "network" || ws[m] == "widespread" || ws[m] == "significant" || ws[m] == "hardware" || ws[m] == "power" || ws[m] == "regional") {
+				m++
+			}
+			if m >= len(ws) || ws[m] != "outage" && ws[m] != "failure" && ws[m] != "outages" {
+				continue
+			}
+		}
+		// the subject: a provider named in the few words before
+		for b := k - 1; b >= 0 && b >= k-5; b-- {
+			if isPunct(ws[b]) || ws[b] == "we" || ws[b] == "i" {
+				break
+			}
+			switch strings.TrimSuffix(ws[b], "'s") {
+			case "provider", "providers", "vendor", "upstream", "processor", "registrar", "isp",
+				"carrier", "host", "cdn", "supplier", "third-party", "datacenter", "colo", "partner":
 				return true
 			}
 		}

@@ -124,6 +124,7 @@ var actVerbs = set(
 	"installed", "uninstalled", "rewrote", "refactored", "tuned", "adjusted", "tightened",
 	"loosened", "capped", "limited", "restricted", "consolidated", "reindexed", "rebalanced",
 	"resharded", "reorganized", "reorganised", "restructured", "archived", "expired", "failed-over",
+	"optimized", "optimizing", "customized", "standardized", "normalized", "synchronized",
 )
 
 // attemptVerbs take the company's act as their infinitive ("we tried to
@@ -334,6 +335,9 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 		v := ws[j]
 		if mistake && v != "," && v != "and" && !findVerbs[v] {
 			return i, j, true, true
+		}
+		if b := strings.Replace(v, "ised", "ized", 1); b != v && actVerbs[b] {
+			v = b // "we optimised", "we reorganised"
 		}
 		if !actVerbs[v] && !isMistakeVerb(v) {
 			if pastAct(v) && (causalLink(ws, j) || wrongObject(ws, j)) {
@@ -670,6 +674,12 @@ var compoundHeads = set("pipeline", "pipelines", "process", "processes", "system
 // ownActPossessive reports "our deployment caused …", "caused by our
 // recent release": an act noun with "our" as its owner and a harm told.
 func ownActPossessive(ws []string) bool {
+	for i := 0; i+2 < len(ws); i++ {
+		// "a deploy of ours went out with a missing variable"
+		if actNouns[ws[i]] && ws[i+1] == "of" && ws[i+2] == "ours" && harmAfter(ws, i+2) {
+			return true
+		}
+	}
 	for i := 0; i+1 < len(ws); i++ {
 		if ws[i] != "our" {
 			continue
@@ -777,7 +787,7 @@ func ownStatement(ws []string) bool {
 			}
 		case "on":
 			// "this is on us", "that was entirely on us"
-			if at(i+1) == "us" && (at(i+2) == "" || isPunct(at(i+2)) || at(i+2) == "and") {
+			if (at(i+1) == "us" || at(i+1) == "me") && (at(i+2) == "" || isPunct(at(i+2)) || at(i+2) == "and") {
 				for k := i - 1; k >= 0 && k >= i-3; k-- {
 					if ws[k] == "is" || ws[k] == "was" || ws[k] == "'s" || ws[k] == "squarely" || ws[k] == "entirely" {
 						return true
