@@ -412,7 +412,7 @@ func wrongAct(ws []string) bool {
 // upstream payment processor had an outage", "our hosting provider
 // experienced a network failure".
 func providerTrouble(ws []string) bool {
-	for k := 0; k+2 < len(ws); k++ {
+	for k := 0; k+1 < len(ws); k++ {
 		switch ws[k] {
 		case "had", "experienced", "suffered", "was", "is":
 		default:

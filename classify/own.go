@@ -44,6 +44,9 @@ func ownSubject(ws []string, i int) (int, bool) {
 		// "our team", "our engineering team", "our infrastructure engineers"
 		for j := i + 1; j < len(ws) && j <= i+3; j++ {
 			if teamNouns[ws[j]] {
+				if j+1 < len(ws) && teamNouns[ws[j+1]] {
+					j++ // "our SRE team", "our staff members"
+				}
 				return j + 1, true
 			}
 			if isPunct(ws[j]) {
@@ -243,6 +246,9 @@ func mistakeAt(ws []string, k int) bool {
 			return true
 		}
 		return false
+	case "than":
+		// "deleted more rows than intended"
+		return at(k+1) == "intended" || at(k+1) == "planned"
 	case "still":
 		// "we deleted a DNS record that was still in use"
 		switch at(k + 1) {
@@ -469,6 +475,9 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 	}
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
+		if w == "but" && omissionAt(ws, k+1) {
+			return true // "rotated the credentials but did not update them in …"
+		}
 		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] || contrastWords[w] {
 			return false
 		}
@@ -520,6 +529,9 @@ func otherClause(ws []string, k int) (int, bool) {
 func harmAfter(ws []string, v int) bool {
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
+		if w == "but" && omissionAt(ws, k+1) {
+			return true // "rotated the credentials but did not update them in …"
+		}
 		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] || contrastWords[w] {
 			return false
 		}
@@ -604,7 +616,7 @@ func ownActNoun(ws []string) (int, bool) {
 		for end < len(ws) && actAdverbs[ws[end]] {
 			end++
 		}
-		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built") {
+		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built" || ws[end] == "run" || ws[end] == "operate" || ws[end] == "maintain") {
 			continue
 		}
 		if named {
@@ -1028,7 +1040,9 @@ func ownStatement(ws []string) bool {
 	}
 	// "the failure was ours", "the mistake is entirely ours"
 	for i := 0; i+2 < n; i++ {
-		if (ws[i] == "failure" || ws[i] == "fault" || ws[i] == "mistake" || ws[i] == "error" || ws[i] == "responsibility" || ws[i] == "blame") && (ws[i+1] == "was" || ws[i+1] == "is" || ws[i+1] == "lies") {
+		if (ws[i] == "failure" || ws[i] == "fault" || ws[i] == "mistake" || ws[i] == "error" || ws[i] == "responsibility" || ws[i] == "blame" || ws[i] == "this" && i+1 < n && ws[i+1] == "was" ||
+			actNouns[ws[i]] || ws[i] == "cause") && (ws[i+1] == "was" || ws[i+1] == "is" || ws[i+1] == "lies") {
+			// "the failure was ours", "the change that caused this was ours"
 			m := i + 2
 			if m < n && (ws[m] == "all" || ws[m] == "entirely" || ws[m] == "solely" || ws[m] == "completely" || ws[m] == "with") {
 				m++
@@ -1190,7 +1204,7 @@ func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes, joi
 			// the harm after the act ("a change we made … caused the
 			// errors"), not before it ("the main issues and changes we
 			// made")
-			if harmWords[ws[k]] && !deniedAt(ws, k) {
+			if harmWords[ws[k]] && !deniedAt(ws, k) || mistakeAt(ws, k) {
 				return true
 			}
 		}
@@ -1579,6 +1593,26 @@ func wrongObject(ws []string, v int) bool {
 		case "wrong", "incorrect", "instead", "mistakenly", "accidentally", "incorrectly", "wrongly", "erroneously":
 			return true
 		}
+	}
+	return false
+}
+
+// omissionAt reports an omission told at k: "forgot to", "failed to",
+// "neglected to", "did not / didn't / never <verb>".
+func omissionAt(ws []string, k int) bool {
+	if k < len(ws) && (ws[k] == "we" || ws[k] == "i") {
+		k++
+	}
+	if k >= len(ws) {
+		return false
+	}
+	switch ws[k] {
+	case "forgot", "neglected", "omitted", "never":
+		return true
+	case "failed":
+		return k+1 < len(ws) && ws[k+1] == "to"
+	case "did", "had":
+		return k+1 < len(ws) && (ws[k+1] == "not" || ws[k+1] == "n't" || ws[k+1] == "never")
 	}
 	return false
 }

@@ -19,7 +19,12 @@ var preventionFrames = newPhrases(
 	"long-term", "long term", "longer-term", "longer term", "from now on", "the scenario",
 	"what we learned", "lessons learned", "learnings", "takeaways", "what we are doing",
 	"improvements:", "follow-ups", "follow ups", "followups", "remediations",
-	"what we're doing", "what's next", "next time",
+	"what we're doing", "what's next", "next time", "improvements we", "changes we are making",
+	"changes we're making", "changes we will make", "changes we've made", "steps we are taking",
+	"steps we're taking", "actions we are taking", "actions we're taking", "actions we will take",
+	"after this incident", "since this incident", "following this incident",
+	"in response to this incident", "as a result of this incident", "after this outage",
+	"since this outage", "following this outage",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
