@@ -250,7 +250,18 @@ func mistakeAt(ws []string, k int) bool {
 		// "deleted more rows than intended"
 		return at(k+1) == "intended" || at(k+1) == "planned"
 	case "still":
-		// "we deleted a DNS record that was still in use"
+		// "we deleted a DNS record that was still in use", "removed a
+		// column that the billing service still read from"
+		switch at(k + 1) {
+		case "read", "reads", "used", "uses", "needed", "needs", "depended", "depends", "relied",
+			"relies", "referenced", "references", "required", "requires", "served", "serves", "pointed", "points":
+			for m := k - 1; m >= 0 && m >= k-5; m-- {
+				if ws[m] == "that" || ws[m] == "which" {
+					return true
+				}
+			}
+			return false
+		}
 		switch at(k + 1) {
 		case "in", "needed", "required", "being", "active", "used", "referenced", "live":
 			return k > 0 && (ws[k-1] == "was" || ws[k-1] == "were" || ws[k-1] == "is" || ws[k-1] == "are")
@@ -737,7 +748,7 @@ var faultNouns = set("mistake", "mistakes", "fault", "oversight", "oversights", 
 
 // faultTails may follow "our error"/"our failure" when they are the
 // company's fault, not its error rates or failure modes.
-var faultTails = set("", ",", "to", "and", "in", "here", "was", "is", "that", "which", "of", "on")
+var faultTails = set("", ",", ":", "to", "and", "in", "here", "was", "is", "that", "which", "of", "on")
 
 // responsibilityNouns are taken, accepted or borne.
 var responsibilityNouns = set("responsibility", "ownership", "accountability", "blame")
@@ -1076,6 +1087,13 @@ func ownStatement(ws []string) bool {
 			// "in hindsight, rolling out to every region at once was a
 			// mistake", "our decision to skip the canary was a mistake"
 			return true
+		case (w == "preventable" || w == "avoidable") && i > 0 && !negatedAt(ws, i):
+			// "the failure was entirely preventable", "this was avoidable"
+			for m := i - 1; m >= 0 && m >= i-3; m-- {
+				if ws[m] == "was" || ws[m] == "is" || ws[m] == "'s" {
+					return true
+				}
+			}
 		case (w == "lacked" || w == "lack") && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i"):
 			return true // "we lacked the ability to reroute quickly"
 		case ourFlaw(ws, i):
@@ -1613,6 +1631,16 @@ func omissionAt(ws []string, k int) bool {
 		return k+1 < len(ws) && ws[k+1] == "to"
 	case "did", "had":
 		return k+1 < len(ws) && (ws[k+1] == "not" || ws[k+1] == "n't" || ws[k+1] == "never")
+	}
+	return false
+}
+
+// negatedAt reports a negation in the three words before k.
+func negatedAt(ws []string, k int) bool {
+	for m := k - 1; m >= 0 && m >= k-3; m-- {
+		if ws[m] == "not" || ws[m] == "n't" || ws[m] == "never" {
+			return true
+		}
 	}
 	return false
 }

@@ -523,20 +523,21 @@ var guardBehaviours = set("require", "requires", "refuse", "refuses", "reject", 
 	"abort", "aborts", "alert", "alerts", "page", "pages", "warn", "warns", "retry", "retries",
 	"enforce", "enforces", "prevent", "prevents", "halt", "halts", "stop", "stops", "gate", "gates",
 	"fail", "fails", "roll", "rolls", "pause", "pauses", "throttle", "throttles", "limit",
-	"limits", "cap", "caps", "skip", "skips", "only", "always", "never",
+	"limits", "cap", "caps", "skip", "skips", "only", "always", "never", "approve", "approves", "sign", "signs",
 	// a guard's reach: "the runbook now covers this scenario"
 	"covers", "includes", "catches", "fires", "detects", "tracks", "watches", "notifies")
 
 // ruleVerbs are guard behaviours that are rules in any form, unlike
 // checking or waiting, which may as well be the incident's work.
 var ruleVerbs = set("require", "refuse", "reject", "block", "enforce", "prevent", "gate", "abort",
-	"halt", "limit", "cap", "throttle", "warn", "only", "always", "never")
+	"halt", "limit", "cap", "throttle", "warn", "only", "always", "never", "approve", "sign")
 
 // stateGuards after "is now"/"are now" make the subject a mechanism now
 // established ("database failover is now automatic").
 var stateGuards = set("automatic", "automated", "mandatory", "required", "enforced", "redundant",
 	"gated", "alerted", "monitored", "tested", "replicated", "rate-limited", "versioned",
-	"staged", "blocked", "validated")
+	"staged", "blocked", "validated", "verified", "checked", "reviewed", "audited", "encrypted",
+	"restricted", "limited", "capped", "throttled", "load-tested", "backed", "canaried", "isolated")
 
 // behaviourRule reports a mechanism's behaviour changed against
 // recurrence: "X now <guard verb>", "X will now <guard verb>", "X is now

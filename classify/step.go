@@ -343,8 +343,7 @@ var guardObjects = newPhrases(
 var mechanismObjects = newPhrases(
 	"rate limit", "rate-limit", "ratelimit", "throttl", "retry", "redundan", "failover",
 	"fail over", "fallback", "fall back", "second provider", "secondary", "multiple providers",
-	"multi-provider", "backup", "replica", "dedicated", "isolat", "separate queue",
-	"separate cluster", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
+	"multi-provider", "backup", "replica", "dedicated", "isolat", "separate ", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
 	"another provider", "multi-region", "multiple regions", "probe", "another location",
 	"another data", "multiple data", "second data", "other data center", "other datacenter",
 	"load balancing", "load-balancing", "firewall", "freeze",
