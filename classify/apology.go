@@ -4,7 +4,7 @@ import "strings"
 
 // apologyCues start an apology ("we apologize", "our apologies", "we're
 // sorry", "we regret").
-var apologyCues = newPhrases("apologi", "apology", "sorry", "regret")
+var apologyCues = newPhrases("apologi", "apology", "sorry", "regret", "appologi", "apolog")
 
 // apologyNotForOutage are the objects of an apology that is not for the
 // outage: for a late or missing post, a mislabelled component, noise,
@@ -13,7 +13,9 @@ var apologyNotForOutage = newPhrases(
 	"delayed post", "late post", "delay in post", "delay posting", "delayed update",
 	"late update", "delay in updat", "delay in communicat", "delayed communicat",
 	"delay in acknowledg", "delayed status", "late status", "status page update",
-	"lack of update", "not updating", "not posting",
+	"lack of update", "not updating", "not posting", "reduced communication",
+	"lack of communication", "poor communication", "the communication", "our communication",
+	"not being able to provide an eta", "not providing an eta", "silence", "radio silence",
 	"mislabel", "incorrect component", "wrong component", "confusion", "noise",
 	"duplicate", "you feel", "feel this way", "feel that way", "to hear",
 )

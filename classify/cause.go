@@ -48,7 +48,7 @@ var causeInline = newPhrases(
 	"distributed denial of service", "attacked by", "attack was launched",
 	"ran out of space", "ran out of disk", "out of disk space",
 	"out of memory", "memory leak", "disk filled", "disk was full", "disk full",
-	"hardware failure", "power outage", "power loss", "loss of power", "fiber cut", "fibre cut",
+	"hardware failure", "power outage", "power failure", "power loss", "loss of power", "fiber cut", "fibre cut",
 	"the attack", "an attack", "brute force", "resource exhaustion", "connection exhaustion",
 	"a typo", "spike in traffic", "traffic spike", "surge in traffic", "traffic surge",
 	"problematic deploy", "bad deploy", "bad config", "bad configuration", "bad release",
@@ -92,13 +92,14 @@ var mechanisms = newPhrases(
 	"restart", "crash", "corrupt", "hosting", "cdn", "registrar", "backup", "cron", "queue",
 	"worker", "throttl", "rate limit", "firewall", "router", "switch", "load balanc", "proxy",
 	"contention", "spike", "attack", "compatib", "version", "high volume", "volume of", "typo",
+	"an update ", "the update ", "recent update", "code update", "mismatch",
 )
 
 // tentatives mark a cause that is guessed, sought or denied, not stated.
 var tentatives = newPhrases(
 	"suspect", "may be the cause", "may have been", "might", "potential ", "potentially caus",
 	"potentially related", "potentially due", "possibl",
-	"likely", "appears to", "seems", "we believe", "not yet identified", "not yet known",
+	"likely", "appears to", "seems", "we believe ", "we believe,", "not yet identified", "not yet known",
 	"not yet determined", "not yet clear", "not yet been", "investigating the",
 	"investigate the", "determining the", "determine the", "looking into", "to understand",
 	"under investigation", "being investigated", "unknown", "not caused", "no evidence",
@@ -131,7 +132,7 @@ func rootCause(d *doc) (string, bool) {
 		if ev, ok := statedCause(d, s); ok {
 			return ev, true
 		}
-		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) {
+		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) || causeHeading(d, s.lower) || wrongAct(d.words(i)) || providerTrouble(d.words(i)) {
 			return evidence(s.orig), true
 		}
 		// "… encountered brief unplanned network disruption. This
@@ -355,6 +356,92 @@ func remedial(ws []string) bool {
 		case "fix", "fixes", "fixed", "hotfix", "patch", "patched", "mitigation", "mitigated",
 			"rollback", "rolled", "reverted", "revert", "restored", "restore", "resolved", "workaround":
 			return true
+		}
+	}
+	return false
+}
+
+// causeHeadings open a section that states the cause; on a page whose
+// markup was stripped the heading runs into its first sentence ("Root
+// Cause A code update introduced a new variable format …").
+var causeHeadings = []string{"root cause ", "root causes ", "root cause: ", "contributing factors ",
+	"contributing factor(s) ", "contributing factor ", "cause: ", "what caused it ", "why did it happen? ",
+	"why it happened "}
+
+// causeHeading reports a sentence that opens with a cause heading and
+// goes on with a concrete clause.
+func causeHeading(d *doc, l string) bool {
+	for _, h := range causeHeadings {
+		if !strings.HasPrefix(l, h) {
+			continue
+		}
+		rest := l[len(h):]
+		if strings.HasPrefix(rest, "analysis") || strings.HasPrefix(rest, "of ") || strings.HasPrefix(rest, "was ") ||
+			strings.HasPrefix(rest, "is ") || strings.HasPrefix(rest, "has ") || strings.HasPrefix(rest, "and ") {
+			return false
+		}
+		np := clauseAfter(rest)
+		return !hasPrefixAny(np, identifiedNotStated) && concrete(d, np) && !strings.Contains(np, "investigat")
+	}
+	return false
+}
+
+// wrongAct reports an act told in the passive as done wrongly: "the
+// command … was mis-typed", "this new service was configured
+// incorrectly".
+func wrongAct(ws []string) bool {
+	for k := 1; k < len(ws); k++ {
+		if ws[k-1] != "was" && ws[k-1] != "were" {
+			continue
+		}
+		w := ws[k]
+		if isMistakeVerb(w) || strings.HasPrefix(w, "mis-") {
+			return true
+		}
+		if (actVerbs[w] || strings.HasSuffix(w, "ed")) && k+1 < len(ws) {
+			switch ws[k+1] {
+			case "incorrectly", "wrongly", "improperly", "mistakenly", "erroneously":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// providerTrouble reports a provider told as having the outage: "the
+// upstream payment processor had an outage", "our hosting provider
+// experienced a network failure".
+func providerTrouble(ws []string) bool {
+	for k := 0; k+1 < len(ws); k++ {
+		switch ws[k] {
+		case "had", "experienced", "suffered", "was", "is":
+		default:
+			continue
+		}
+		if ws[k] == "was" || ws[k] == "is" {
+			// "the provider was down"
+			if !(ws[k+1] == "down" || ws[k+1] == "offline" || ws[k+1] == "unavailable") {
+				continue
+			}
+		} else {
+			m := k + 1
+			for m < len(ws) && m <= k+4 && (ws[m] == "an" || ws[m] == "a" || ws[m] == "major" || ws[m] == "partial" || ws[m] == "network" || ws[m] == "widespread" || ws[m] == "significant" || ws[m] == "hardware" || ws[m] == "power" || ws[m] == "regional") {
+				m++
+			}
+			if m >= len(ws) || ws[m] != "outage" && ws[m] != "failure" && ws[m] != "outages" {
+				continue
+			}
+		}
+		// the subject: a provider named in the few words before
+		for b := k - 1; b >= 0 && b >= k-5; b-- {
+			if isPunct(ws[b]) || ws[b] == "we" || ws[b] == "i" {
+				break
+			}
+			switch strings.TrimSuffix(ws[b], "'s") {
+			case "provider", "providers", "vendor", "upstream", "processor", "registrar", "isp",
+				"carrier", "host", "cdn", "supplier", "third-party", "datacenter", "colo", "partner":
+				return true
+			}
 		}
 	}
 	return false

@@ -44,6 +44,9 @@ func ownSubject(ws []string, i int) (int, bool) {
 		// "our team", "our engineering team", "our infrastructure engineers"
 		for j := i + 1; j < len(ws) && j <= i+3; j++ {
 			if teamNouns[ws[j]] {
+				if j+1 < len(ws) && teamNouns[ws[j+1]] {
+					j++ // "our SRE team", "our staff members"
+				}
 				return j + 1, true
 			}
 			if isPunct(ws[j]) {
@@ -61,12 +64,14 @@ func ownSubject(ws []string, i int) (int, bool) {
 		// "an engineer responded, but misdiagnosed": the company's
 		// own staff, told in the third person.
 		if w := ws[i]; w != "one" && i+1 < len(ws) {
-			for j := i + 1; j < len(ws) && j <= i+3; j++ {
-				if staffNouns[ws[j]] || ws[j] == "team" && ownTeams[ws[j-1]] {
+			for j := i + 1; j < len(ws) && j <= i+4; j++ {
+				if staffNouns[ws[j]] || ws[j] == "team" && ownTeams[ws[j-1]] ||
+					(ws[j] == "member" || ws[j] == "members") && (ws[j-1] == "team" || ws[j-1] == "staff") {
+					// "an authorized S3 team member", "a staff member"
 					return j + 1, true
 				}
-				if isPunct(ws[j]) || ws[j] == "of" {
-					break
+				if isPunct(ws[j]) || ws[j] == "'s" || externalAgent(ws[j:j+1]) || ws[j] == "of" || ws[j] == "in" || ws[j] == "at" || ws[j] == "for" || ws[j] == "from" || ws[j] == "on" || ws[j] == "with" || ws[j] == "by" {
+					break // "a change in domain operator" is no staff
 				}
 			}
 		}
@@ -115,7 +120,19 @@ var actVerbs = set(
 	// present forms, told as the story ("we release a patch update
 	// that caused the app to hang"); a harm must follow.
 	"release", "deploy", "push", "ship", "upgrade", "migrate",
+	// acts on running systems: restarting, scaling, provisioning,
+	// patching, tuning a limit (with a harm told, they cause it).
+	"restarted", "rebooted", "scaled", "resized", "provisioned", "deprovisioned", "retired",
+	"revoked", "killed", "terminated", "paused", "flushed", "drained", "promoted", "patched",
+	"installed", "uninstalled", "rewrote", "refactored", "tuned", "adjusted", "tightened",
+	"loosened", "capped", "limited", "restricted", "consolidated", "reindexed", "rebalanced",
+	"resharded", "reorganized", "reorganised", "restructured", "archived", "expired", "failed-over",
+	"optimized", "optimizing", "customized", "standardized", "normalized", "synchronized",
 )
+
+// attemptVerbs take the company's act as their infinitive ("we tried to
+// migrate …", "we chose to skip …").
+var attemptVerbs = set("tried", "attempted", "decided", "chose", "opted", "elected", "began", "started", "wanted", "needed")
 
 // gerundActs open a sentence whose subject is the company by default
 // ("while optimizing our edge routers, we encountered a bug that
@@ -132,6 +149,19 @@ var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfigurin
 	"mislabelled", "misrouted", "underestimated", "overestimated", "miscalculated",
 	"misunderstood", "miscommunicated")
 
+// isMistakeVerb reports an act that is a mistake by its meaning, also
+// by its prefix ("under-provisioned", "misrouted", "overcommitted").
+func isMistakeVerb(w string) bool {
+	if mistakeVerbs[w] {
+		return true
+	}
+	if len(w) < 9 || !strings.HasSuffix(w, "ed") {
+		return false
+	}
+	return strings.HasPrefix(w, "mis") || strings.HasPrefix(w, "under") && w != "underwent" ||
+		strings.HasPrefix(w, "over") && w != "overed"
+}
+
 // remedyWords in the object of an act make it the remedy, not the cause.
 var remedyWords = set("fix", "fixes", "hotfix", "hotfixes", "patch", "patches", "mitigation",
 	"mitigations", "rollback", "revert", "workaround", "back", "remediation", "remedy",
@@ -145,7 +175,7 @@ var purposeVerbs = set("address", "resolve", "mitigate", "fix", "restore", "reco
 	"accommodate", "support", "enable", "allow", "provide", "make", "increase", "protect",
 	"identify", "detect", "catch", "alert", "notify", "monitor", "track", "test", "validate",
 	"verify", "ensure", "guard", "safeguard", "eliminate", "remove", "bypass", "work", "get",
-	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve")
+	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve", "try")
 
 // fixedVerbs tell a remedy: harm words after them are what was remedied
 // ("our changes completely fix the problem").
@@ -166,7 +196,7 @@ func purposeAt(ws []string, k int) bool {
 	switch ws[k] {
 	case "to":
 		m := k + 1
-		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" {
+		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" || at(m) == "immediately" || at(m) == "temporarily" || at(m) == "partially" {
 			m++
 		}
 		w := at(m)
@@ -194,7 +224,8 @@ var harmWords = set("caused", "causing", "broke", "broken", "break",
 	"regression", "slowdown", "delays", "delayed", "stopped", "interrupted", "interruption",
 	"unreachable", "inaccessible", "corrupted", "lost", "loss", "missing", "worse",
 	"hang", "hung", "impact", "offline", "slowed", "slower", "latency", "lag", "backed", "slowing",
-	"rejected", "rejecting", "duplicated", "twice", "wrong", "stale", "outdated")
+	"rejected", "rejecting", "duplicated", "twice", "wrong", "stale", "outdated",
+	"saturated", "saturating", "exhausted", "exhausting", "starved", "flooded", "swamped")
 
 // mistakeAt reports a mistake marker at k; "without" only before what
 // was left out ("without testing", "without the flag"), not "without any
@@ -210,12 +241,27 @@ func mistakeAt(ws []string, k int) bool {
 	case "too":
 		// "we turned off the old cluster too early"
 		switch at(k + 1) {
-		case "early", "soon", "late", "quickly", "fast", "aggressive", "aggressively", "broadly", "widely":
+		case "early", "soon", "late", "quickly", "fast", "aggressive", "aggressively", "broadly", "widely",
+			"many", "much", "low", "high", "small", "short", "large", "far":
 			return true
 		}
 		return false
+	case "than":
+		// "deleted more rows than intended"
+		return at(k+1) == "intended" || at(k+1) == "planned"
 	case "still":
-		// "we deleted a DNS record that was still in use"
+		// "we deleted a DNS record that was still in use", "removed a
+		// column that the billing service still read from"
+		switch at(k + 1) {
+		case "read", "reads", "used", "uses", "needed", "needs", "depended", "depends", "relied",
+			"relies", "referenced", "references", "required", "requires", "served", "serves", "pointed", "points":
+			for m := k - 1; m >= 0 && m >= k-5; m-- {
+				if ws[m] == "that" || ws[m] == "which" {
+					return true
+				}
+			}
+			return false
+		}
 		switch at(k + 1) {
 		case "in", "needed", "required", "being", "active", "used", "referenced", "live":
 			return k > 0 && (ws[k-1] == "was" || ws[k-1] == "were" || ws[k-1] == "is" || ws[k-1] == "are")
@@ -288,17 +334,41 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 		if j >= len(ws) {
 			continue
 		}
+		if j+2 < len(ws) && ws[j+1] == "to" && attemptVerbs[ws[j]] {
+			// "we tried to migrate too many tenants at once", "we
+			// decided to throttle the backend jobs": the act is the
+			// infinitive.
+			if b := ws[j+2]; actVerbs[b] || actVerbs[b+"d"] || actVerbs[b+"ed"] || isMistakeVerb(b+"d") {
+				j += 2
+				if !actVerbs[ws[j]] {
+					// a base form: read it as its past
+					if actObject(ws, j) {
+						return i, j, false, true
+					}
+					continue
+				}
+			}
+		}
 		v := ws[j]
 		if mistake && v != "," && v != "and" && !findVerbs[v] {
 			return i, j, true, true
 		}
-		if !actVerbs[v] {
+		if b := strings.Replace(v, "ised", "ized", 1); b != v && actVerbs[b] {
+			v = b // "we optimised", "we reorganised"
+		}
+		if !actVerbs[v] && !isMistakeVerb(v) {
+			if pastAct(v) && (causalLink(ws, j) || wrongObject(ws, j)) {
+				// "an employee accepted a Business Manager invite,
+				// causing our app's access token to be invalidated":
+				// any act of ours that the sentence says caused harm.
+				return i, j, false, true
+			}
 			continue
 		}
 		if !actObject(ws, j) {
 			continue
 		}
-		return i, j, mistakeVerbs[v], true
+		return i, j, isMistakeVerb(v), true
 	}
 	return 0, 0, false, false
 }
@@ -375,6 +445,9 @@ func actObject(ws []string, v int) bool {
 		}
 	}
 	for k := 1; k <= 5 && v+k < len(ws); k++ {
+		if ws[v+k] == "and" && v+k+1 < len(ws) && (strings.HasSuffix(ws[v+k+1], "ed") || ws[v+k+1] == "then") {
+			break // "… the code we deployed and decided to revert the change"
+		}
 		if remedyWords[ws[v+k]] && !(v+k+1 < len(ws) && (ws[v+k+1] == "update" || ws[v+k+1] == "release" || ws[v+k+1] == "version")) || purposeAt(ws, v+k) {
 			return false
 		}
@@ -383,8 +456,28 @@ func actObject(ws []string, v int) bool {
 		if k <= 3 && (ws[v+k] == "affected" || ws[v+k] == "impacted") {
 			return false
 		}
+		// "we restarted mysql on the crashed server": acting on what
+		// broke.
+		if k <= 6 && brokenStates[ws[v+k]] && determiners[ws[v+k-1]] {
+			return false
+		}
 	}
 	return true
+}
+
+// brokenStates before a noun name what broke ("the crashed server").
+var brokenStates = set("crashed", "failed", "failing", "broken", "unhealthy", "stuck", "degraded",
+	"corrupted", "hung", "dead", "faulty", "down", "offline", "unresponsive")
+
+// remedyAfter reports a remedy or a purpose clause in the few words
+// after the verb at v ("changes we made to address the issue").
+func remedyAfter(ws []string, v int) bool {
+	for k := 1; k <= 5 && v+k < len(ws); k++ {
+		if remedyWords[ws[v+k]] || purposeAt(ws, v+k) {
+			return true
+		}
+	}
+	return false
 }
 
 func harmAfterStrict(ws []string, v int, mistakes bool) bool {
@@ -393,8 +486,18 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 	}
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
-		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] {
+		if w == "but" && omissionAt(ws, k+1) {
+			return true // "rotated the credentials but did not update them in …"
+		}
+		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] || contrastWords[w] {
 			return false
+		}
+		if k2, ok := otherClause(ws, k); ok {
+			k = k2
+			continue
+		}
+		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
+			continue // "we updated the software that had failed": the object's state
 		}
 		if harmWords[w] && !deniedAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
@@ -403,13 +506,52 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 	return false
 }
 
+// contrastWords end the act's clause: what follows "but" is not its
+// harm ("we scaled the cluster, but the errors continued").
+var contrastWords = set("but", "however", "although", "though", "yet", "whereas", "despite")
+
+// otherClause reports a subordinate clause at k that tells another
+// event with its own subject ("we disabled the feature after it caused
+// errors", "when the provider's network went down"), and where it ends
+// (the next comma, or the end).
+func otherClause(ws []string, k int) (int, bool) {
+	switch ws[k] {
+	case "after", "when", "because", "since", "until", "before", "once", "while", "as":
+	default:
+		return 0, false
+	}
+	if k+1 >= len(ws) {
+		return 0, false
+	}
+	switch ws[k+1] {
+	case "it", "they", "the", "this", "that", "these", "those", "their", "its":
+	default:
+		return 0, false
+	}
+	m := k + 2
+	for m < len(ws) && ws[m] != "," {
+		m++
+	}
+	return m, true
+}
+
 // harmAfter reports a harm told after word v of ws, before any purpose
 // clause ("to address …").
 func harmAfter(ws []string, v int) bool {
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
-		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] {
+		if w == "but" && omissionAt(ws, k+1) {
+			return true // "rotated the credentials but did not update them in …"
+		}
+		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] || contrastWords[w] {
 			return false
+		}
+		if k2, ok := otherClause(ws, k); ok {
+			k = k2
+			continue
+		}
+		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
+			continue // "we updated the software that had failed": the object's state
 		}
 		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
 			return true
@@ -469,6 +611,9 @@ func ownActNoun(ws []string) (int, bool) {
 			continue
 		}
 		j := i + 1
+		if ws[j] == "," && j+1 < len(ws) && ws[j+1] == "which" {
+			j++ // "our cleanup job, which we wrote last month, …"
+		}
 		if ws[j] == "that" || ws[j] == "which" {
 			j++
 		}
@@ -482,12 +627,19 @@ func ownActNoun(ws []string) (int, bool) {
 		for end < len(ws) && actAdverbs[ws[end]] {
 			end++
 		}
-		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built") {
+		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built" || ws[end] == "run" || ws[end] == "operate" || ws[end] == "maintain") {
 			continue
 		}
 		if named {
 			// "the fix we deployed" is not an act noun; "changes we
-			// made to address …" are the remedy.
+			// made to address …" are the remedy. The noun is the verb's
+			// object: "a configuration change we made to the gateway".
+			if ws[end] == "made" || ws[end] == "took" || ws[end] == "set" || ws[end] == "put" {
+				if !remedyAfter(ws, end) {
+					return end, true
+				}
+				continue
+			}
 			if !actObject(ws, end) && !mistakeAdverbs[ws[end]] {
 				continue
 			}
@@ -504,7 +656,7 @@ func ownActNoun(ws []string) (int, bool) {
 			return end, true
 		}
 		if f == "" || relativeFollowers[f] {
-			if ws[end] == "rolled" || ws[end] == "turned" || ws[end] == "set" || ws[end] == "put" || ws[end] == "took" || ws[end] == "ended" || ws[end] == "made" || ws[end] == "did" {
+			if ws[end] == "rolled" || ws[end] == "turned" || ws[end] == "set" || ws[end] == "put" || ws[end] == "took" || ws[end] == "ended" || ws[end] == "made" || ws[end] == "did" || ws[end] == "began" || ws[end] == "started" {
 				continue
 			}
 			return end, true
@@ -545,6 +697,12 @@ var compoundHeads = set("pipeline", "pipelines", "process", "processes", "system
 // ownActPossessive reports "our deployment caused …", "caused by our
 // recent release": an act noun with "our" as its owner and a harm told.
 func ownActPossessive(ws []string) bool {
+	for i := 0; i+2 < len(ws); i++ {
+		// "a deploy of ours went out with a missing variable"
+		if actNouns[ws[i]] && ws[i+1] == "of" && ws[i+2] == "ours" && harmAfter(ws, i+2) {
+			return true
+		}
+	}
 	for i := 0; i+1 < len(ws); i++ {
 		if ws[i] != "our" {
 			continue
@@ -558,7 +716,7 @@ func ownActPossessive(ws []string) bool {
 		if j >= len(ws) || !actNouns[ws[j]] || ws[j] == "work" || ws[j] == "test" || ws[j] == "action" || ws[j] == "actions" {
 			continue
 		}
-		if j+1 < len(ws) && (compoundHeads[ws[j+1]] || actNouns[ws[j+1]]) {
+		if j+1 < len(ws) && (compoundHeads[ws[j+1]] || actNouns[ws[j+1]] || teamNouns[ws[j+1]]) {
 			continue
 		}
 		if i > 0 {
@@ -590,7 +748,7 @@ var faultNouns = set("mistake", "mistakes", "fault", "oversight", "oversights", 
 
 // faultTails may follow "our error"/"our failure" when they are the
 // company's fault, not its error rates or failure modes.
-var faultTails = set("", ",", "to", "and", "in", "here", "was", "is", "that", "which", "of", "on")
+var faultTails = set("", ",", ":", "to", "and", "in", "here", "was", "is", "that", "which", "of", "on")
 
 // responsibilityNouns are taken, accepted or borne.
 var responsibilityNouns = set("responsibility", "ownership", "accountability", "blame")
@@ -652,7 +810,7 @@ func ownStatement(ws []string) bool {
 			}
 		case "on":
 			// "this is on us", "that was entirely on us"
-			if at(i+1) == "us" && (at(i+2) == "" || isPunct(at(i+2)) || at(i+2) == "and") {
+			if (at(i+1) == "us" || at(i+1) == "me") && (at(i+2) == "" || isPunct(at(i+2)) || at(i+2) == "and") {
 				for k := i - 1; k >= 0 && k >= i-3; k-- {
 					if ws[k] == "is" || ws[k] == "was" || ws[k] == "'s" || ws[k] == "squarely" || ws[k] == "entirely" {
 						return true
@@ -719,6 +877,9 @@ func ownStatement(ws []string) bool {
 			if at(m) == "yet" {
 				m++
 			}
+			if v == "do" && at(m) != "have" {
+				break // "we do not anticipate …": a forecast, not a duty missed
+			}
 			if dutyVerbs[at(m)] && at(m) != "provide" && at(m) != "deliver" && at(m) != "update" &&
 				at(m) != "have" && at(m) != "take" && at(m) != "set" && at(m) != "apply" && at(m) != "do" {
 				return true
@@ -728,10 +889,11 @@ func ownStatement(ws []string) bool {
 			}
 			if at(m) == "have" {
 				switch at(m + 1) {
-				case "enough", "sufficient", "adequate", "proper", "the", "a", "any", "appropriate":
+				case "enough", "sufficient", "adequate", "proper", "the", "a", "an", "any", "appropriate":
 					switch at(m + 2) {
 					case "monitoring", "alerting", "alerts", "tests", "testing", "safeguards",
-						"checks", "capacity", "visibility", "coverage", "redundancy", "right":
+						"checks", "capacity", "visibility", "coverage", "redundancy", "right",
+						"alert", "alarm", "alarms", "test", "check", "backup", "backups", "failover", "runbook":
 						return true
 					}
 				}
@@ -741,10 +903,18 @@ func ownStatement(ws []string) bool {
 			if at(m) == "a" || at(m) == "an" || at(m) == "some" || at(m) == "several" || at(m) == "this" || at(m) == "the" {
 				m++
 			}
-			if at(m) == "serious" || at(m) == "big" || at(m) == "bad" || at(m) == "critical" || at(m) == "simple" || at(m) == "human" {
+			bad := false
+			if at(m) == "serious" || at(m) == "big" || at(m) == "bad" || at(m) == "critical" || at(m) == "simple" || at(m) == "human" ||
+				at(m) == "wrong" || at(m) == "poor" || at(m) == "careless" || at(m) == "hasty" {
+				bad = at(m) == "bad" || at(m) == "wrong" || at(m) == "poor" || at(m) == "careless" || at(m) == "hasty"
 				m++
 			}
 			switch at(m) {
+			case "call", "decision", "decisions", "choice", "choices", "judgment", "judgement", "assumption":
+				// "we made the wrong call", "we made a poor decision"
+				if bad && v == "made" {
+					return true
+				}
 			case "mistake", "mistakes", "error", "errors", "misjudgment", "misjudgement",
 				"misconfiguration", "bug", "regression", "typo", "oversight", "outage":
 				if !(at(m) == "errors" && v == "caused") {
@@ -753,6 +923,14 @@ func ownStatement(ws []string) bool {
 			}
 		case "had":
 			m := k + 1
+			if at(m) == "not" || at(m) == "n't" || at(m) == "never" {
+				// "we had not tested the failover in a year", "we had
+				// never load-tested the endpoint"
+				p := at(m + 1)
+				if strings.HasSuffix(p, "tested") || strings.HasSuffix(p, "ed") && (dutyVerbs[strings.TrimSuffix(p, "ed")] || dutyVerbs[strings.TrimSuffix(p, "d")] || len(p) > 5 && dutyVerbs[p[:len(p)-3]]) {
+					return true
+				}
+			}
 			if at(m) == "a" || at(m) == "an" {
 				m++
 			}
@@ -762,8 +940,12 @@ func ownStatement(ws []string) bool {
 			}
 		case "let":
 			for m := k + 1; m <= k+4 && m < n; m++ {
-				if ws[m] == "down" {
-					return true
+				switch ws[m] {
+				case "down", "lapse", "lapsed", "expire", "expired", "deplete", "run", "fill", "slip":
+					// "we let you down", "we let the domain lapse"
+					if ws[m] != "run" && ws[m] != "fill" || at(m+1) == "out" || at(m+1) == "up" {
+						return true
+					}
 				}
 			}
 		case "fell", "fallen", "fall":
@@ -778,6 +960,9 @@ func ownStatement(ws []string) bool {
 			}
 		case "are", "'re", "am", "were", "was":
 			m := k + 1
+			if at(m) == "too" && (at(m+1) == "slow" || at(m+1) == "late") && v != "are" && v != "'re" && v != "am" {
+				return true // "we were too slow to notice"
+			}
 			if at(m) == "fully" || at(m) == "entirely" || at(m) == "solely" || at(m) == "completely" || at(m) == "ultimately" {
 				m++
 			}
@@ -788,7 +973,8 @@ func ownStatement(ws []string) bool {
 				switch at(m + 2) {
 				case "this", "the", "it", "what", "that", "these", "our":
 					switch at(m + 3) {
-					case "providing", "ensuring", "maintaining", "running", "managing", "operating", "keeping":
+					case "providing", "ensuring", "maintaining", "running", "managing", "operating", "keeping",
+						"own", "uptime", "availability", "service", "services", "platform", "infrastructure", "customers":
 					default:
 						return true
 					}
@@ -865,7 +1051,9 @@ func ownStatement(ws []string) bool {
 	}
 	// "the failure was ours", "the mistake is entirely ours"
 	for i := 0; i+2 < n; i++ {
-		if (ws[i] == "failure" || ws[i] == "fault" || ws[i] == "mistake" || ws[i] == "error" || ws[i] == "responsibility" || ws[i] == "blame") && (ws[i+1] == "was" || ws[i+1] == "is" || ws[i+1] == "lies") {
+		if (ws[i] == "failure" || ws[i] == "fault" || ws[i] == "mistake" || ws[i] == "error" || ws[i] == "responsibility" || ws[i] == "blame" || ws[i] == "this" && i+1 < n && ws[i+1] == "was" ||
+			actNouns[ws[i]] || ws[i] == "cause") && (ws[i+1] == "was" || ws[i+1] == "is" || ws[i+1] == "lies") {
+			// "the failure was ours", "the change that caused this was ours"
 			m := i + 2
 			if m < n && (ws[m] == "all" || ws[m] == "entirely" || ws[m] == "solely" || ws[m] == "completely" || ws[m] == "with") {
 				m++
@@ -873,6 +1061,51 @@ func ownStatement(ws []string) bool {
 			if m < n && (ws[m] == "ours" || ws[m] == "mine" || ws[m] == "us" && ws[m-1] == "with") {
 				return true
 			}
+		}
+	}
+	for i := 0; i+1 < n; i++ {
+		w := ws[i]
+		switch {
+		case (w == "fell" || w == "falls" || w == "fall" || w == "fallen") && (ws[i+1] == "short" || ws[i+1] == "below"):
+			// "this one … fell short of our standards", "this falls
+			// below the standard … we wish to provide"
+			for m := i + 2; m < n && m <= i+6; m++ {
+				if ws[m] == "standard" || ws[m] == "standards" || ws[m] == "expectations" || ws[m] == "bar" || ws[m] == "commitment" || ws[m] == "promise" {
+					return true
+				}
+			}
+		case (w == "should" || w == "could") && ws[i+1] == "have" && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i" || ws[i-1] == "it") &&
+			(i+2 == n || isPunct(ws[i+2]) || ws[i+2] == "and" || ws[i+2] == "but"):
+			// "we did not reroute as fast as we could have", "our
+			// monitoring did not detect a problem when it should have"
+			return true
+		case w == "should" && ws[i+1] == "have" && i+2 < n && (ws[i+2] == "been" || ws[i+2] == "gone" || ws[i+2] == "had" || ws[i+2] == "caught" || ws[i+2] == "included" || ws[i+2] == "required") && thingSubject(ws, i):
+			// "this tool should have gone through a more stringent
+			// review", "the change should have been caught"
+			return true
+		case (w == "was" || w == "is") && i+2 < n && (ws[i+1] == "a" || ws[i+1] == "an") && (ws[i+2] == "mistake" || ws[i+2] == "error" || ws[i+2] == "oversight") && actSubject(ws, i):
+			// "in hindsight, rolling out to every region at once was a
+			// mistake", "our decision to skip the canary was a mistake"
+			return true
+		case (w == "preventable" || w == "avoidable") && i > 0 && !negatedAt(ws, i):
+			// "the failure was entirely preventable", "this was avoidable"
+			for m := i - 1; m >= 0 && m >= i-3; m-- {
+				if ws[m] == "was" || ws[m] == "is" || ws[m] == "'s" {
+					return true
+				}
+			}
+		case (w == "lacked" || w == "lack") && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i"):
+			return true // "we lacked the ability to reroute quickly"
+		case ourFlaw(ws, i):
+			return true
+		case (w == "disrupted" || w == "impacted" || w == "inconvenienced" || w == "failed") && i > 0 && (ws[i-1] == "we" || ws[i-1] == "i") &&
+			(ws[i+1] == "you" || ws[i+1] == "the" || ws[i+1] == "many" || ws[i+1] == "our" || ws[i+1] == "customers" || ws[i+1] == "users" || ws[i+1] == "thousands"):
+			// "we disrupted the majority of our customers", "we failed you"
+			if w != "failed" || ws[i+1] == "you" || ws[i+1] == "our" || ws[i+1] == "customers" || ws[i+1] == "users" {
+				return true
+			}
+		case (w == "due" && ws[i+1] == "to" || w == "by" || w == "from") && i+2 < n && misjudging[ws[i+2-btoi(w != "due")]]:
+			return true // "due to underestimating the time …"
 		}
 	}
 	// "I personally was able to amount to 51 minutes of downtime"
@@ -890,11 +1123,32 @@ func ownStatement(ws []string) bool {
 		if mistakeAdverbs[w] && i+1 < len(ws) && findVerbs[ws[i+1]] {
 			continue // "accidentally discovered the root cause"
 		}
-		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || mistakeVerbs[w] && i > 0 && !determiners[ws[i-1]] {
+		if w == "forgot" || w == "neglected" || mistakeAdverbs[w] || isMistakeVerb(w) && i > 0 && !determiners[ws[i-1]] {
 			for k := i - 1; k >= 0 && k >= i-12; k-- {
 				if _, ok := ownSubject(ws, k); ok {
 					return true
 				}
+			}
+		}
+	}
+	// "the bug was introduced by one of our engineers", "a change made
+	// by our team broke …": a passive whose agent is the company.
+	for i := 1; i+2 < n; i++ {
+		if ws[i] != "by" || !(actVerbs[ws[i-1]] || ws[i-1] == "caused" || ws[i-1] == "written" || ws[i-1] == "introduced" || isMistakeVerb(ws[i-1])) {
+			continue
+		}
+		if ws[i+1] == "us" || ws[i+1] == "me" {
+			if harmIn(ws) {
+				return true
+			}
+			continue
+		}
+		if ws[i+1] == "our" && !(teamNouns[ws[i+2]] || i+3 < n && ownTeams[ws[i+2]] && teamNouns[ws[i+3]]) {
+			continue // "by our data center operators": a supplier's people
+		}
+		if end, ok := ownSubject(ws, i+1); ok && (ws[i+1] != "the" && ws[i+1] != "a" && ws[i+1] != "an" || staffNouns[ws[end-1]] || ws[end-1] == "team") {
+			if harmIn(ws) || isMistakeVerb(ws[i-1]) {
+				return true
 			}
 		}
 	}
@@ -927,15 +1181,21 @@ func ownSentence(d *doc, i int) bool {
 	if ownStatement(ws) {
 		return true
 	}
-	return ownActHarm(d, ws, nextLower, next, true)
+	return ownActHarm(d, ws, nextLower, next, true, d.joined(i))
 }
 
 // ownActHarm reports an act of the company whose harm the sentence (or
 // the next, referring back) tells: a concrete cause as well as
 // ownership. With mistakes, an act done wrongly counts without a harm
 // told ("we accidentally deleted a table"): ownership, not yet a cause.
-func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes bool) bool {
+func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes, joined bool) bool {
 	if subj, verb, mistake, ok := ownAct(ws); ok {
+		if joined && nextWs != nil && harmIn(nextWs) {
+			// "we lowered the timeout to 1 second; requests began
+			// failing": a clause after a semicolon goes on the act's
+			// sentence.
+			return true
+		}
 		if mistake && mistakes || harmAfterStrict(ws, verb, mistakes) || causedBefore(ws, subj) {
 			return true
 		}
@@ -949,8 +1209,20 @@ func ownActHarm(d *doc, ws []string, next string, nextWs []string, mistakes bool
 		}
 	}
 	if end, ok := ownActNoun(ws); ok {
-		for k, w := range ws {
-			if k != end && harmWords[w] && !deniedAt(ws, k) {
+		for k := 0; k+1 < end; k++ {
+			// "this was caused by a change I made"
+			if (ws[k] == "caused" || ws[k] == "triggered") && ws[k+1] == "by" || ws[k] == "due" && ws[k+1] == "to" || ws[k] == "result" && ws[k+1] == "of" ||
+				(ws[k] == "related" || ws[k] == "traced" || ws[k] == "attributed" || ws[k] == "back") && ws[k+1] == "to" || ws[k] == "because" && ws[k+1] == "of" {
+				// "… determined it was related to the unifying code we
+				// deployed"
+				return true
+			}
+		}
+		for k := end + 1; k < len(ws); k++ {
+			// the harm after the act ("a change we made … caused the
+			// errors"), not before it ("the main issues and changes we
+			// made")
+			if harmWords[ws[k]] && !deniedAt(ws, k) || mistakeAt(ws, k) {
 				return true
 			}
 		}
@@ -1044,6 +1316,11 @@ func backReference(ws []string) bool {
 	switch ws[k] {
 	case "it", "this", "that", "these", "those":
 		return true
+	case "shortly", "soon", "immediately", "moments", "minutes", "seconds", "within", "almost",
+		"consequently", "subsequently", "as":
+		// "Shortly after, users began seeing login failures", "As a
+		// result, …": what followed the act.
+		return consequenceOpen(ws[k:])
 	case "during", "after", "following":
 		return k+2 < len(ws) && (ws[k+1] == "the" || ws[k+1] == "this" || ws[k+1] == "that") && actNouns[ws[k+2]]
 	case "the":
@@ -1052,10 +1329,45 @@ func backReference(ws []string) bool {
 	return false
 }
 
+// remedyVerbs end the search for a harm: what follows them was remedied.
+var remedyVerbs = set("fix", "fixes", "fixed", "resolve", "resolves", "resolved", "address",
+	"addresses", "addressed", "mitigate", "mitigates", "mitigated", "restore", "restored",
+	"recover", "recovered", "remediate", "remediated", "alleviated", "cleared")
+
+// consequenceOpen reports a sentence that opens with what followed the
+// act just told: "shortly after(wards)", "soon after", "immediately",
+// "minutes later", "within minutes", "as a result", "consequently".
+func consequenceOpen(ws []string) bool {
+	at := func(m int) string {
+		if m < len(ws) {
+			return ws[m]
+		}
+		return ""
+	}
+	switch ws[0] {
+	case "shortly", "soon":
+		return at(1) == "after" || at(1) == "afterwards" || at(1) == "afterward" || at(1) == "thereafter"
+	case "immediately", "consequently", "subsequently":
+		return at(1) == "," || at(1) == "after" || at(1) == "afterwards"
+	case "almost":
+		return at(1) == "immediately"
+	case "moments", "minutes", "seconds":
+		return at(1) == "later" || at(1) == "after"
+	case "within":
+		return at(1) == "minutes" || at(1) == "seconds" || at(1) == "an" && at(2) == "hour" || at(2) == "minutes"
+	case "as":
+		return at(1) == "a" && at(2) == "result"
+	}
+	return false
+}
+
 // harmIn reports a harm told in ws, not denied ("without issues", "no
 // errors").
 func harmIn(ws []string) bool {
 	for k, w := range ws {
+		if remedyVerbs[w] {
+			return false // "This resolved some of the errors"
+		}
 		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) {
 			return true
 		}
@@ -1126,6 +1438,208 @@ func externalAgent(ws []string) bool {
 			return true
 		case "we", "i", "our":
 			return false
+		}
+	}
+	return false
+}
+
+// joined reports sentence i cut at a semicolon: the next goes on it.
+func (d *doc) joined(i int) bool {
+	return i+1 < len(d.sentences) && strings.HasSuffix(d.sentences[i].orig, ";")
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// misjudging are gerunds of a misjudgement, whose agent is the company
+// that tells it ("due to underestimating the need …").
+var misjudging = set("underestimating", "overestimating", "misjudging", "miscalculating",
+	"misconfiguring", "misreading", "misinterpreting", "misunderstanding", "overlooking",
+	"neglecting", "forgetting")
+
+// flawPredicates after "our X is/was not" or "our X did not" own a limit
+// of the company's design ("our infrastructure is not resilient to a
+// full outage", "our integration did not contain the right safeguards").
+var flawPredicates = set("resilient", "robust", "redundant", "sufficient", "sufficiently", "enough",
+	"adequate", "adequately", "designed", "prepared", "built", "sized", "equipped", "ready",
+	"have", "contain", "include", "scale")
+
+// ourFlaw reports "our <thing> (is|was|were|did|does) not <flaw
+// predicate>" at ws[i] == "our".
+func ourFlaw(ws []string, i int) bool {
+	if ws[i] != "our" {
+		return false
+	}
+	if i+1 < len(ws) && externalAgent(ws[i+1:i+2]) {
+		return false // "our provider's network did not have …"
+	}
+	for k := i + 2; k < len(ws) && k <= i+6; k++ {
+		w := ws[k]
+		if isPunct(w) || w == "'s" || k == i+2 && externalAgent(ws[i+1:i+2]) {
+			return false // "our partner's procedures did not …"
+		}
+		switch w {
+		case "is", "was", "were", "are", "did", "does", "do", "has", "had":
+			m := k + 1
+			if m < len(ws) && (ws[m] == "not" || ws[m] == "n't") {
+				m++
+				if m < len(ws) && (ws[m] == "been" || ws[m] == "properly" || ws[m] == "fully") {
+					m++
+				}
+				return m < len(ws) && flawPredicates[ws[m]]
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// notActs are past verbs of perceiving, responding or suffering, not
+// acts that change production ("we noticed", "we experienced").
+var notActs = set("noticed", "observed", "saw", "seen", "detected", "identified", "investigated",
+	"discovered", "found", "learned", "experienced", "encountered", "received", "suffered",
+	"confirmed", "determined", "realized", "realised", "believed", "expected", "assumed",
+	"thought", "knew", "monitored", "mitigated", "resolved", "fixed", "restored", "recovered",
+	"reverted", "escalated", "alerted", "notified", "contacted", "engaged", "paged", "opened",
+	"continued", "worked", "waited", "traced", "analyzed", "analysed", "tracked", "narrowed",
+	"needed", "wanted", "hoped", "apologized", "apologised", "regretted", "had", "were", "was",
+	"did", "used", "failed", "declared", "communicated", "posted", "updated", "informed",
+	"reached", "asked", "requested", "attempted", "tried", "decided", "began", "started",
+	"called", "spent", "got", "became", "seemed", "appeared", "rolled", "moved", "looked",
+	"watched", "verified", "validated", "tested", "checked", "reviewed", "managed", "able",
+	"unable", "handled", "responded", "reacted", "diagnosed", "worked", "scaled", "added",
+	"increased", "deployed", "rebooted", "restarted")
+
+// pastAct reports a past verb that may be an act of the company.
+func pastAct(v string) bool {
+	if notActs[v] || len(v) < 5 {
+		return false
+	}
+	return strings.HasSuffix(v, "ed")
+}
+
+// causalLink reports that the clause of the verb at v says it caused
+// harm: ", causing", "which caused", "and caused", "leading to",
+// "resulting in", "that broke".
+func causalLink(ws []string, v int) bool {
+	for k := v + 1; k < len(ws) && k <= v+14; k++ {
+		w := ws[k]
+		if contrastWords[w] || purposeAt(ws, k) {
+			return false
+		}
+		switch w {
+		case "causing", "caused", "broke", "breaking":
+			if k+1 < len(ws) && ws[k+1] == "by" {
+				return false
+			}
+			if w == "caused" && ws[k-1] != "which" && ws[k-1] != "that" && ws[k-1] != "and" && ws[k-1] != "," {
+				continue
+			}
+			return !deniedAt(ws, k) && harmNear(ws, k)
+		case "leading", "resulting", "led", "resulted":
+			if k+1 < len(ws) && (ws[k+1] == "to" || ws[k+1] == "in") {
+				return !deniedAt(ws, k) && harmNear(ws, k+1)
+			}
+		}
+	}
+	return false
+}
+
+// harmNear reports a harm in the words after a causal verb at k,
+// before any purpose ("which caused lb01 to detect the failure and take
+// over" tells a remedy working).
+func harmNear(ws []string, k int) bool {
+	for m := k + 1; m < len(ws) && m <= k+10; m++ {
+		if purposeAt(ws, m) || fixedVerbs[ws[m]] {
+			return false
+		}
+		if harmWords[ws[m]] && !deniedAt(ws, m) || ws[m] == "down" || ws[m] == "invalidated" || ws[m] == "deleted" || ws[m] == "removed" || ws[m] == "unable" {
+			return true
+		}
+	}
+	return false
+}
+
+// thingSubject reports that the subject before ws[i] is our own thing
+// or act ("this tool", "the change", "our deploy"), not someone else's.
+func thingSubject(ws []string, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-4; k-- {
+		switch ws[k] {
+		case "this", "that", "these", "our":
+			return !externalAgent(ws[k:i])
+		case ",", "the", "provider", "vendor", "they", "their", "'s":
+			return false
+		}
+	}
+	return false
+}
+
+// actSubject reports a subject before ws[i] that is an act of ours: a
+// gerund of an act verb opening the clause ("rolling out to every
+// region at once"), or "our decision/choice to …".
+func actSubject(ws []string, i int) bool {
+	start := 0
+	for k := i - 1; k >= 0; k-- {
+		if ws[k] == "," {
+			start = k + 1
+			break
+		}
+	}
+	if start >= i {
+		return false
+	}
+	f := ws[start]
+	if gerundActs[f] || strings.HasSuffix(f, "ing") && (actVerbs[strings.TrimSuffix(f, "ing")+"ed"] || actVerbs[strings.TrimSuffix(f, "ing")+"d"]) || f == "skipping" || f == "rushing" {
+		return true
+	}
+	return f == "our" && start+1 < i && (ws[start+1] == "decision" || ws[start+1] == "choice" || ws[start+1] == "call")
+}
+
+// wrongObject reports an act done to the wrong thing, in the act's own
+// clause: "uploaded the new certificate to the wrong pool", "ran the
+// script against production instead of staging".
+func wrongObject(ws []string, v int) bool {
+	for k := v + 1; k < len(ws) && k <= v+10; k++ {
+		if isPunct(ws[k]) || contrastWords[ws[k]] || purposeAt(ws, k) {
+			return false
+		}
+		switch ws[k] {
+		case "wrong", "incorrect", "instead", "mistakenly", "accidentally", "incorrectly", "wrongly", "erroneously":
+			return true
+		}
+	}
+	return false
+}
+
+// omissionAt reports an omission told at k: "forgot to", "failed to",
+// "neglected to", "did not / didn't / never <verb>".
+func omissionAt(ws []string, k int) bool {
+	if k < len(ws) && (ws[k] == "we" || ws[k] == "i") {
+		k++
+	}
+	if k >= len(ws) {
+		return false
+	}
+	switch ws[k] {
+	case "forgot", "neglected", "omitted", "never":
+		return true
+	case "failed":
+		return k+1 < len(ws) && ws[k+1] == "to"
+	case "did", "had":
+		return k+1 < len(ws) && (ws[k+1] == "not" || ws[k+1] == "n't" || ws[k+1] == "never")
+	}
+	return false
+}
+
+// negatedAt reports a negation in the three words before k.
+func negatedAt(ws []string, k int) bool {
+	for m := k - 1; m >= 0 && m >= k-3; m-- {
+		if ws[m] == "not" || ws[m] == "n't" || ws[m] == "never" {
+			return true
 		}
 	}
 	return false

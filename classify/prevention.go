@@ -19,7 +19,12 @@ var preventionFrames = newPhrases(
 	"long-term", "long term", "longer-term", "longer term", "from now on", "the scenario",
 	"what we learned", "lessons learned", "learnings", "takeaways", "what we are doing",
 	"improvements:", "follow-ups", "follow ups", "followups", "remediations",
-	"what we're doing", "what's next", "next time",
+	"what we're doing", "what's next", "next time", "improvements we", "changes we are making",
+	"changes we're making", "changes we will make", "changes we've made", "steps we are taking",
+	"steps we're taking", "actions we are taking", "actions we're taking", "actions we will take",
+	"after this incident", "since this incident", "following this incident",
+	"in response to this incident", "as a result of this incident", "after this outage",
+	"since this outage", "following this outage",
 )
 
 // stepVerbs are the acts of a step, taken or planned.
@@ -60,7 +65,7 @@ var concreteSteps = newPhrases(
 	"monitoring for this", "monitoring for the", "automated detection", "rate-limit",
 	"autoscal", "auto-scal", "retry limit", "backoff", "circuit breaker", "load shedding",
 	"redundancy", "gameday", "game day", "drill", "validat", "automated check", "lint",
-	"pre-deploy", "pre-merge", "our process", "add monitoring", "adding monitoring",
+	"pre-deploy", "pre-merge", "add monitoring", "adding monitoring",
 	"added monitoring", "ability to manually", "manual step", "manual process", "manual operation",
 	"scripts on production", "production access", "upgrade to", "bandwidth", "hardware upgrade",
 	"peer review", "kill switch", "region first", "failure mode",
@@ -81,7 +86,7 @@ var notSteps = newPhrases(
 	"we will share", "continue to monitor", "continuing to monitor", "full postmortem",
 	"a postmortem", "post mortem", "we mitigated", "mitigated the incident", "was mitigated",
 	"resolved the incident", "testing a fix", "testing the fix", "testing a potential fix",
-	"testing a patch", "test the fix", "tested a fix", "tested the fix", "being tested",
+	"testing a patch", "test the fix", "on the fix", "of the fix", "the fix before", "on the patch", "tested a fix", "tested the fix", "being tested",
 	"once testing", "testing our fix", "validating the fix", "validate the fix",
 	"validated the fix", "validating a fix", "validated a fix", "update this page",
 	"update the status", "provide an update", "provide updates", "post an update", "update you",
@@ -139,13 +144,34 @@ var strongSteps = newPhrases(
 // every item of the list, not only the first.
 func prevention(d *doc) (string, bool) {
 	_, committed := d.has(d.lower, commitments)
-	prevFrame, listFrame, afterNumber := false, false, false
+	prevFrame, listFrame, afterNumber, underHeading := false, false, false, false
 	for i, s := range d.sentences {
 		frame := isFrame(d, s.lower)
-		item := listItem(s.lower) || afterNumber
+		if underHeading && sectionEnd(s.lower) {
+			underHeading = false
+		}
+		item := listItem(s.lower) || afterNumber || underHeading
 		afterNumber = isNumber(s.lower)
 		if !item {
 			listFrame = false
+		}
+		if h, ok := inlineHeading(s.lower); ok {
+			// "Remediation Items Enhancement of automated tests to
+			// cover …": a heading run into its first item, whose other
+			// items follow as sentences.
+			tail := words(s.lower[h:])
+			if len(tail) > 0 && structuredStep(d, s.lower[h:], tail, true, true, true) {
+				return evidence(s.orig), true
+			}
+			underHeading, listFrame = true, true
+		}
+		if listFrame && item && ownPast(d.words(i), item) && !timelineEntry(s.lower) && !hasClock(s.lower) && !has(d, s.lower, notSteps) {
+			// "following actions have been taken: 1. Immediately we
+			// blocked an ability to remove services during
+			// deployments": a past act of ours listed as a step.
+			if v, _, _, ok := stepClause(d.words(i), item); ok && stepObject(d, d.words(i), v, false) >= 1 && !vagueObject(d.words(i), v) {
+				return evidence(s.orig), true
+			}
 		}
 		nextFrame := false
 		if i+1 < len(d.sentences) {
@@ -167,6 +193,12 @@ func prevention(d *doc) (string, bool) {
 			// "Improvements: • Automated failover for the primary
 			// database • Better alerting on replication lag": items
 			// named by a guard alone.
+			return evidence(s.orig), true
+		}
+		if behaviourRule(d, s.lower, ws) || modalGuard(d, s.lower, ws) {
+			// "The deploy tool now refuses to push to more than one
+			// region at a time", "engineers must now get sign-off from a
+			// second reviewer".
 			return evidence(s.orig), true
 		}
 		if policyRule(ws) && strictFrame(d, i) {
@@ -224,6 +256,13 @@ func opensList(s string) bool {
 // isNumber reports whether a sentence is only a list number ("1."),
 // which the splitter cuts from its item.
 func isNumber(s string) bool {
+	if j := strings.LastIndexByte(s, ':'); j >= 0 && j+1 < len(s) {
+		// "Remediation: 1.", "… the following actions have been
+		// taken: 1." (a label, then the first item's number)
+		if r := strings.TrimSpace(s[j+1:]); r != "" && isNumber(r) {
+			return true
+		}
+	}
 	n := 0
 	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
 		n++
@@ -354,6 +393,9 @@ func strictFrame(d *doc, i int) bool {
 		if _, ok := d.has(s, recurrenceFrames); ok {
 			return true
 		}
+		if k == i && purposeNegated(d.words(k)) {
+			return true
+		}
 		if strings.Contains(s, "again") {
 			for _, id := range againGuards.ids[1:] {
 				if d.hit(id) && strings.Contains(s, dictionary[id]) {
@@ -370,7 +412,7 @@ func strictFrame(d *doc, i int) bool {
 var mitigationPurposes = newPhrases("avoid further", "further impact", "further slowdown",
 	"further degradation", "further errors", "further disruption", "minimize impact",
 	"minimise impact", "reduce impact", "reduce the impact on", "minimize the impact on",
-	"speed up recovery", "speed recovery", "while we investigate", "while we work",
+	"speed up recovery", "speed recovery", "while we investigate", "while we work", "while we fix",
 	"while the", "during the incident", "in the meantime", "for now", "temporarily",
 	"handle the load", "handle the increased", "handle the traffic", "absorb the", "cope with the",
 	"keep up with")
@@ -427,6 +469,9 @@ func policyRule(ws []string) bool {
 			continue
 		}
 		m := k + 1
+		if k > 0 && (ws[k-1] == "it" || ws[k-1] == "this" || ws[k-1] == "that") {
+			continue // "it will only affect one datacenter": a forecast
+		}
 		if m < len(ws) && ws[m] == "be" && w != "now" {
 			m++
 		}
@@ -437,6 +482,230 @@ func policyRule(ws []string) bool {
 			case "no":
 				return m+1 < len(ws) && ws[m+1] == "longer"
 			}
+		}
+	}
+	return false
+}
+
+// purposeNegated reports a purpose clause that says the harm can no
+// longer happen: "so that a single slow dependency can no longer exhaust
+// the pool", "so one customer's burst cannot starve the others".
+func purposeNegated(ws []string) bool {
+	for k, w := range ws {
+		open := w == "so" || w == "ensure" || w == "ensures" || w == "guarantee" || w == "sure" && k > 0 && ws[k-1] == "make"
+		if !open {
+			continue
+		}
+		for m := k + 1; m < len(ws) && m <= k+14; m++ {
+			switch ws[m] {
+			case "cannot", "never":
+				return true
+			case "no":
+				if m+1 < len(ws) && ws[m+1] == "longer" {
+					return true
+				}
+			case "n't", "not":
+				if b := ws[m-1]; b == "can" || b == "will" || b == "won't" || b == "could" || b == "does" || b == "do" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// guardBehaviours are what a mechanism does against recurrence, told in
+// the present after "now" or promised after "will now" ("the deploy tool
+// now refuses to push to more than one region", "the migration will now
+// abort if a lock is held").
+var guardBehaviours = set("require", "requires", "refuse", "refuses", "reject", "rejects", "block",
+	"blocks", "check", "checks", "validate", "validates", "verify", "verifies", "wait", "waits",
+	"abort", "aborts", "alert", "alerts", "page", "pages", "warn", "warns", "retry", "retries",
+	"enforce", "enforces", "prevent", "prevents", "halt", "halts", "stop", "stops", "gate", "gates",
+	"fail", "fails", "roll", "rolls", "pause", "pauses", "throttle", "throttles", "limit",
+	"limits", "cap", "caps", "skip", "skips", "only", "always", "never", "approve", "approves", "sign", "signs",
+	// a guard's reach: "the runbook now covers this scenario"
+	"covers", "includes", "catches", "fires", "detects", "tracks", "watches", "notifies")
+
+// ruleVerbs are guard behaviours that are rules in any form, unlike
+// checking or waiting, which may as well be the incident's work.
+var ruleVerbs = set("require", "refuse", "reject", "block", "enforce", "prevent", "gate", "abort",
+	"halt", "limit", "cap", "throttle", "warn", "only", "always", "never", "approve", "sign")
+
+// stateGuards after "is now"/"are now" make the subject a mechanism now
+// established ("database failover is now automatic").
+var stateGuards = set("automatic", "automated", "mandatory", "required", "enforced", "redundant",
+	"gated", "alerted", "monitored", "tested", "replicated", "rate-limited", "versioned",
+	"staged", "blocked", "validated", "verified", "checked", "reviewed", "audited", "encrypted",
+	"restricted", "limited", "capped", "throttled", "load-tested", "backed", "canaried", "isolated")
+
+// behaviourRule reports a mechanism's behaviour changed against
+// recurrence: "X now <guard verb>", "X will now <guard verb>", "X is now
+// automatic". Not a timeline entry, not the incident's own work, and not
+// a harm ("the API now fails to respond", "users now see errors").
+func behaviourRule(d *doc, s string, ws []string) bool {
+	if timelineEntry(s) || hasClock(s) || mitigationPurpose(d, s) || strings.Contains(s, "while we") || strings.Contains(s, "until we") {
+		return false
+	}
+	for k, w := range ws {
+		if w != "now" || k == 0 {
+			continue
+		}
+		m := k + 1
+		for m < len(ws) && (ws[m] == "also" || ws[m] == "automatically") {
+			m++
+		}
+		if m >= len(ws) {
+			return false
+		}
+		b := ws[k-1]
+		if (b == "is" || b == "are") && stateGuards[ws[m]] && k >= 2 && ws[k-2] != "it" && ws[k-2] != "this" && ws[k-2] != "that" {
+			return true
+		}
+		v := ws[m]
+		if !guardBehaviours[v] {
+			continue
+		}
+		switch v {
+		case "fail", "fails":
+			// "jobs now fail closed", not "requests now fail"
+			if m+1 >= len(ws) || ws[m+1] != "closed" && ws[m+1] != "safe" && ws[m+1] != "fast" {
+				continue
+			}
+		case "roll", "rolls":
+			// "the deploy now rolls back on its own", not "we will now
+			// roll back the change"
+			if v != "rolls" || m+1 >= len(ws) || ws[m+1] != "back" {
+				continue
+			}
+		case "only", "always", "never":
+			if b == "is" || b == "are" || b == "was" {
+				continue // "it is now only partially available"
+			}
+		}
+		// the subject: a thing or the company, not the incident's
+		// users ("customers now see", "you now need").
+		if b == "you" || b == "users" || b == "customers" || b == "they" || b == "it" {
+			continue
+		}
+		if strings.HasSuffix(v, "s") && v != "always" {
+			return true
+		}
+		// "we will now check the logs" investigates; "deploys will now
+		// require two approvals" is a rule.
+		if (b == "will" || b == "'ll" || b == "must" || b == "we") && ruleVerbs[v] {
+			return true
+		}
+	}
+	return false
+}
+
+// communicationVerbs after a modal promise words, not a step ("we will
+// share the results of the tests").
+var communicationVerbs = set("share", "publish", "post", "send", "provide", "keep", "follow", "let",
+	"notify", "inform", "update", "communicate", "be", "have", "continue", "monitor", "watch",
+	"observe", "look", "see", "report", "tell", "give", "contact", "reach", "do", "get", "take",
+	"work", "try", "make", "need", "want", "use", "consider", "discuss", "include", "also",
+	"now", "always", "only", "not", "n't", "never", "then", "first")
+
+// modalGuard reports a commitment told with any verb whose object is a
+// guard: "engineers must now get sign-off from a second reviewer",
+// "every change will go through a canary stage".
+func modalGuard(d *doc, s string, ws []string) bool {
+	if timelineEntry(s) || hasClock(s) || has(d, s, notSteps) || mitigationPurpose(d, s) {
+		return false
+	}
+	for k, w := range ws {
+		if w != "will" && w != "'ll" && w != "must" && w != "shall" {
+			continue
+		}
+		m := k + 1
+		for m < len(ws) && (ws[m] == "now" || ws[m] == "always" || ws[m] == "also" || ws[m] == "only" || ws[m] == "first") {
+			m++
+		}
+		if m >= len(ws) {
+			return false
+		}
+		ruled := m > k+1 // "must now", "will always", "will only", "will first"
+		for _, b := range ws[:k] {
+			if b == "every" || b == "all" || b == "any" || b == "each" || b == "future" {
+				ruled = true // "every change will go through …"
+			}
+		}
+		if !ruled && !has(d, d.lower, preventionFrames) {
+			continue
+		}
+		v := ws[m]
+		short := false
+		if communicationVerbs[v] || continuation[v] || stepForms[v] != "" || len(v) < 3 || isPunct(v) ||
+			strings.HasPrefix(v, "re") || v == "remain" || v == "stay" {
+			if !(v == "get" || v == "go" || v == "need" || v == "have") || m+1 >= len(ws) {
+				continue
+			}
+			// "must now get sign-off", "will go through a review",
+			// "will need approval", "will have to pass a check": the
+			// guard must follow at once.
+			short = true
+		}
+		if short {
+			e := m + 5
+			if e > len(ws) {
+				e = len(ws)
+			}
+			if stepObject(d, ws[:e], m, false) == 3 {
+				return true
+			}
+			continue
+		}
+		if stepObject(d, ws, m, false) == 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// inlineHeadings name a section of steps; on a page whose markup was
+// stripped the heading runs into its first item ("Remediation Items
+// Enhancement of automated tests …", "Action Items Add an alert …").
+var inlineHeadings = []string{"remediation items", "action items", "next steps", "follow-up actions",
+	"follow up actions", "followup actions", "corrective actions", "corrective action items",
+	"preventive actions", "preventative actions", "preventive measures", "preventative measures",
+	"future recommendations", "planned actions", "action plan", "remediation steps",
+	"remediation actions", "follow-up items", "improvement actions", "repair items",
+	"what we're doing about it", "what we are doing about it", "how we're fixing it",
+	"how we are fixing it", "what we're changing", "what we are changing", "future improvements"}
+
+// inlineHeading reports a heading of steps in s and where its first
+// item begins: the heading must end a sentence, a colon or be followed
+// by the item's first word.
+func inlineHeading(s string) (int, bool) {
+	for _, h := range inlineHeadings {
+		i := strings.Index(s, h)
+		if i < 0 {
+			continue
+		}
+		if i > 0 && isLetter(s[i-1]) {
+			continue
+		}
+		e := i + len(h)
+		rest := strings.TrimLeft(s[e:], " :-–—/")
+		if rest == "" {
+			return len(s), true
+		}
+		if e < len(s) && isLetter(s[e]) {
+			continue
+		}
+		return len(s) - len(rest), true
+	}
+	return 0, false
+}
+
+// sectionEnd reports a sentence that opens another section (the
+// resolution, the root cause, the timeline), ending a heading's items.
+func sectionEnd(s string) bool {
+	for _, h := range []string{"resolution", "root cause", "timeline", "summary", "impact", "background", "what happened", "customer impact"} {
+		if strings.HasPrefix(s, h) {
+			return true
 		}
 	}
 	return false

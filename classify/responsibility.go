@@ -18,14 +18,11 @@ var ownership = newPhrases(
 	"an oversight in how we", "the major failing", "we were wrong",
 	"immediate cause was operator error", "human error on our part",
 	"we accidentally", "we mistakenly", "we inadvertently", "we broke",
-	"change we made", "changes we made", "change we deployed", "change we pushed",
-	"change that we made", "change that we deployed", "operation we performed",
-	"operation the team performed", "maintenance we performed",
+	"operation the team performed",
 	"we did not uphold", "we didn't uphold", "we did not live up", "we didn't live up",
 	"we fell short", "should have been caught", "we did not catch", "we didn't catch",
 	"we failed to catch", "should have caught", "by accident we", "by accident, we",
-	"code we deployed", "code we pushed", "code we shipped", "code we released",
-	"release we deployed", "release we shipped", "update we deployed", "update we pushed",
+
 	"self-inflicted", "our own doing", "our bad", "that's on me", "this is on me",
 	"this was on me", "we blew it", "we goofed",
 )
@@ -154,7 +151,7 @@ func ownChangeCause(d *doc) (string, bool) {
 		if i+1 < len(d.sentences) {
 			next, nextWs = d.sentences[i+1].lower, d.words(i+1)
 		}
-		if ownActHarm(d, d.words(i), next, nextWs, false) || ownMistakeAct(d.words(i)) {
+		if ownActHarm(d, d.words(i), next, nextWs, false, d.joined(i)) || ownMistakeAct(d.words(i)) {
 			return evidence(s.orig), true
 		}
 	}
@@ -210,5 +207,5 @@ func ownMistakeAct(ws []string) bool {
 // the next sentence's help.
 func ownSentenceAlone(d *doc, i int) bool {
 	ws := d.words(i)
-	return ownStatement(ws) || ownActHarm(d, ws, "", nil, true)
+	return ownStatement(ws) || ownActHarm(d, ws, "", nil, true, false)
 }

@@ -63,6 +63,13 @@ var stepForms = func() map[string]string {
 	return m
 }()
 
+// stepNominals name a step by its noun in a list item ("Enhancement
+// of automated tests", "Implementation of improved smoke tests").
+var stepNominals = set("enhancement", "implementation", "addition", "introduction", "creation",
+	"improvement", "expansion", "automation", "adoption", "extension", "establishment",
+	"development", "integration", "installation", "deployment", "rollout", "review", "update",
+	"upgrade", "migration", "hardening", "tightening", "revision", "redesign", "refactoring")
+
 // stepBeats may stand inside the verb group ("we will also be adding",
 // "we have of course corrected").
 var stepBeats = set("also", "now", "since", "already", "further", "additionally", "be",
@@ -140,13 +147,19 @@ const (
 // ws: the position of the step verb, its level, and whether it is
 // passive (its object is then its subject: "alerts have been added").
 func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
+	return stepClauseFrom(ws, item, 0)
+}
+
+// stepClauseFrom is stepClause for the verb groups from word from on.
+func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive, ok bool) {
 	pastAt := -1
 	defer func() {
 		if !ok && pastAt >= 0 {
 			verb, level, passive, ok = pastAt, past, false, true
 		}
 	}()
-	for v, w := range ws {
+	for v := from; v < len(ws); v++ {
+		w := ws[v]
 		if w == "place" && v >= 2 && ws[v-1] == "in" {
 			switch ws[v-2] {
 			case "now", "are", "is", "been", "be":
@@ -164,6 +177,9 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 			return v, perfect, false, true
 		}
 		lemma, isStep := stepForms[w]
+		if !isStep && stepNominals[w] && item && v <= 3 && v+1 < len(ws) && ws[v+1] == "of" {
+			lemma, isStep = w, true // "Implementation of improved smoke tests"
+		}
 		if !isStep {
 			continue
 		}
@@ -180,7 +196,7 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 			// a label.
 			return v, future, false, true
 		}
-		if item && (w == lemma || strings.HasSuffix(w, "ing")) && v <= 3 {
+		if item && (w == lemma || strings.HasSuffix(w, "ing") || stepNominals[w] && v+1 < len(ws) && ws[v+1] == "of") && v <= 3 {
 			// "• Add metric to track queue depth", "• Updating our
 			// escalation paths …": an item told by its verb.
 			lead := true
@@ -214,8 +230,9 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 			}
 		}
 		// Walk back over the verb group to its modal.
+		lim := v - 5
 	walk:
-		for k := v - 1; k >= 0 && k >= v-5; k-- {
+		for k := v - 1; k >= 0 && k >= lim; k-- {
 			b := ws[k]
 			if continuation[b] {
 				break
@@ -264,6 +281,31 @@ func stepClause(ws []string, item bool) (verb, level int, passive, ok bool) {
 				}
 				break walk
 			}
+			if b == "and" && (strings.HasSuffix(w, "ing") || participle) {
+				// "we'll be fixing that method and writing better tests":
+				// the second verb shares the first's group.
+				found := false
+				for m := k - 1; m >= 0 && m >= k-8; m-- {
+					if isPunct(ws[m]) {
+						break
+					}
+					if (strings.HasSuffix(ws[m], "ing") && !participle || participle && ws[m] != lemma && stepForms[ws[m]] != "" && !strings.HasSuffix(ws[m], "ing")) &&
+						m > 0 && (ws[m-1] == "be" || ws[m-1] == "are" || ws[m-1] == "'re" || ws[m-1] == "also" || ws[m-1] == "been") {
+						// "… must be run outside peak hours and reviewed by
+						// the database team"
+						if participle {
+							passive = true
+						}
+						k = m // continue the walk before the first verb
+						lim = m - 5
+						found = true
+						break
+					}
+				}
+				if found {
+					continue
+				}
+			}
 			if !stepBeats[b] {
 				break
 			}
@@ -282,7 +324,7 @@ var guardObjects = newPhrases(
 	"pre-merge", "lint", "peer review", "code review", "second review", "reviewer", "approval",
 	"sign-off", "drill", "game day", "gameday", "chaos", "circuit breaker", "circuit-breaker",
 	"feature flag", "kill switch", "monitors", "monitoring", "observability", "dashboard",
-	"paging", "on-call", "escalation", "synthetic", "watchdog", "checklist", "procedure",
+	"paging", "on-call", "escalation", "warnings", "synthetic", "watchdog", "checklist", "procedure",
 	"safety check", "guardrail", "guard rail", "automatic renewal", "auto-renew",
 	"automated renewal", "renewal automation", "expiry", "expiration", "metric", "visibility",
 	"load test", "capacity plan", "rollback plan", "change management",
@@ -291,6 +333,7 @@ var guardObjects = newPhrases(
 	"confirmation", "staging", "second engineer", "another engineer", "two engineers",
 	"four-eyes", "four eyes", "second pair of eyes", "two-person", "two person",
 	"mandatory review", "additional review", "deployment process", "release process",
+	"sign-off", "signoff", "automatic ", "second reviewer", "two approvals", "dry run", "dry-run", "bake",
 	"deploy process", "approval process", "change management process",
 )
 
@@ -300,11 +343,10 @@ var guardObjects = newPhrases(
 var mechanismObjects = newPhrases(
 	"rate limit", "rate-limit", "ratelimit", "throttl", "retry", "redundan", "failover",
 	"fail over", "fallback", "fall back", "second provider", "secondary", "multiple providers",
-	"multi-provider", "backup", "replica", "dedicated", "isolat", "separate queue",
-	"separate cluster", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
+	"multi-provider", "backup", "replica", "dedicated", "isolat", "separate ", "quota", "timeout", "autoscal", "auto-scal", "self-heal", "a second ",
 	"another provider", "multi-region", "multiple regions", "probe", "another location",
 	"another data", "multiple data", "second data", "other data center", "other datacenter",
-	"load balancing", "load-balancing", "firewall",
+	"load balancing", "load-balancing", "firewall", "freeze",
 )
 
 // weakObjects name a mechanism that is a step only where the text speaks
@@ -397,11 +439,25 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 			return 0
 		}
 		obj = ws[v+1 : end]
+		if end+1 < len(ws) && (ws[end] == "so" || ws[end] == "such") && (ws[end+1] == "that" || ws[end] == "so") {
+			// "we are changing our process so that migrations are
+			// reviewed by a second engineer": the purpose names the
+			// guard the change makes.
+			if r := " " + strings.Join(ws[end:], " ") + " "; hasW(d, r, guardObjects) && !strings.Contains(r, "time to detect") {
+				return 3
+			}
+		}
 	}
 	if len(obj) == 0 || obj[0] == "to" && !passive && !toMoves[stepForms[ws[v]]] {
 		// "lessons we'll use to improve our systems": a purpose, no
 		// object.
 		return 0
+	}
+	if passive && v+1 < len(ws) && ws[v+1] == "by" {
+		switch stepForms[ws[v]] {
+		case "review", "test", "validate", "verify", "check":
+			return 3 // "reviewed by the database team": a review step
+		}
 	}
 	o := " " + strings.Join(obj, " ") + " "
 	if strings.Contains(o, "time to detect") {
@@ -448,7 +504,59 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 			}
 		}
 	}
+	if class > 0 && !passive && vagueHead(d, obj) {
+		return 0
+	}
 	return class
+}
+
+// reportObject reports an object that is a write-up of the incident
+// ("our findings", "what we learned in this post").
+func reportObject(ws []string, v int) bool {
+	for k := v + 1; k < len(ws) && k <= v+4; k++ {
+		switch ws[k] {
+		case "findings", "learnings", "results", "analysis", "conclusions", "thoughts", "lessons",
+			"blogpost", "post", "postmortem", "post-mortem", "report", "write-up", "writeup":
+			return true
+		}
+	}
+	return false
+}
+
+// vagueHeadNouns head an object that names no mechanism unless a word
+// before them does ("some of our internal processes", "additional cron
+// job optimizations" against "our deployment processes").
+var vagueHeadNouns = set("process", "processes", "measures", "steps", "improvements", "changes",
+	"optimizations", "optimisations", "safeguards", "enhancements", "findings", "learnings",
+	"lessons", "things", "areas", "efforts", "practices", "procedures", "layers", "systems",
+	"mitigation", "mitigations", "actions", "plans", "policies", "capabilities", "tools")
+
+// npEnds end the noun phrase of an object.
+var npEnds = set("to", "for", "in", "on", "at", "with", "that", "which", "so", "across", "around",
+	"by", "from", "within", "and", "as", ",", ":", "(", ")", "since", "because", "when", "where",
+	"beyond", "against", "into", "over", "after", "before", "while", "if", "until")
+
+// vagueHead reports an object whose noun phrase ends in a vague noun
+// that no modifier before it makes concrete.
+func vagueHead(d *doc, obj []string) bool {
+	e := 0
+	for e < len(obj) && !npEnds[obj[e]] {
+		if obj[e] == "of" {
+			// "some of our internal processes", "layers of
+			// redundancy": read on past a quantifier
+			if e+1 < len(obj) && (obj[e+1] == "our" || obj[e+1] == "the" || obj[e+1] == "these") {
+				e++
+				continue
+			}
+			break
+		}
+		e++
+	}
+	if e == 0 || !vagueHeadNouns[obj[e-1]] {
+		return false
+	}
+	mods := " " + strings.Join(obj[:e-1], " ") + " "
+	return !hasW(d, mods, guardObjects) && !hasW(d, mods, mechanismObjects) && !hasW(d, mods, weakObjects)
 }
 
 // vagueObject reports an object (after the verb at v) whose head is
@@ -505,10 +613,27 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 	if mitigationPurpose(d, s) && !strict {
 		return false
 	}
-	v, level, passive, ok := stepClause(ws, item)
-	if !ok {
-		return false
+	// Every verb group of the sentence in turn: "we have revised our
+	// internal procedures to include the following changes: - we have
+	// adopted more formalized testing procedures …".
+	for from := 0; from < len(ws); {
+		v, level, passive, ok := stepClauseFrom(ws, item, from)
+		if !ok {
+			return false
+		}
+		if stepAt(d, s, ws, v, level, passive, item, framed, strict) {
+			return true
+		}
+		if v < from {
+			v = from // "… in place" answers with the word before
+		}
+		from = v + 1
 	}
+	return false
+}
+
+// stepAt judges the verb group at v found by stepClause.
+func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, strict bool) bool {
 	if stepForms[ws[v]] == "put" && level == perfect {
 		level = future // "we have put rate limiting in place": established
 	}
@@ -519,16 +644,26 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 	switch stepForms[ws[v]] {
 	case "document", "train", "educate":
 		// Writing down what was learned, training people: guards by
-		// themselves ("we are documenting the constraints identified").
-		if class >= 0 && !vagueObject(ws, v) {
+		// themselves ("we are documenting the constraints identified"),
+		// not "our findings in this blogpost".
+		if class >= 0 && !vagueObject(ws, v) && !reportObject(ws, v) {
 			class = 3
+		}
+	case "ensure":
+		// "ensure that if this recurs it will only affect one
+		// datacenter" is a purpose; only a guard makes it a step.
+		if v+1 < len(ws) && ws[v+1] == "that" && class < 3 {
+			return false
 		}
 	}
 	if class == 0 {
 		// "we are going to change the code to prevent this type of rogue
 		// requests": a promise whose own purpose is against recurrence
-		// needs no named mechanism, unless its object is vague.
-		if level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v) {
+		// needs no named mechanism, unless its object is vague. "We've
+		// since configured the load balancer to drain hosts before
+		// restarts": a change made since the incident, told as such.
+		since := sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
+		if !since && (level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v)) {
 			return false
 		}
 	}
@@ -541,6 +676,11 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 			return false
 		}
 	case "test", "validate", "verify", "review", "check":
+		if v+1 < len(ws) && (ws[v+1] == "that" || ws[v+1] == "whether" || ws[v+1] == "if" || ws[v+1] == "all") {
+			// "we will now verify that all alerts are working": a
+			// check of the present state, not a mechanism.
+			return false
+		}
 		// "we will review …" studies; "always test migrations against
 		// production data", an imperative of a list, is a step.
 		imperative := v == 0 || afterLabel(ws, v) || item && v <= 3
@@ -588,7 +728,7 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 		// or switching to one is the incident's work unless promised.
 		return level == future || strict || buildVerbs[stepForms[ws[v]]]
 	default:
-		return strict
+		return strict || sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
 	}
 }
 
@@ -599,4 +739,17 @@ var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in futur
 	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
 	"similar incident", "similar issue", "similar outage", "similar problem", "similar failure",
 	"happens again", "long-term", "long term", "permanent solution", "this type of",
-	"this kind of", "altogether", "next time")
+	"this kind of", "altogether", "next time", "after this incident", "since this incident",
+	"following this incident", "in response to this incident", "as a result of this incident",
+	"after this outage", "since this outage", "following this outage")
+
+// sinceBefore reports "we have since" / "we've since" in the verb group
+// before v.
+func sinceBefore(ws []string, v int) bool {
+	for k := v - 1; k >= 1 && k >= v-3; k-- {
+		if ws[k] == "since" && (ws[k-1] == "have" || ws[k-1] == "'ve" || ws[k-1] == "has") {
+			return true
+		}
+	}
+	return false
+}
