@@ -266,6 +266,15 @@ func mistakeAt(ws []string, k int) bool {
 		case "in", "needed", "required", "being", "active", "used", "referenced", "live":
 			return k > 0 && (ws[k-1] == "was" || ws[k-1] == "were" || ws[k-1] == "is" || ws[k-1] == "are")
 		}
+		// "a server that was still serving traffic", "a key that was
+		// still signing tokens": the object still in use.
+		if n := at(k + 1); strings.HasSuffix(n, "ing") && !brokenStates[n] && !harmWords[n] && n != "recovering" && n != "processing" {
+			for m := k - 1; m >= 0 && m >= k-3; m-- {
+				if ws[m] == "that" || ws[m] == "which" {
+					return true
+				}
+			}
+		}
 		return false
 	}
 	if !mistakeMarkers[ws[k]] {
@@ -458,11 +467,44 @@ func actObject(ws []string, v int) bool {
 		}
 		// "we restarted mysql on the crashed server": acting on what
 		// broke.
-		if k <= 6 && brokenStates[ws[v+k]] && determiners[ws[v+k-1]] {
+		if k <= 6 && brokenStates[ws[v+k]] && determiners[ws[v+k-1]] &&
+			!(deliveryVerbs[ws[v]] && deliveredFlaws[ws[v+k]]) {
+			// but "we pushed a faulty routing table": what we delivered
+			// was the flaw
 			return false
 		}
 	}
 	return true
+}
+
+// deliveryVerbs put something of ours into production: a flaw in
+// their object is the act's own ("we pushed a faulty routing table",
+// "we shipped a broken build").
+var deliveryVerbs = set("deployed", "pushed", "shipped", "released", "introduced", "applied",
+	"merged", "uploaded", "installed", "published", "rolled", "sent", "distributed", "deploying",
+	"pushing", "shipping", "releasing", "introducing", "applying", "deploy", "push", "ship", "release")
+
+// deliveredFlaws describe a delivered thing as flawed, not as broken by
+// the incident.
+var deliveredFlaws = set("faulty", "broken", "buggy", "bad", "corrupted", "corrupt", "defective",
+	"malformed", "invalid", "flawed", "incorrect", "wrong", "erroneous")
+
+// downAt reports an outage told with "down" or "dark" after a verb of
+// bringing down, perhaps around its object ("took the site down",
+// "knocked our API down", "the site went dark").
+func downAt(ws []string, k int) bool {
+	if ws[k] != "down" && ws[k] != "dark" {
+		return false
+	}
+	for m := k - 1; m >= 0 && m >= k-4; m-- {
+		if isPunct(ws[m]) {
+			return false
+		}
+		if downVerbs[ws[m]] && (ws[k] == "down" || ws[m] == "went") {
+			return true
+		}
+	}
+	return false
 }
 
 // brokenStates before a noun name what broke ("the crashed server").
@@ -499,7 +541,7 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
 			continue // "we updated the software that had failed": the object's state
 		}
-		if harmWords[w] && !deniedAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+		if harmWords[w] && !deniedAt(ws, k) || downAt(ws, k) {
 			return true
 		}
 	}
@@ -553,7 +595,7 @@ func harmAfter(ws []string, v int) bool {
 		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
 			continue // "we updated the software that had failed": the object's state
 		}
-		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || w == "down" && k > 0 && downVerbs[ws[k-1]] {
+		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || downAt(ws, k) {
 			return true
 		}
 	}

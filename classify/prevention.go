@@ -585,15 +585,51 @@ func behaviourRule(d *doc, s string, ws []string) bool {
 		}
 		// the subject: a thing or the company, not the incident's
 		// users ("customers now see", "you now need").
-		if b == "you" || b == "users" || b == "customers" || b == "they" || b == "it" {
+		if b == "you" || b == "users" || b == "customers" || b == "they" || b == "it" || b == "clients" || b == "people" || b == "requests" {
 			continue
 		}
 		if strings.HasSuffix(v, "s") && v != "always" {
 			return true
 		}
+		if pluralThing(ws, k) && !strings.HasSuffix(v, "s") && v != "only" && v != "always" && v != "never" &&
+			(ruleVerbs[v] || stepObject(d, ws, m, false) >= 2) {
+			// "deploys to the billing service now wait for a manual
+			// approval step": a plural subject takes the bare form.
+			return true
+		}
 		// "we will now check the logs" investigates; "deploys will now
 		// require two approvals" is a rule.
 		if (b == "will" || b == "'ll" || b == "must" || b == "we") && ruleVerbs[v] {
+			return true
+		}
+	}
+	return false
+}
+
+// pluralThing reports a plural noun subject ending before "now" at k,
+// perhaps with a prepositional phrase ("deploys to the billing service
+// now …"), not the company nor the incident's users.
+func pluralThing(ws []string, k int) bool {
+	if k > 0 && auxiliaries[ws[k-1]] {
+		return false // "our engineers will now verify …"
+	}
+	for j := k - 1; j >= 0 && j >= k-6; j-- {
+		w := ws[j]
+		if isPunct(w) || w == "we" || w == "they" || w == "you" || w == "and" || w == "that" || w == "which" {
+			return false
+		}
+		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is") {
+			switch w {
+			case "users", "customers", "clients", "requests", "errors", "people", "pages", "calls", "sites", "merchants", "accounts":
+				return false
+			}
+			// the subject opens the sentence or follows a preposition's
+			// object: the first plural noun read from the start.
+			for i := 0; i < j; i++ {
+				if ws[i] == "we" || ws[i] == "you" || ws[i] == "they" || stepForms[ws[i]] != "" && ws[i] != "deploys" && ws[i] != "changes" && ws[i] != "releases" && ws[i] != "migrations" && ws[i] != "updates" && ws[i] != "tests" && ws[i] != "backups" {
+					return false
+				}
+			}
 			return true
 		}
 	}

@@ -31,6 +31,25 @@ var stepLemmas = []string{
 	"formalize", "formalise", "educate", "hire", "staff", "back", "extend", "fine-tune", "go",
 	"transition", "connect", "integrate", "revamp", "overhaul", "sharpen", "co-locate", "colocate", "route", "reroute",
 	"spread", "allocate", "expand", "diversify", "relocate", "consolidate",
+	// round 9, by class rather than by message. Rehearsing and
+	// exercising (guards by their meaning): rehearse, practise, drill,
+	// simulate, load-test, stress-test, fuzz, canary, stage.
+	"rehearse", "practise", "practice", "drill", "simulate", "exercise", "load-test",
+	"stress-test", "fuzz", "canary", "stage", "benchmark",
+	// Wiring a mechanism in: wire, hook, instrument, codify, template,
+	// script, handle (by a tool), diff.
+	"wire", "hook", "instrument", "codify", "template", "script", "handle", "diff",
+	// Fencing and reserving: lock, fence, sandbox, dedicate, reserve,
+	// pre-warm, over-provision, right-size, segregate, quarantine, bound,
+	// clamp, ban, forbid, prohibit, disallow, mandate, allowlist.
+	"lock", "fence", "sandbox", "dedicate", "reserve", "pre-warm", "prewarm", "overprovision",
+	"over-provision", "right-size", "rightsize", "segregate", "quarantine", "bound", "clamp",
+	"ban", "forbid", "prohibit", "disallow", "mandate", "allowlist", "whitelist", "blocklist",
+	"denylist", "containerize", "containerise", "version", "batch", "serialize", "sequence",
+	"assign", "designate", "appoint", "onboard", "coach", "teach", "retool", "replatform",
+	"reimplement", "restructure", "reorganize", "reorganise", "swap", "substitute", "detach",
+	"duplicate", "protect", "shield", "guard", "secure", "encrypt", "retire", "decommission",
+	"sunset", "autoscale", "prescale", "pre-scale", "scale", "expose", "surface",
 }
 
 var stepForms = func() map[string]string {
@@ -47,6 +66,13 @@ var stepForms = func() map[string]string {
 		for _, f := range irregular[b] {
 			m[f] = b
 		}
+		if n := len(b); n >= 3 && n <= 4 && !strings.ContainsAny(b[n-1:], "aeiouwxy") &&
+			strings.ContainsAny(b[n-2:n-1], "aeiou") && !strings.ContainsAny(b[n-3:n-2], "aeiou") {
+			// a short verb doubles its last consonant: "pinned", "gating" no,
+			// "locking" no, "capped", "banned", "wired" no.
+			m[b+b[n-1:]+"ed"] = b
+			m[b+b[n-1:]+"ing"] = b
+		}
 		switch {
 		case strings.HasSuffix(b, "e"):
 			m[b[:len(b)-1]+"ing"] = b
@@ -58,6 +84,19 @@ var stepForms = func() map[string]string {
 		default:
 			m[b+"ing"] = b
 			m[b+"ed"] = b
+		}
+	}
+	// Prefixed forms share their verb's lemma: "rewritten", "re-run",
+	// "reconfigured", "pre-provisioned".
+	base := make([]string, 0, len(m))
+	for f := range m {
+		base = append(base, f)
+	}
+	for _, f := range base {
+		for _, pre := range []string{"re", "re-", "pre-"} {
+			if _, ok := m[pre+f]; !ok {
+				m[pre+f] = m[f]
+			}
 		}
 	}
 	return m
@@ -104,6 +143,14 @@ func putIn(ws []string, v int) bool {
 	for k := v + 1; k < len(ws) && k <= v+6; k++ {
 		if ws[k] == "in" || ws[k] == "into" || ws[k] == "together" {
 			return true
+		}
+		if ws[k] == "on" && k > v+1 {
+			// "put a hard cap on the connections", "put a freeze on
+			// deploys": a limit laid on something.
+			switch ws[k-1] {
+			case "cap", "limit", "limits", "caps", "ceiling", "freeze", "hold", "ban", "gate", "check", "checks", "lock", "restriction", "restrictions", "quota", "quotas", "alert", "alerts", "alarm", "alarms", "monitor", "monitors":
+				return true
+			}
 		}
 	}
 	return false
@@ -335,7 +382,63 @@ var guardObjects = newPhrases(
 	"mandatory review", "additional review", "deployment process", "release process",
 	"sign-off", "signoff", "automatic ", "second reviewer", "two approvals", "dry run", "dry-run", "bake",
 	"deploy process", "approval process", "change management process",
+	// round 9: environments that rehearse production, automation that
+	// replaces hands, staged fractions, hard limits.
+	"pre-production", "preproduction", "pre-prod", "preprod", "production-like",
+	"copy of production", "replica of production", "mirror of production", "mirrors production",
+	"shadow traffic", "than by hand", "than manually", "instead of manually", "of by hand",
+	"% of", "percent of", "approval step", "hard cap", "hard limit", "rehears", "practis",
+	"tabletop", "fire drill", "hosts first", "servers first", "nodes first", "region first",
+	"regions first", "cells first", "customers first",
 )
+
+// guardInfinitives, after "to" in the object of a change, say the change
+// makes a guard: "rewritten the script to refuse to run against
+// production", "configured the queue to reject messages larger than …",
+// "changed to roll out to 5 % of hosts first and halt on errors".
+var guardInfinitives = set("refuse", "reject", "block", "abort", "halt", "require", "enforce",
+	"gate", "alert", "page", "warn", "fail", "stop", "pause", "deny", "disallow", "forbid",
+	"detect", "catch", "flag", "cap", "throttle", "shed", "drain", "retry", "verify", "validate",
+	"check", "confirm", "wait", "roll")
+
+// guardInfinitive reports an infinitive chain after v that makes a
+// guard ("to refuse …", "to roll back automatically", "… and halt on
+// elevated errors").
+func guardInfinitive(ws []string, v int) bool {
+	chain := false
+	for k := v + 1; k < len(ws) && k <= v+16; k++ {
+		w := ws[k]
+		if w == "so" || w == "which" || w == "because" || w == "while" || w == "but" || w == ":" {
+			return false
+		}
+		if (w == "to" || w == "and" && chain) && k+1 < len(ws) {
+			n := ws[k+1]
+			if n == "automatically" || n == "always" || n == "also" || n == "immediately" {
+				if k+2 >= len(ws) {
+					return false
+				}
+				n = ws[k+2]
+			}
+			if guardInfinitives[n] {
+				if n == "roll" && (k+2 >= len(ws) || ws[k+2] != "back") {
+					if k+2 < len(ws) && ws[k+2] == "out" {
+						chain = true
+					}
+					continue
+				}
+				if n == "fail" && (k+2 >= len(ws) || ws[k+2] != "closed" && ws[k+2] != "safe" && ws[k+2] != "fast") ||
+					k+2 < len(ws) && (ws[k+2] == "up" || ws[k+2] == "down") {
+					continue // "to catch up", "to drain down"
+				}
+				return true
+			}
+			if w == "to" && stepForms[n] != "" {
+				chain = true
+			}
+		}
+	}
+	return false
+}
 
 // mechanismObjects are steps when promised, but also what a team does
 // during an incident (switching to a backup, rate limiting, a failover):
@@ -347,6 +450,8 @@ var mechanismObjects = newPhrases(
 	"another provider", "multi-region", "multiple regions", "probe", "another location",
 	"another data", "multiple data", "second data", "other data center", "other datacenter",
 	"load balancing", "load-balancing", "firewall", "freeze",
+	"its own ", "their own ", "own host", "own server", "own cluster", "own pool", "own queue",
+	"ceiling", "upper bound", "cap on", "limit on", "limits on", "caps on", "bulkhead",
 )
 
 // weakObjects name a mechanism that is a step only where the text speaks
@@ -472,6 +577,9 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		class = 2
 	case hasW(d, o, weakObjects):
 		class = 1
+	}
+	if class < 3 && stepForms[ws[v]] != "" && guardInfinitive(ws, v) {
+		class = 3 // the change makes a guard ("… to refuse to run against production")
 	}
 	// The fix, or the incident's own work: a guard is still a guard
 	// when it watches the recovery, but never when it is the fix.
@@ -699,7 +807,7 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 		// incident's work unless promised against recurrence, or what
 		// is raised or enabled is a guard ("we have increased the
 		// monitoring frequency").
-		if !framed && level != future && class < 3 {
+		if !framed && level != future && class < 3 && !isolationMove(ws, v) {
 			return false
 		}
 	case "remove", "disable", "reduce", "lower":
@@ -726,10 +834,29 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 		// Building a mechanism ("we are integrating a second payment
 		// provider as a fallback") is a step told in any tense; using
 		// or switching to one is the incident's work unless promised.
-		return level == future || strict || buildVerbs[stepForms[ws[v]]]
+		return level == future || strict || buildVerbs[stepForms[ws[v]]] || isolationMove(ws, v)
 	default:
 		return strict || sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
 	}
+}
+
+// isolationMove reports a move off something shared onto something of
+// its own ("moving session storage off the shared Redis instance onto a
+// dedicated cluster", "splitting the scheduler onto its own hosts"): a
+// change of structure, not traffic moved for the incident.
+func isolationMove(ws []string, v int) bool {
+	shared, own := false, false
+	for k := v + 1; k < len(ws) && k <= v+14; k++ {
+		switch ws[k] {
+		case "shared", "common", "single", "same", "monolithic":
+			shared = true
+		case "dedicated", "separate", "isolated", "own", "independent":
+			own = true
+		case "affected", "backup", "temporary", "temporarily", "healthy":
+			return false
+		}
+	}
+	return shared && own || own && (stepForms[ws[v]] == "split" || stepForms[ws[v]] == "separate" || stepForms[ws[v]] == "isolate")
 }
 
 // recurrenceFrames speak of a recurrence itself, not of preventing
