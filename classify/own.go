@@ -117,6 +117,9 @@ var actVerbs = set(
 	"overwrote", "overwritten", "overrode", "planned", "took", "taking", "wrote", "built",
 	"designed", "created", "put", "flipped", "toggled", "tweaked", "kicked", "ended",
 	"typed", "typing", "entered", "entering", "selected", "clicked", "copied", "pasted",
+	// letting something happen: "we allowed a single expired token to
+	// take down authentication" (a harm must follow)
+	"allowed", "permitted",
 	// present forms, told as the story ("we release a patch update
 	// that caused the app to hang"); a harm must follow.
 	"release", "deploy", "push", "ship", "upgrade", "migrate",
@@ -145,6 +148,8 @@ var gerundActs = set("optimizing", "optimising", "deploying", "pushing", "releas
 
 // mistakeVerbs are acts that are mistakes by their meaning.
 var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring",
+	// disregarding a warning or a step is a mistake by its meaning
+	"ignored", "disregarded", "dismissed", "bypassed", "circumvented",
 	"misdiagnosed", "misjudged", "misread", "misinterpreted", "overlooked", "mislabeled",
 	"mislabelled", "misrouted", "underestimated", "overestimated", "miscalculated",
 	"misunderstood", "miscommunicated")
@@ -826,6 +831,19 @@ func ownStatement(ws []string) bool {
 	}
 	for i := 0; i < n; i++ {
 		w := ws[i]
+		if (responsibilityNouns[w] || faultNouns[w] || w == "failure" || w == "fault") && !negatedBefore(i) {
+			// "the blame for this lies squarely with us", "the
+			// responsibility rests with me", "the fault is ours"
+			for m := i + 1; m < n && m <= i+7; m++ {
+				if isPunct(ws[m]) || ws[m] == "not" || ws[m] == "n't" || ws[m] == "but" {
+					break
+				}
+				if (ws[m] == "with" || ws[m] == "on") && (at(m+1) == "us" || at(m+1) == "me") ||
+					(ws[m] == "ours" || ws[m] == "mine") && m > 0 && (ws[m-1] == "is" || ws[m-1] == "was" || ws[m-1] == "entirely" || ws[m-1] == "squarely" || ws[m-1] == "solely") {
+					return true
+				}
+			}
+		}
 		switch w {
 		case "our", "my":
 			k := i + 1

@@ -103,6 +103,11 @@ var notSteps = newPhrases(
 	// Reviews and audits study; they are not yet steps.
 	"internal audit", "an audit of", "a review of", "reviewing our", "are reviewing",
 	"will review", "will be reviewing", "we're reviewing", "the near future",
+	// Looking for ways is not yet a step ("we will look into ways to
+	// improve our alerting").
+	"look into ways", "looking into ways", "look at ways", "looking at ways", "explore ways",
+	"exploring ways", "investigate ways", "consider ways", "considering ways", "evaluating ways",
+	"look for ways", "looking for ways",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -636,6 +641,37 @@ func pluralThing(ws []string, k int) bool {
 	return false
 }
 
+// periodicWords make a commitment a practice ("weekly", "every
+// quarter", "ahead of every major sale", "instead of yearly").
+var periodicWords = set("daily", "nightly", "weekly", "monthly", "quarterly", "yearly", "annually",
+	"regularly", "routinely", "periodically", "biweekly", "fortnightly")
+
+func periodic(ws []string) bool {
+	for k, w := range ws {
+		if periodicWords[w] {
+			return true
+		}
+		if (w == "every" || w == "each") && k+1 < len(ws) {
+			switch ws[k+1] {
+			case "day", "night", "week", "month", "quarter", "year", "sprint", "release", "deploy",
+				"major", "time", "change", "migration":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isParticiple reports a past participle by its form.
+func isParticiple(w string) bool {
+	return len(w) > 4 && (strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "en")) || w == "run" || w == "set" || w == "built"
+}
+
+// remedyParticiples are the incident's own work in a passive promise
+// ("will be fixed", "will be credited").
+var remedyParticiples = set("fixed", "resolved", "credited", "refunded", "notified", "informed",
+	"updated", "contacted", "released", "reprocessed", "retried", "replayed", "recovered")
+
 // communicationVerbs after a modal promise words, not a step ("we will
 // share the results of the tests").
 var communicationVerbs = set("share", "publish", "post", "send", "provide", "keep", "follow", "let",
@@ -666,6 +702,24 @@ func modalGuard(d *doc, s string, ws []string) bool {
 		for _, b := range ws[:k] {
 			if b == "every" || b == "all" || b == "any" || b == "each" || b == "future" {
 				ruled = true // "every change will go through …"
+			}
+		}
+		if periodic(ws[k:]) {
+			ruled = true // "backups will be restored to a test environment weekly"
+		}
+		if ruled && ws[m] == "be" && m+1 < len(ws) && isParticiple(ws[m+1]) && !communicationVerbs[ws[m+1]] && !remedyParticiples[ws[m+1]] {
+			// "backups will be restored to a test environment weekly to
+			// verify they work": the passive's subject and what follows.
+			if stepObject(d, ws, m+1, true) == 3 {
+				return true
+			}
+		}
+		if ruled && (ws[m] == "happen" || ws[m] == "occur" || ws[m] == "take" || ws[m] == "run" || ws[m] == "be") {
+			// "capacity planning will now happen monthly": the rule's
+			// subject is the guard.
+			subj := " " + strings.Join(ws[:k], " ") + " "
+			if hasW(d, subj, guardObjects) && !has(d, subj, notSteps) {
+				return true
 			}
 		}
 		if !ruled && !has(d, d.lower, preventionFrames) {

@@ -284,6 +284,9 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 			if continuation[b] {
 				break
 			}
+			if k == v-1 && testKinds[b] && stepForms[w] == "test" {
+				continue // "we'll be load testing …"
+			}
 			if b == "been" || b == "being" || b == "be" {
 				passive = participle
 			}
@@ -390,6 +393,8 @@ var guardObjects = newPhrases(
 	"% of", "percent of", "approval step", "hard cap", "hard limit", "rehears", "practis",
 	"tabletop", "fire drill", "hosts first", "servers first", "nodes first", "region first",
 	"regions first", "cells first", "customers first",
+	"deletion protection", "termination protection", "delete protection", "write protection",
+	"overwrite protection", "branch protection",
 )
 
 // guardInfinitives, after "to" in the object of a change, say the change
@@ -452,6 +457,12 @@ var mechanismObjects = newPhrases(
 	"load balancing", "load-balancing", "firewall", "freeze",
 	"its own ", "their own ", "own host", "own server", "own cluster", "own pool", "own queue",
 	"ceiling", "upper bound", "cap on", "limit on", "limits on", "caps on", "bulkhead",
+	// more than one of a thing that failed alone: "two independent
+	// providers", "across three availability zones"
+	"independent", "two providers", "two regions", "two zones", "three zones",
+	"multiple zones", "multiple availability", "across regions", "across zones",
+	"across availability", "two data", "three data", "two dns", "multiple dns", "second region",
+	"second zone", "n+1", "active-active", "active/active", "hot standby", "warm standby",
 )
 
 // weakObjects name a mechanism that is a step only where the text speaks
@@ -784,6 +795,11 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 			return false
 		}
 	case "test", "validate", "verify", "review", "check":
+		if v > 0 && testKinds[ws[v-1]] && level == future && class >= 0 && !vagueObject(ws, v) {
+			// "we'll be load testing the checkout service ahead of every
+			// major sale": the kind of test names the guard.
+			return true
+		}
 		if v+1 < len(ws) && (ws[v+1] == "that" || ws[v+1] == "whether" || ws[v+1] == "if" || ws[v+1] == "all") {
 			// "we will now verify that all alerts are working": a
 			// check of the present state, not a mechanism.
@@ -839,6 +855,11 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 		return strict || sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
 	}
 }
+
+// testKinds before a verb of testing name a guard ("load testing",
+// "chaos testing", "regression-test").
+var testKinds = set("load", "stress", "smoke", "regression", "chaos", "canary", "integration",
+	"end-to-end", "e2e", "soak", "failover", "performance", "capacity", "contract", "fuzz", "unit")
 
 // isolationMove reports a move off something shared onto something of
 // its own ("moving session storage off the shared Redis instance onto a
