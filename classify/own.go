@@ -149,7 +149,7 @@ var gerundActs = set("optimizing", "optimising", "deploying", "pushing", "releas
 // mistakeVerbs are acts that are mistakes by their meaning.
 var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring",
 	// disregarding a warning or a step is a mistake by its meaning
-	"ignored", "disregarded", "dismissed", "bypassed", "circumvented",
+	"ignored", "disregarded", "dismissed", "bypassed", "circumvented", "rushed", "skipped", "hurried",
 	"misdiagnosed", "misjudged", "misread", "misinterpreted", "overlooked", "mislabeled",
 	"mislabelled", "misrouted", "underestimated", "overestimated", "miscalculated",
 	"misunderstood", "miscommunicated")
@@ -757,7 +757,11 @@ func ownActPossessive(ws []string) bool {
 		j := i + 1
 		for j < len(ws) && j <= i+3 && (ws[j] == "recent" || ws[j] == "latest" || ws[j] == "last" ||
 			ws[j] == "own" || ws[j] == "code" || ws[j] == "configuration" || ws[j] == "config" ||
-			ws[j] == "scheduled" || ws[j] == "planned" || ws[j] == "routine" || ws[j] == "new") {
+			ws[j] == "scheduled" || ws[j] == "planned" || ws[j] == "routine" || ws[j] == "new" ||
+			// any noun modifier of the act: "our database upgrade", "our
+			// DNS migration"
+			j+1 < len(ws) && actNouns[ws[j+1]] && !actNouns[ws[j]] && !teamNouns[ws[j]] && !stopWords[ws[j]] &&
+				!isPunct(ws[j]) && !determiners[ws[j]] && len(ws[j]) > 1) {
 			j++
 		}
 		if j >= len(ws) || !actNouns[ws[j]] || ws[j] == "work" || ws[j] == "test" || ws[j] == "action" || ws[j] == "actions" {
@@ -831,6 +835,19 @@ func ownStatement(ws []string) bool {
 	}
 	for i := 0; i < n; i++ {
 		w := ws[i]
+		if (w == "on" || w == "at") && at(i+1) == "our" && (at(i+2) == "end" || at(i+2) == "side" || at(i+2) == "part") && !negatedBefore(i) {
+			// "the problem was on our end", "an error at our end"
+			for m := i - 1; m >= 0 && m >= i-4; m-- {
+				switch ws[m] {
+				case "problem", "problems", "issue", "issues", "error", "errors", "fault", "mistake",
+					"mistakes", "failure", "bug", "misconfiguration", "oversight", "cause":
+					return true
+				}
+				if isPunct(ws[m]) {
+					break
+				}
+			}
+		}
 		if (responsibilityNouns[w] || faultNouns[w] || w == "failure" || w == "fault") && !negatedBefore(i) {
 			// "the blame for this lies squarely with us", "the
 			// responsibility rests with me", "the fault is ours"

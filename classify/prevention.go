@@ -84,7 +84,11 @@ var notSteps = newPhrases(
 	"reviewing this event", "determine how", "analyzing data", "analysing data",
 	"will publish", "we'll publish", "post a", "postmortem will", "post-mortem will",
 	"we will share", "continue to monitor", "continuing to monitor", "full postmortem",
-	"a postmortem", "post mortem", "we mitigated", "mitigated the incident", "was mitigated",
+	// a postmortem promised, not "a postmortem checklist"
+	"a postmortem.", "a postmortem,", "a postmortem within", "a postmortem once", "a postmortem when",
+	"a postmortem in", "a postmortem for", "a postmortem to", "a postmortem with", "a postmortem on",
+	"a postmortem after", "a postmortem as", "a postmortem and", "a postmortem that", "a postmortem report",
+	"a postmortem document", "a postmortem here", "a postmortem soon", "a postmortem shortly", "post mortem", "we mitigated", "mitigated the incident", "was mitigated",
 	"resolved the incident", "testing a fix", "testing the fix", "testing a potential fix",
 	"testing a patch", "test the fix", "on the fix", "of the fix", "the fix before", "on the patch", "tested a fix", "tested the fix", "being tested",
 	"once testing", "testing our fix", "validating the fix", "validate the fix",

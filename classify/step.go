@@ -144,6 +144,15 @@ func putIn(ws []string, v int) bool {
 		if ws[k] == "in" || ws[k] == "into" || ws[k] == "together" {
 			return true
 		}
+		if ws[k] == "on" && k == v+1 {
+			// "rate limits have been put on the search endpoint"
+			for m := v - 1; m >= 0 && m >= v-5; m-- {
+				switch ws[m] {
+				case "limit", "limits", "cap", "caps", "quota", "quotas", "restriction", "restrictions", "alerts", "alarms", "monitors", "checks":
+					return true
+				}
+			}
+		}
 		if ws[k] == "on" && k > v+1 {
 			// "put a hard cap on the connections", "put a freeze on
 			// deploys": a limit laid on something.
@@ -340,10 +349,11 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 						break
 					}
 					if (strings.HasSuffix(ws[m], "ing") && !participle || participle && ws[m] != lemma && stepForms[ws[m]] != "" && !strings.HasSuffix(ws[m], "ing")) &&
-						m > 0 && (ws[m-1] == "be" || ws[m-1] == "are" || ws[m-1] == "'re" || ws[m-1] == "also" || ws[m-1] == "been") {
+						m > 0 && (ws[m-1] == "be" || ws[m-1] == "are" || ws[m-1] == "'re" || ws[m-1] == "also" || ws[m-1] == "been" ||
+						participle && (ws[m-1] == "have" || ws[m-1] == "'ve" || ws[m-1] == "has")) {
 						// "… must be run outside peak hours and reviewed by
 						// the database team"
-						if participle {
+						if participle && ws[m-1] != "have" && ws[m-1] != "'ve" && ws[m-1] != "has" {
 							passive = true
 						}
 						k = m // continue the walk before the first verb
@@ -394,7 +404,7 @@ var guardObjects = newPhrases(
 	"tabletop", "fire drill", "hosts first", "servers first", "nodes first", "region first",
 	"regions first", "cells first", "customers first",
 	"deletion protection", "termination protection", "delete protection", "write protection",
-	"overwrite protection", "branch protection",
+	"overwrite protection", "branch protection", "mandatory", "soak", "waiting period",
 )
 
 // guardInfinitives, after "to" in the object of a change, say the change
@@ -591,6 +601,9 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 	}
 	if class < 3 && stepForms[ws[v]] != "" && guardInfinitive(ws, v) {
 		class = 3 // the change makes a guard ("… to refuse to run against production")
+	}
+	if l := stepForms[ws[v]]; class < 2 && (mechanismVerbs[l] || structuralVerbs[l]) {
+		class = 2 // the verb names the mechanism
 	}
 	// The fix, or the incident's own work: a guard is still a guard
 	// when it watches the recovery, but never when it is the fix.
@@ -850,11 +863,25 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 		// Building a mechanism ("we are integrating a second payment
 		// provider as a fallback") is a step told in any tense; using
 		// or switching to one is the incident's work unless promised.
-		return level == future || strict || buildVerbs[stepForms[ws[v]]] || isolationMove(ws, v)
+		return level == future || strict || buildVerbs[stepForms[ws[v]]] || isolationMove(ws, v) ||
+			structuralVerbs[stepForms[ws[v]]] && level >= progressive
 	default:
 		return strict || sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
 	}
 }
+
+// mechanismVerbs name a mechanism by the verb itself ("emails will be
+// throttled", "credentials will be rotated automatically"); structural
+// ones ("we're containerising the billing service", "sharding the
+// database") are rarely the incident's own work, so they stand in any
+// tense.
+var mechanismVerbs = set("throttle", "cap", "isolate", "separate", "split", "segregate",
+	"quarantine", "sandbox", "dedicate", "reserve", "autoscale", "prewarm", "pre-warm",
+	"overprovision", "over-provision", "mirror", "gate", "stagger", "fence", "lock")
+var structuralVerbs = set("containerize", "containerise", "shard", "partition", "decouple",
+	"replicate", "distribute", "diversify", "automate", "rehearse", "practise", "practice", "drill",
+	"simulate", "lint", "fuzz", "load-test", "stress-test", "canary", "stage", "re-architect",
+	"rearchitect", "redesign", "instrument", "codify")
 
 // testKinds before a verb of testing name a guard ("load testing",
 // "chaos testing", "regression-test").
@@ -883,6 +910,7 @@ func isolationMove(ws []string, v int) bool {
 // recurrenceFrames speak of a recurrence itself, not of preventing
 // harm in general ("to prevent further errors").
 var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in future", "going forward",
+	"a repeat", "repeat of", "this again", "ever again", "never happen", "same thing happening",
 	"moving forward", "from now on", "happening again", "happen again", "occur again",
 	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
 	"similar incident", "similar issue", "similar outage", "similar problem", "similar failure",
