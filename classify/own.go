@@ -771,6 +771,19 @@ func ownActPossessive(ws []string) bool {
 			continue
 		}
 		if i > 0 {
+			if ws[i-1] == "to" {
+				// "we've traced the outage to our own deploy"
+				for m := 0; m+1 < i; m++ {
+					switch ws[m] {
+					case "traced", "attributed", "tied", "linked", "narrowed", "pinned", "tracked":
+						for h := 0; h < i; h++ {
+							if harmWords[ws[h]] {
+								return true
+							}
+						}
+					}
+				}
+			}
 			switch ws[i-1] {
 			case "to", "of", "in", "on", "for", "with", "from", "into", "across", "within",
 				"at", "affecting", "impacting", "during", "throughout", "about", "reverted",
@@ -835,6 +848,9 @@ func ownStatement(ws []string) bool {
 	}
 	for i := 0; i < n; i++ {
 		w := ws[i]
+		if w == "blame" && at(i+1) == "but" && (at(i+2) == "ourselves" || at(i+2) == "us" || at(i+2) == "myself" || at(i+2) == "me") {
+			return true // "we have no one to blame but ourselves"
+		}
 		if (w == "on" || w == "at") && at(i+1) == "our" && (at(i+2) == "end" || at(i+2) == "side" || at(i+2) == "part") && !negatedBefore(i) {
 			// "the problem was on our end", "an error at our end"
 			for m := i - 1; m >= 0 && m >= i-4; m-- {

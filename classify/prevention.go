@@ -730,6 +730,15 @@ func modalGuard(d *doc, s string, ws []string) bool {
 			continue
 		}
 		v := ws[m]
+		if ruleVerbs[v] && v != "only" && v != "always" && v != "never" && v != "limit" && k > 0 {
+			// "the deploy script will refuse to run if …": a thing's
+			// rule, not our act ("we will block the attacker").
+			switch ws[k-1] {
+			case "we", "i", "you", "they", "it", "this", "that", "which", "who", "customers", "users":
+			default:
+				return true
+			}
+		}
 		short := false
 		if communicationVerbs[v] || continuation[v] || stepForms[v] != "" || len(v) < 3 || isPunct(v) ||
 			strings.HasPrefix(v, "re") || v == "remain" || v == "stay" {

@@ -132,6 +132,29 @@ var probes9 = []struct {
 	{"Rate limits have been temporarily lifted while we investigate.", false, false},
 	{"We're restarting the legacy billing service now.", false, false},
 	{"Our next update will be in 30 minutes.", false, false},
+	// fourth set: short postmortems
+	{"What happened: during routine maintenance, one of our engineers ran a cleanup command against the wrong database. Customers could not log in for 25 minutes.", true, false},
+	// impersonal by README's conventions ("a change made to …"): written as owning, relabelled on reading the conventions
+	{"Summary: A change to our caching layer went out without review. It served stale prices to some shoppers for two hours.", false, false},
+	{"We've traced the outage to our own deploy at 09:12. The new build had a memory leak that crashed the API nodes one by one.", true, false},
+	{"We want to be clear that this one was entirely our fault, not our hosting provider's.", true, false},
+	{"We made an error in how we sized the new queue workers, and jobs backed up for most of the morning.", true, false},
+	{"When we migrated user avatars to the new bucket, we forgot to copy the access policy, so images failed to load.", true, false},
+	{"We have no one to blame but ourselves.", true, false},
+	{"Our cloud provider suffered a regional outage. We were unaffected apart from slower dashboards.", false, false},
+	{"Last night's maintenance was completed successfully and all services are operating normally.", false, false},
+	{"We deployed a change at 14:00 to improve search speed. Unrelated to that, our DNS provider had an outage at 15:30.", false, false},
+	{"What we're changing: - Cleanup commands must now name the target database explicitly. - Production credentials are no longer stored on engineers' laptops.", false, true},
+	{"Next steps\nWe're moving image storage to a second region and setting up cross-region replication.", false, true},
+	{"Lessons learned: never run a schema change and a deploy in the same window.", false, true},
+	{"Follow-up: the deploy script will refuse to run if the target cluster is in maintenance mode.", false, true},
+	{"We're also building a status check into the release pipeline that compares error rates before and after each deploy.", false, true},
+	{"In the coming weeks we will phase out the old load balancers in favour of a managed service with automatic failover.", false, true},
+	{"Going forward we'll stagger certificate renewals across regions.", false, true},
+	{"We're investigating why the alerts didn't fire and will share what we find.", false, false},
+	{"We added two more API nodes this afternoon to absorb the traffic spike.", false, false},
+	{"The migration will resume tomorrow morning once the replicas have caught up.", false, false},
+	{"We will continue to watch error rates closely over the weekend.", false, false},
 }
 
 func TestProbes9(t *testing.T) {

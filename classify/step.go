@@ -49,7 +49,7 @@ var stepLemmas = []string{
 	"assign", "designate", "appoint", "onboard", "coach", "teach", "retool", "replatform",
 	"reimplement", "restructure", "reorganize", "reorganise", "swap", "substitute", "detach",
 	"duplicate", "protect", "shield", "guard", "secure", "encrypt", "retire", "decommission",
-	"sunset", "autoscale", "prescale", "pre-scale", "scale", "expose", "surface",
+	"sunset", "autoscale", "prescale", "pre-scale", "scale", "expose", "surface", "phase",
 }
 
 var stepForms = func() map[string]string {
@@ -243,7 +243,8 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 			lemma == "set" && (v+1 >= len(ws) || ws[v+1] != "up") ||
 			lemma == "put" && !putIn(ws, v) ||
 			lemma == "back" && (v+1 >= len(ws) || ws[v+1] != "up") ||
-			lemma == "go" && (v+1 >= len(ws) || ws[v+1] != "through") {
+			lemma == "go" && (v+1 >= len(ws) || ws[v+1] != "through") ||
+			lemma == "phase" && (v+1 >= len(ws) || ws[v+1] != "out" && ws[v+1] != "in") {
 			continue
 		}
 		// An imperative item: "• Add metric to track job queue depth".
@@ -605,6 +606,18 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 	if l := stepForms[ws[v]]; class < 2 && (mechanismVerbs[l] || structuralVerbs[l]) {
 		class = 2 // the verb names the mechanism
 	}
+	if class == 1 && buildVerbs[stepForms[ws[v]]] {
+		// building a check, a rule or a filter makes a mechanism that
+		// was not there ("building a status check into the release
+		// pipeline")
+		for _, w := range obj {
+			switch w {
+			case "check", "checks", "rule", "rules", "filter", "filters", "control", "controls",
+				"protection", "protections", "mechanism", "limit", "limits", "threshold", "thresholds":
+				class = 2
+			}
+		}
+	}
 	// The fix, or the incident's own work: a guard is still a guard
 	// when it watches the recovery, but never when it is the fix.
 	remedy := func(w string) bool {
@@ -613,6 +626,9 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 	for k, w := range obj {
 		if w == "incident" && k+1 < len(obj) && (obj[k+1] == "response" || obj[k+1] == "management" || obj[k+1] == "process" || obj[k+1] == "handling" || obj[k+1] == "review" || obj[k+1] == "communication" || obj[k+1] == "communications") {
 			continue // "our incident response runbook"
+		}
+		if w == "status" && k+1 < len(obj) && (obj[k+1] == "check" || obj[k+1] == "checks" || obj[k+1] == "probe" || obj[k+1] == "probes" || obj[k+1] == "monitor" || obj[k+1] == "monitors") {
+			continue // "a status check", not a status update
 		}
 		if remedy(w) && k <= 6 {
 			return -1
@@ -772,6 +788,11 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 	class := stepObject(d, ws, v, passive)
 	if class < 0 {
 		return false
+	}
+	if v > 0 && (ws[v-1] == "never" || ws[v-1] == "always" || ws[v-1] == "only") && afterLabel(ws, v) && !vagueObject(ws, v) {
+		// "Lessons learned: never run a schema change and a deploy in
+		// the same window": a rule set for the next time.
+		return true
 	}
 	switch stepForms[ws[v]] {
 	case "document", "train", "educate":
