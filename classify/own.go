@@ -119,7 +119,7 @@ var actVerbs = set(
 	"typed", "typing", "entered", "entering", "selected", "clicked", "copied", "pasted",
 	// letting something happen: "we allowed a single expired token to
 	// take down authentication" (a harm must follow)
-	"allowed", "permitted",
+	"allowed", "permitted", "cut",
 	// present forms, told as the story ("we release a patch update
 	// that caused the app to hang"); a harm must follow.
 	"release", "deploy", "push", "ship", "upgrade", "migrate",
@@ -150,6 +150,7 @@ var gerundActs = set("optimizing", "optimising", "deploying", "pushing", "releas
 var mistakeVerbs = set("misconfigured", "mistyped", "misapplied", "misconfiguring",
 	// disregarding a warning or a step is a mistake by its meaning
 	"ignored", "disregarded", "dismissed", "bypassed", "circumvented", "rushed", "skipped", "hurried",
+	"botched", "bungled", "fumbled",
 	"misdiagnosed", "misjudged", "misread", "misinterpreted", "overlooked", "mislabeled",
 	"mislabelled", "misrouted", "underestimated", "overestimated", "miscalculated",
 	"misunderstood", "miscommunicated")
@@ -180,7 +181,9 @@ var purposeVerbs = set("address", "resolve", "mitigate", "fix", "restore", "reco
 	"accommodate", "support", "enable", "allow", "provide", "make", "increase", "protect",
 	"identify", "detect", "catch", "alert", "notify", "monitor", "track", "test", "validate",
 	"verify", "ensure", "guard", "safeguard", "eliminate", "remove", "bypass", "work", "get",
-	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve", "try")
+	"bring", "clear", "drain", "scale", "rebalance", "isolate", "reroute", "redirect", "solve", "try",
+	// studying the issue ("added extra logging to help us understand the issue")
+	"understand", "investigate", "diagnose", "debug", "find", "learn", "determine", "trace", "pinpoint")
 
 // fixedVerbs tell a remedy: harm words after them are what was remedied
 // ("our changes completely fix the problem").
@@ -203,6 +206,9 @@ func purposeAt(ws []string, k int) bool {
 		m := k + 1
 		if at(m) == "better" || at(m) == "further" || at(m) == "more" || at(m) == "quickly" || at(m) == "help" || at(m) == "proactively" || at(m) == "immediately" || at(m) == "temporarily" || at(m) == "partially" {
 			m++
+			if at(m-1) == "help" && (at(m) == "us" || at(m) == "them" || at(m) == "you" || at(m) == "our") {
+				m++ // "to help us understand"
+			}
 		}
 		w := at(m)
 		// "to reprocess the failed jobs", "to clean up …": an infinitive,
@@ -218,7 +224,7 @@ func purposeAt(ws []string, k int) bool {
 }
 
 // harmWords tell that something went wrong.
-var harmWords = set("caused", "causing", "broke", "broken", "break",
+var harmWords = set("caused", "causing", "broke", "broken", "break", "wiped", "erased", "destroyed",
 	"breaking", "breaks", "led", "lead", "leads", "resulted", "resulting", "triggered", "triggering",
 	"prevented", "preventing", "blocked", "blocking", "overwhelmed", "overloaded", "overwhelming",
 	"overloading", "outage", "outages", "errors", "error", "failures", "failure", "fail", "failed",
@@ -251,6 +257,11 @@ func mistakeAt(ws []string, k int) bool {
 			return true
 		}
 		return false
+	case "longer":
+		// "pointed the app at a database that no longer existed"
+		return k > 0 && ws[k-1] == "no" && (at(k+1) == "existed" || at(k+1) == "exists" || at(k+1) == "exist")
+	case "nonexistent", "non-existent":
+		return true
 	case "than":
 		// "deleted more rows than intended"
 		return at(k+1) == "intended" || at(k+1) == "planned"
@@ -401,6 +412,10 @@ func actObject(ws []string, v int) bool {
 	case "rolled":
 		if next(1) != "out" {
 			return false
+		}
+	case "cut":
+		if n := next(1); n != "over" && n != "off" {
+			return false // "we cut over to the new processor"
 		}
 	case "turned", "shut":
 		if n := next(1); n != "off" && n != "on" && n != "down" {
@@ -590,6 +605,9 @@ func harmAfter(ws []string, v int) bool {
 		if w == "but" && omissionAt(ws, k+1) {
 			return true // "rotated the credentials but did not update them in …"
 		}
+		if w == "no" && k+1 < len(ws) && mistakeAt(ws, k+1) {
+			return true // "… a database that no longer existed"
+		}
 		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] || contrastWords[w] {
 			return false
 		}
@@ -643,7 +661,10 @@ var actNouns = set("change", "changes", "deploy", "deployment", "deploys", "depl
 	"release", "releases", "update", "updates", "migration", "script", "operation", "operations",
 	"query", "job", "command", "maintenance", "upgrade", "configuration", "config", "code",
 	"modification", "modifications", "mistake", "error", "tweak", "adjustment", "rollout",
-	"push", "commit", "action", "actions", "decision", "work", "test")
+	"push", "commit", "action", "actions", "decision", "work", "test",
+	// operations we run by name
+	"cleanup", "clean-up", "purge", "cutover", "switchover", "rotation", "renewal", "backfill",
+	"reindex", "import", "sync", "task", "patch", "rewrite", "refactor")
 
 // ownActNoun reports "a change (that) we made", "the script our team
 // ran": an act noun whose agent is the company.
@@ -674,7 +695,8 @@ func ownActNoun(ws []string) (int, bool) {
 		for end < len(ws) && actAdverbs[ws[end]] {
 			end++
 		}
-		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built" || ws[end] == "run" || ws[end] == "operate" || ws[end] == "maintain") {
+		if end >= len(ws) || !(actVerbs[ws[end]] || ws[end] == "did" || ws[end] == "wrote" || ws[end] == "built" || ws[end] == "run" || ws[end] == "operate" || ws[end] == "maintain" ||
+			ws[end] == "published" || ws[end] == "authored" || ws[end] == "prepared" || ws[end] == "sent") {
 			continue
 		}
 		if named {
@@ -848,6 +870,21 @@ func ownStatement(ws []string) bool {
 	}
 	for i := 0; i < n; i++ {
 		w := ws[i]
+		if (w == "failure" || w == "failing" || w == "failings" || w == "shortcoming" || w == "lapse" || w == "breakdown") &&
+			(at(i+1) == "of" || at(i+1) == "in") && at(i+2) == "our" && !negatedBefore(i) {
+			// "a failure of our own processes", "a lapse in our review":
+			// our way of working, not a system of ours that failed
+			m := i + 3
+			if at(m) == "own" || at(m) == "internal" || at(m) == "change" || at(m) == "deployment" || at(m) == "release" {
+				m++
+			}
+			switch at(m) {
+			case "process", "processes", "procedures", "procedure", "design", "planning", "testing",
+				"review", "judgement", "judgment", "practices", "engineering", "operations", "controls",
+				"oversight", "qa", "responsibility", "duty":
+				return true
+			}
+		}
 		if w == "blame" && at(i+1) == "but" && (at(i+2) == "ourselves" || at(i+2) == "us" || at(i+2) == "myself" || at(i+2) == "me") {
 			return true // "we have no one to blame but ourselves"
 		}
@@ -1046,7 +1083,7 @@ func ownStatement(ws []string) bool {
 				return true
 			}
 		case "broke", "messed", "screwed", "dropped", "got":
-			if v == "broke" || (v == "messed" || v == "screwed") && at(k+1) == "up" ||
+			if v == "broke" || (v == "messed" || v == "screwed") && (at(k+1) == "up" || at(k+2) == "up" && (at(k+1) == "this" || at(k+1) == "it" || at(k+1) == "that")) ||
 				v == "dropped" && at(k+1) == "the" && at(k+2) == "ball" ||
 				v == "got" && (at(k+1) == "it" || at(k+1) == "this") && at(k+2) == "wrong" {
 				return true

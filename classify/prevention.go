@@ -702,6 +702,9 @@ func modalGuard(d *doc, s string, ws []string) bool {
 		if m >= len(ws) {
 			return false
 		}
+		if ws[m] == "keep" && m+1 < len(ws) && (ws[m+1] == "a" || ws[m+1] == "an") && stepObject(d, ws, m, false) >= 2 {
+			return true // "we will keep a hot spare in another availability zone"
+		}
 		ruled := m > k+1 // "must now", "will always", "will only", "will first"
 		for _, b := range ws[:k] {
 			if b == "every" || b == "all" || b == "any" || b == "each" || b == "future" {

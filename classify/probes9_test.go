@@ -155,6 +155,36 @@ var probes9 = []struct {
 	{"We added two more API nodes this afternoon to absorb the traffic spike.", false, false},
 	{"The migration will resume tomorrow morning once the replicas have caught up.", false, false},
 	{"We will continue to watch error rates closely over the weekend.", false, false},
+	// fifth set
+	{"Earlier today we rolled out an update to our notification service. That update contained a bug which stopped push notifications from being delivered.", true, false},
+	{"Our team pushed a configuration that pointed the app at a database that no longer existed.", true, false},
+	{"I made a mistake while renewing our SSL certificate and the site showed security warnings for an hour.", true, false},
+	{"We cut over to the new payment processor before it was fully tested, and some payments failed as a result.", true, false},
+	{"Simply put, we messed this up.", true, false},
+	{"We're sorry: an engineer on our team accidentally revoked the API keys of several customers.", true, false},
+	{"This was a failure of our own processes, and we're fixing them.", true, false},
+	{"The update we published on Friday broke logins for users on older Android versions.", true, false},
+	{"A third-party library update broke logins for users on older Android versions.", false, false},
+	{"Our payment processor's API returned errors for 40 minutes.", false, false},
+	{"We rolled out an update to our notification service to fix the delivery delays.", false, false},
+	{"An engineer on our team is looking into the elevated latency.", false, false},
+	{"As a result, we are adding end-to-end checks for push delivery on every release.", false, true},
+	{"Certificate renewal is now fully automated and alerts us 30 days before expiry.", false, true},
+	{"Going forward, cleanups will only run against archived data, and each run will require a second person's approval.", false, true},
+	{"We will keep a hot spare of the primary database in another availability zone.", false, true},
+	{"We've tightened permissions so that only two engineers can revoke customer API keys.", false, true},
+	{"Future processor migrations will run in shadow mode for a week before we switch over.", false, true},
+	{"We have since added contract tests against the processor's sandbox.", false, true},
+	{"We're working through a backlog of delayed notifications and expect to finish within the hour.", false, false},
+	{"We have switched traffic to the secondary region while the primary recovers.", false, false},
+	{"We added extra logging to help us understand the issue.", false, false},
+}
+
+// probes9Known are probes still read wrongly at the end of round 9,
+// kept so that a later round sees them (not asserted).
+var probes9Known = []string{
+	// owns: an act noun whose harm is a removal told as a proportion
+	"A routine cleanup we scheduled ran against live data and removed roughly 3% of saved drafts.",
 }
 
 func TestProbes9(t *testing.T) {

@@ -403,7 +403,8 @@ var guardObjects = newPhrases(
 	"shadow traffic", "than by hand", "than manually", "instead of manually", "of by hand",
 	"% of", "percent of", "approval step", "hard cap", "hard limit", "rehears", "practis",
 	"tabletop", "fire drill", "hosts first", "servers first", "nodes first", "region first",
-	"regions first", "cells first", "customers first",
+	"regions first", "cells first", "customers first", "shadow mode", "in shadow", "dark launch",
+	"dark-launch", "hot spare", "warm spare",
 	"deletion protection", "termination protection", "delete protection", "write protection",
 	"overwrite protection", "branch protection", "mandatory", "soak", "waiting period",
 )
@@ -473,7 +474,7 @@ var mechanismObjects = newPhrases(
 	"independent", "two providers", "two regions", "two zones", "three zones",
 	"multiple zones", "multiple availability", "across regions", "across zones",
 	"across availability", "two data", "three data", "two dns", "multiple dns", "second region",
-	"second zone", "n+1", "active-active", "active/active", "hot standby", "warm standby",
+	"second zone", "another availability", "another zone", "another region", "n+1", "active-active", "active/active", "hot standby", "warm standby",
 )
 
 // weakObjects name a mechanism that is a step only where the text speaks
