@@ -53,6 +53,11 @@ func ownSubject(ws []string, i int) (int, bool) {
 				break
 			}
 		}
+	case "both", "all", "two", "three", "four", "few", "some", "none":
+		// "the three of us were attending an event and didn't notice"
+		if i+2 < len(ws) && ws[i+1] == "of" && ws[i+2] == "us" {
+			return i + 3, true
+		}
 	case "someone", "somebody":
 		// "somebody (Tom) regenerated a configuration": in the
 		// company's own account, its own people.
@@ -885,21 +890,61 @@ func ownStatement(ws []string) bool {
 				return true
 			}
 		}
-		if w == "blame" && at(i+1) == "but" && (at(i+2) == "ourselves" || at(i+2) == "us" || at(i+2) == "myself" || at(i+2) == "me") {
-			return true // "we have no one to blame but ourselves"
-		}
-		if (w == "on" || w == "at") && at(i+1) == "our" && (at(i+2) == "end" || at(i+2) == "side" || at(i+2) == "part") && !negatedBefore(i) {
-			// "the problem was on our end", "an error at our end"
-			for m := i - 1; m >= 0 && m >= i-4; m-- {
+		if (w == "was" || w == "is") && at(i+1) == "us" && (i+2 >= n || isPunct(at(i+2)) || at(i+2) == "and" || at(i+2) == "not") && i > 0 && ws[i-1] != "to" && ws[i-1] != "for" {
+			// "HE understood what was happening and how to fix it, the
+			// delay was us"
+			for m := i - 1; m >= 0 && m >= i-3; m-- {
 				switch ws[m] {
-				case "problem", "problems", "issue", "issues", "error", "errors", "fault", "mistake",
-					"mistakes", "failure", "bug", "misconfiguration", "oversight", "cause":
+				case "delay", "problem", "issue", "fault", "mistake", "error", "cause", "outage", "culprit", "it", "this", "that":
 					return true
 				}
-				if isPunct(ws[m]) {
+			}
+		}
+		if (w == "limitation" || w == "limitations" || w == "weakness" || w == "weaknesses" || w == "shortcoming" ||
+			w == "shortcomings" || w == "deficiency" || w == "deficiencies") &&
+			(at(i+1) == "of" || at(i+1) == "in") && at(i+2) == "our" && !negatedBefore(i) {
+			// "one of the known limitations of our deployment system",
+			// "a flaw in our design": an owned limit of its own design
+			return true
+		}
+		if (w == "we" || w == "i") && !negatedBefore(i) {
+			// "we … caused a number of false alerts", "we implemented the
+			// new certificate and failed to update the old one"
+			other := false // another subject may have begun ("we know these outages have caused issues")
+			for m := i + 1; m < n && m <= i+10; m++ {
+				x := ws[m]
+				if isPunct(x) || x == "that" || x == "which" || x == "when" || x == "if" || x == "after" || x == "because" || x == "but" || x == "to" && m > i+1 && ws[m-1] != "failed" || x == "it" || x == "they" || x == "this" ||
+					findVerbs[x] || x == "what" || x == "who" || x == "how" || x == "why" || x == "whether" || x == "know" || x == "knew" || x == "think" || x == "believe" || x == "understand" || x == "see" || x == "hope" || x == "feel" || x == "realize" || x == "realise" {
 					break
 				}
+				if determiners[x] {
+					other = true
+				}
+				if !other && (x == "caused" || x == "causing") && at(m+1) != "by" && at(m+1) != "" && !negatedBefore(m) {
+					return true // "we had not fully caught up and caused a number of false alerts"
+				}
+				if x == "and" && (at(m+1) == "failed" || at(m+1) == "forgot" || at(m+1) == "neglected") && (at(m+1) != "failed" || at(m+2) == "to") {
+					return true
+				}
 			}
+		}
+		if mistakeAdverbs[w] && i+1 < n && (actVerbs[at(i+1)] || actVerbs[at(i+1)+"d"] || actVerbs[at(i+1)+"ed"] || isMistakeVerb(at(i+1))) {
+			// "leave it to me to inadvertently delete the VPS root disk":
+			// a mistake told next to the first person, not a passive
+			// ("was inadvertently applied")
+			if b := at(i - 1); b != "was" && b != "were" && b != "been" && b != "being" && b != "is" && b != "are" && b != "be" {
+				for m := i - 1; m >= 0 && m >= i-4; m-- {
+					if ws[m] == "me" || ws[m] == "us" || ws[m] == "i" || ws[m] == "we" {
+						return true
+					}
+					if isPunct(ws[m]) {
+						break
+					}
+				}
+			}
+		}
+		if w == "blame" && at(i+1) == "but" && (at(i+2) == "ourselves" || at(i+2) == "us" || at(i+2) == "myself" || at(i+2) == "me") {
+			return true // "we have no one to blame but ourselves"
 		}
 		if (responsibilityNouns[w] || faultNouns[w] || w == "failure" || w == "fault") && !negatedBefore(i) {
 			// "the blame for this lies squarely with us", "the

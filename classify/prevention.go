@@ -18,6 +18,8 @@ var preventionFrames = newPhrases(
 	"what we're changing", "what we are changing", "permanently", "permanent solution",
 	"long-term", "long term", "longer-term", "longer term", "from now on", "the scenario",
 	"what we learned", "lessons learned", "learnings", "takeaways", "what we are doing",
+	"what have we learned", "what we've learned", "what we have learned", "lessons we learned",
+	"thing of the past", "happens again", "happen again",
 	"improvements:", "follow-ups", "follow ups", "followups", "remediations",
 	"what we're doing", "what's next", "next time", "improvements we", "changes we are making",
 	"changes we're making", "changes we will make", "changes we've made", "steps we are taking",

@@ -98,7 +98,8 @@ var probes9 = []struct {
 	{"We are restoring the database from last night's backup.", false, false},
 	{"We will look into ways to improve our alerting.", false, false},
 	// third set
-	{"The problem was on our end: a misconfigured cron job filled the disk.", true, false},
+	// relabelled by round9's third reading ("the source of the problem on our end" locates, owns nothing)
+	{"The problem was on our end: a misconfigured cron job filled the disk.", false, false},
 	{"An error on our side meant that invoices were sent twice.", true, false},
 	{"I broke the build pipeline yesterday and didn't notice until customers wrote in.", true, false},
 	{"Our latest update contained a bug that we didn't catch, and it logged everyone out.", true, false},

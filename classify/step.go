@@ -49,7 +49,7 @@ var stepLemmas = []string{
 	"assign", "designate", "appoint", "onboard", "coach", "teach", "retool", "replatform",
 	"reimplement", "restructure", "reorganize", "reorganise", "swap", "substitute", "detach",
 	"duplicate", "protect", "shield", "guard", "secure", "encrypt", "retire", "decommission",
-	"sunset", "autoscale", "prescale", "pre-scale", "scale", "expose", "surface", "phase",
+	"sunset", "autoscale", "prescale", "pre-scale", "scale", "expose", "surface", "phase", "make",
 }
 
 var stepForms = func() map[string]string {
@@ -244,7 +244,8 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 			lemma == "put" && !putIn(ws, v) ||
 			lemma == "back" && (v+1 >= len(ws) || ws[v+1] != "up") ||
 			lemma == "go" && (v+1 >= len(ws) || ws[v+1] != "through") ||
-			lemma == "phase" && (v+1 >= len(ws) || ws[v+1] != "out" && ws[v+1] != "in") {
+			lemma == "phase" && (v+1 >= len(ws) || ws[v+1] != "out" && ws[v+1] != "in") ||
+			lemma == "make" && (v+1 >= len(ws) || ws[v+1] != "changes" && ws[v+1] != "improvements" && ws[v+1] != "updates") {
 			continue
 		}
 		// An imperative item: "• Add metric to track job queue depth".
@@ -296,6 +297,16 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 			}
 			if k == v-1 && testKinds[b] && stepForms[w] == "test" {
 				continue // "we'll be load testing …"
+			}
+			if b == "to" && k+1 == v-1 && ws[k+1] == "be" && participle && k > 0 && !stepModals[ws[k-1]] && !headlineBlockers[ws[k-1]] {
+				// "New caching layer fallback approach to be deployed on
+				// Monday": a headline's promise
+				if _, isModal := stepModals[ws[k-1]]; !isModal && !continuation[ws[k-1]] {
+					return v, future, true, true
+				}
+			}
+			if b == "to" && k > 0 && (ws[k-1] == "decision" || ws[k-1] == "decided") && w == lemma {
+				return v, future, false, true // "our admins have made a decision to move our servers"
 			}
 			if b == "been" || b == "being" || b == "be" {
 				passive = participle
@@ -405,6 +416,8 @@ var guardObjects = newPhrases(
 	"tabletop", "fire drill", "hosts first", "servers first", "nodes first", "region first",
 	"regions first", "cells first", "customers first", "shadow mode", "in shadow", "dark launch",
 	"dark-launch", "hot spare", "warm spare",
+	"recovery plan", "disaster recovery", "dr plan", "backup plan", "contingency plan",
+	"restore test", "recovery test", "recovery procedure",
 	"deletion protection", "termination protection", "delete protection", "write protection",
 	"overwrite protection", "branch protection", "mandatory", "soak", "waiting period",
 )
@@ -628,6 +641,9 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		if w == "incident" && k+1 < len(obj) && (obj[k+1] == "response" || obj[k+1] == "management" || obj[k+1] == "process" || obj[k+1] == "handling" || obj[k+1] == "review" || obj[k+1] == "communication" || obj[k+1] == "communications") {
 			continue // "our incident response runbook"
 		}
+		if w == "recovery" && k+1 < len(obj) && (obj[k+1] == "plan" || obj[k+1] == "plans" || obj[k+1] == "procedure" || obj[k+1] == "procedures" || obj[k+1] == "test" || obj[k+1] == "tests" || obj[k+1] == "drill" || obj[k+1] == "drills" || obj[k+1] == "runbook") {
+			continue // "a recovery plan" is a guard, not the incident's recovery
+		}
 		if w == "status" && k+1 < len(obj) && (obj[k+1] == "check" || obj[k+1] == "checks" || obj[k+1] == "probe" || obj[k+1] == "probes" || obj[k+1] == "monitor" || obj[k+1] == "monitors") {
 			continue // "a status check", not a status update
 		}
@@ -641,7 +657,18 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 			return -1
 		}
 	}
-	if class < 3 {
+	changesTo := false
+	for k := 0; k+2 < len(obj) && k <= 2; k++ {
+		if (obj[k] == "changes" || obj[k] == "improvements" || obj[k] == "updates" || obj[k] == "enhancements") && (obj[k+1] == "to" || obj[k+1] == "in") &&
+			(obj[k+2] == "our" || obj[k+2] == "the" || obj[k+2] == "its") && class >= 1 && class < 3 && !passive &&
+			(purposeNegated(ws) || hasW(d, " "+strings.Join(ws, " ")+" ", recurrenceFrames)) {
+			// "making changes to our Continuous Integration pipeline to
+			// ensure that migrations of this type cannot …": what is
+			// changed is named
+			changesTo = true
+		}
+	}
+	if class < 3 && !changesTo {
 		// "improving safeguards around database migrations",
 		// "improving communication between …": the head is vague.
 		for _, w := range obj {
@@ -653,7 +680,7 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 			}
 		}
 	}
-	if class > 0 && !passive && vagueHead(d, obj) {
+	if class > 0 && !passive && !changesTo && vagueHead(d, obj) {
 		return 0
 	}
 	return class
@@ -905,6 +932,13 @@ var structuralVerbs = set("containerize", "containerise", "shard", "partition", 
 	"simulate", "lint", "fuzz", "load-test", "stress-test", "canary", "stage", "re-architect",
 	"rearchitect", "redesign", "instrument", "codify")
 
+// headlineBlockers before "to be <participle>" make it no headline's
+// promise ("attacks could fail to be blocked", "it seems to be fixed").
+var headlineBlockers = set("going", "fail", "fails", "failed", "seem", "seems", "seemed", "appear",
+	"appears", "appeared", "yet", "able", "unable", "likely", "unlikely", "used", "have", "has",
+	"had", "need", "needs", "continue", "continues", "began", "started", "needed", "due", "ought",
+	"want", "wants", "hope", "expect", "expects", "tend", "tends", "happen", "happens")
+
 // testKinds before a verb of testing name a guard ("load testing",
 // "chaos testing", "regression-test").
 var testKinds = set("load", "stress", "smoke", "regression", "chaos", "canary", "integration",
@@ -932,6 +966,7 @@ func isolationMove(ws []string, v int) bool {
 // recurrenceFrames speak of a recurrence itself, not of preventing
 // harm in general ("to prevent further errors").
 var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in future", "going forward",
+	"thing of the past", "if this happens again", "should this happen again", "repeat itself",
 	"a repeat", "repeat of", "this again", "ever again", "never happen", "same thing happening",
 	"moving forward", "from now on", "happening again", "happen again", "occur again",
 	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
