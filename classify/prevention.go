@@ -781,7 +781,9 @@ var inlineHeadings = []string{"remediation items", "action items", "next steps",
 	"future recommendations", "planned actions", "action plan", "remediation steps",
 	"remediation actions", "follow-up items", "improvement actions", "repair items",
 	"what we're doing about it", "what we are doing about it", "how we're fixing it",
-	"how we are fixing it", "what we're changing", "what we are changing", "future improvements"}
+	"how we are fixing it", "what we're changing", "what we are changing", "future improvements",
+	"what have we learned", "what we've learned", "what we have learned", "what we learned",
+	"lessons learned", "lessons learnt", "takeaways"}
 
 // inlineHeading reports a heading of steps in s and where its first
 // item begins: the heading must end a sentence, a colon or be followed

@@ -50,6 +50,7 @@ var stepLemmas = []string{
 	"reimplement", "restructure", "reorganize", "reorganise", "swap", "substitute", "detach",
 	"duplicate", "protect", "shield", "guard", "secure", "encrypt", "retire", "decommission",
 	"sunset", "autoscale", "prescale", "pre-scale", "scale", "expose", "surface", "phase", "make",
+	"draft", "codify", "formalize",
 }
 
 var stepForms = func() map[string]string {
@@ -305,6 +306,21 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 					return v, future, true, true
 				}
 			}
+			if b == "and" && participle && strings.HasSuffix(w, "ed") && k >= 1 && k <= v-2 {
+				// "Alerts have been reviewed and this Alert Type added to
+				// 'On Call Escalation'": the auxiliary is left out after
+				// "and"
+				for m := k - 1; m >= 0 && m >= k-4; m-- {
+					if ws[m] == "been" {
+						return v, perfect, true, true
+					}
+				}
+			}
+			if k == 0 && participle && strings.HasSuffix(w, "ed") && v <= 5 && (b == "new" || b == "additional" || b == "improved" || b == "automated" || b == "more") {
+				// "New operations policies drafted to audit certificate
+				// rotations": a headline's made change
+				return v, perfect, true, true
+			}
 			if b == "to" && k > 0 && (ws[k-1] == "decision" || ws[k-1] == "decided") && w == lemma {
 				return v, future, false, true // "our admins have made a decision to move our servers"
 			}
@@ -344,6 +360,11 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 				case b == "will" || b == "'ll" || b == "shall" || b == "must" || b == "should" || b == "need" || b == "needs":
 					if w == lemma || passive || strings.HasSuffix(w, "ing") {
 						return v, future, passive, true
+					}
+					if (b == "need" || b == "needs") && k == v-1 && strings.HasSuffix(w, "s") && item {
+						// "Lessons learned: - the app needs tests": a noun
+						// after the need, read as its object
+						return k, future, false, true
 					}
 				default: // going/plan/intend/aim (to), working (to/on), committed (to), in the process of
 					if w == lemma || strings.HasSuffix(w, "ing") {
@@ -844,7 +865,8 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 		// since configured the load balancer to drain hosts before
 		// restarts": a change made since the incident, told as such.
 		since := sinceBefore(ws, v) && !vagueObject(ws, v) && !reportObject(ws, v)
-		if !since && (level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v)) {
+		moved := level == future && !passive && strict && toMoves[stepForms[ws[v]]] && !vagueObject(ws, v)
+		if !since && !moved && (level != future || passive || !has(d, s, recurrenceFrames) || vagueObject(ws, v)) {
 			return false
 		}
 	}
