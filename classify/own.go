@@ -324,6 +324,7 @@ var downVerbs = set("took", "taking", "take", "brought", "bringing", "knocked", 
 // ~0.0.1 instead of 0.0.1", "deployed it without the flag").
 var mistakeMarkers = set("instead", "without", "incorrect", "wrong", "improperly", "incorrectly",
 	"wrongly", "mistake", "accident", "erroneous", "mistakenly", "accidentally", "bad", "faulty",
+	"untested", "unreviewed", "unapproved", "unvalidated",
 	"buggy", "broken", "invalid", "prematurely")
 
 // denials say the company's act was not the cause.
@@ -360,6 +361,10 @@ func ownAct(ws []string) (subj, verb int, mistake, ok bool) {
 			}
 			j++
 			skipped++
+		}
+		if j+3 < len(ws) && (ws[j] == "on" || ws[j] == "from" || ws[j] == "in") && ws[j+1] == "our" &&
+			(ws[j+2] == "side" || ws[j+2] == "team" || ws[j+2] == "end" || ws[j+2] == "staff") && i+1 < end && ws[i] != "we" && ws[i] != "i" {
+			j += 3 // "a developer on our side merged …"
 		}
 		if j >= len(ws) {
 			continue
@@ -943,6 +948,9 @@ func ownStatement(ws []string) bool {
 				}
 			}
 		}
+		if w == "ours" && at(i+1) == "to" && (at(i+2) == "own" || at(i+2) == "bear" || at(i+2) == "answer") {
+			return true // "this outage is ours to own"
+		}
 		if w == "blame" && at(i+1) == "but" && (at(i+2) == "ourselves" || at(i+2) == "us" || at(i+2) == "myself" || at(i+2) == "me") {
 			return true // "we have no one to blame but ourselves"
 		}
@@ -1069,6 +1077,9 @@ func ownStatement(ws []string) bool {
 					case "monitoring", "alerting", "alerts", "tests", "testing", "safeguards",
 						"checks", "capacity", "visibility", "coverage", "redundancy", "right",
 						"alert", "alarm", "alarms", "test", "check", "backup", "backups", "failover", "runbook":
+						return true
+					case "rollback", "recovery", "contingency", "disaster", "review", "staging", "canary", "plan", "procedure", "process":
+						// "we did not have a rollback plan for the schema change"
 						return true
 					}
 				}

@@ -114,6 +114,7 @@ var notSteps = newPhrases(
 	"look into ways", "looking into ways", "look at ways", "looking at ways", "explore ways",
 	"exploring ways", "investigate ways", "consider ways", "considering ways", "evaluating ways",
 	"look for ways", "looking for ways",
+	"we'll share", "will share more", "share more about",
 )
 
 // commitments promise future work ("we will", "we are adding").
@@ -558,6 +559,29 @@ func behaviourRule(d *doc, s string, ws []string) bool {
 	if timelineEntry(s) || hasClock(s) || mitigationPurpose(d, s) || strings.Contains(s, "while we") || strings.Contains(s, "until we") {
 		return false
 	}
+	for k := 0; k+2 < len(ws); k++ {
+		// "unmerged branches can no longer be deployed to production",
+		// "the table cannot be dropped without a second approval": a
+		// rule that an act on production is no longer possible
+		m := -1
+		switch {
+		case ws[k] == "no" && ws[k+1] == "longer" && ws[k+2] == "be" && k > 0 && (ws[k-1] == "can" || ws[k-1] == "will" || ws[k-1] == "may"):
+			m = k + 3
+		case (ws[k] == "cannot" || ws[k] == "can" && ws[k+1] == "n't" || ws[k] == "must" && ws[k+1] == "not") && ws[k+1+btoi(ws[k] != "cannot")] == "be":
+			m = k + 2 + btoi(ws[k] != "cannot")
+		}
+		if m < 0 || m >= len(ws) || k == 0 {
+			continue
+		}
+		p := ws[m]
+		if actVerbs[p] && p != "rolled" && p != "used" && p != "made" && p != "started" && p != "reset" && p != "restarted" && p != "set" {
+			if b := ws[k-1]; b != "you" && b != "users" && b != "customers" && b != "it" && b != "we" {
+				if k < 2 || ws[k-2] != "you" && ws[k-2] != "it" && ws[k-2] != "users" && ws[k-2] != "customers" {
+					return true
+				}
+			}
+		}
+	}
 	for k, w := range ws {
 		if w != "now" || k == 0 {
 			continue
@@ -575,6 +599,14 @@ func behaviourRule(d *doc, s string, ws []string) bool {
 		}
 		v := ws[m]
 		if !guardBehaviours[v] {
+			switch v {
+			case "ships", "comes", "runs", "goes", "passes", "uses", "carries", "gets":
+				// "every schema change now ships with a tested rollback
+				// script"
+				if b != "it" && b != "this" && b != "that" && stepObject(d, ws, m, false) == 3 {
+					return true
+				}
+			}
 			continue
 		}
 		switch v {
@@ -647,6 +679,11 @@ func pluralThing(ws []string, k int) bool {
 	return false
 }
 
+// purposeOnly verbs state a purpose, not a mechanism ("the fix … will
+// ensure that … will not cause").
+var purposeOnly = set("ensure", "make", "help", "be", "prevent", "avoid", "allow", "guarantee",
+	"mean", "do", "result", "lead", "fix", "resolve", "address")
+
 // periodicWords make a commitment a practice ("weekly", "every
 // quarter", "ahead of every major sale", "instead of yearly").
 var periodicWords = set("daily", "nightly", "weekly", "monthly", "quarterly", "yearly", "annually",
@@ -670,7 +707,7 @@ func periodic(ws []string) bool {
 
 // isParticiple reports a past participle by its form.
 func isParticiple(w string) bool {
-	return len(w) > 4 && (strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "en")) || w == "run" || w == "set" || w == "built"
+	return len(w) > 4 && (strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "en")) || w == "run" || w == "set" || w == "built" || w == "done" || w == "made" || w == "kept"
 }
 
 // remedyParticiples are the incident's own work in a passive promise
@@ -719,7 +756,7 @@ func modalGuard(d *doc, s string, ws []string) bool {
 		if ruled && ws[m] == "be" && m+1 < len(ws) && isParticiple(ws[m+1]) && !communicationVerbs[ws[m+1]] && !remedyParticiples[ws[m+1]] {
 			// "backups will be restored to a test environment weekly to
 			// verify they work": the passive's subject and what follows.
-			if stepObject(d, ws, m+1, true) == 3 {
+			if stepObject(d, ws, m+1, true) >= 2 {
 				return true
 			}
 		}
@@ -735,6 +772,12 @@ func modalGuard(d *doc, s string, ws []string) bool {
 			continue
 		}
 		v := ws[m]
+		if purposeNegated(ws[m:]) && !communicationVerbs[v] && !continuation[v] && !vagueObject(ws, m) && !purposeOnly[v] &&
+			!strings.Contains(s, "fix") && stepObject(d, ws, m, false) >= 0 {
+			// "billing jobs will hold a lock so that a restart cannot run
+			// them twice": the purpose says the harm can no longer happen
+			return true
+		}
 		if ruleVerbs[v] && v != "only" && v != "always" && v != "never" && v != "limit" && k > 0 {
 			// "the deploy script will refuse to run if …": a thing's
 			// rule, not our act ("we will block the attacker").

@@ -662,6 +662,9 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		if w == "incident" && k+1 < len(obj) && (obj[k+1] == "response" || obj[k+1] == "management" || obj[k+1] == "process" || obj[k+1] == "handling" || obj[k+1] == "review" || obj[k+1] == "communication" || obj[k+1] == "communications") {
 			continue // "our incident response runbook"
 		}
+		if (w == "rollback" || w == "revert") && k+1 < len(obj) && (obj[k+1] == "plan" || obj[k+1] == "plans" || obj[k+1] == "script" || obj[k+1] == "scripts" || obj[k+1] == "procedure" || obj[k+1] == "strategy" || obj[k+1] == "path" || obj[k+1] == "mechanism" || obj[k+1] == "tests") {
+			continue // "a tested rollback script" is a guard
+		}
 		if w == "recovery" && k+1 < len(obj) && (obj[k+1] == "plan" || obj[k+1] == "plans" || obj[k+1] == "procedure" || obj[k+1] == "procedures" || obj[k+1] == "test" || obj[k+1] == "tests" || obj[k+1] == "drill" || obj[k+1] == "drills" || obj[k+1] == "runbook") {
 			continue // "a recovery plan" is a guard, not the incident's recovery
 		}
