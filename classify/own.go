@@ -1459,6 +1459,31 @@ var actNominals = map[string][]string{
 // refersBack reports a sentence that opens with "this/that/the/these" and
 // one of the act's object words ("This query caused …").
 func refersBack(ws, obj []string) bool {
+	// "As part of this change, a bad deployment … resulted in …", "…
+	// rejected their requests due to a bug in the changed code": the
+	// reference may come later in the next sentence's opening words.
+	for m := 0; m+1 < len(ws) && m <= 24; m++ {
+		switch ws[m] {
+		case "this", "that", "these":
+			if m > 8 {
+				continue
+			}
+			for n := m + 1; n < len(ws) && n <= m+3; n++ {
+				if actNouns[ws[n]] && ws[n] != "work" && ws[n] != "action" && ws[n] != "actions" && ws[n] != "test" && ws[n] != "error" && ws[n] != "mistake" {
+					for _, o := range obj {
+						if strings.TrimSuffix(ws[n], "s") == strings.TrimSuffix(o, "s") {
+							return true
+						}
+					}
+				}
+			}
+		case "the":
+			// "the changed code", "the updated configuration"
+			if n := ws[m+1]; (n == "changed" || n == "updated" || n == "modified" || n == "migrated" || n == "deployed" || n == "new") && m+2 < len(ws) && (actNouns[ws[m+2]] || ws[m+2] == "code" || ws[m+2] == "version" || ws[m+2] == "logic") {
+				return true
+			}
+		}
+	}
 	k := 0
 	if k < len(ws) && (ws[k] == "however" || ws[k] == "unfortunately" || ws[k] == "but") {
 		k++
