@@ -45,7 +45,8 @@ var causeInline = newPhrases(
 	"introduced a bug", "contained a bug", "a bug in ", "faulty ", "overwhelmed", "overloaded",
 	"overloading", "overwhelming", "for maintenance", "for scheduled maintenance",
 	"ddos attack", "dos attack", "denial of service attack", "denial-of-service attack",
-	"distributed denial of service", "attacked by", "attack was launched",
+	"distributed denial of service", "attacked by", "attack was launched", "under attack", "hackers attack",
+	"hacker attack", "under a ddos",
 	"ran out of space", "ran out of disk", "out of disk space",
 	"out of memory", "memory leak", "disk filled", "disk was full", "disk full",
 	"hardware failure", "power outage", "power failure", "power loss", "loss of power", "fiber cut", "fibre cut",
@@ -132,7 +133,7 @@ func rootCause(d *doc) (string, bool) {
 		if ev, ok := statedCause(d, s); ok {
 			return ev, true
 		}
-		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) || causeHeading(d, s.lower) || wrongAct(d.words(i)) || providerTrouble(d.words(i)) {
+		if causeIsNamed(d, s.lower) || certificateExpired(s.lower) || causeHeading(d, s.lower) || wrongAct(d.words(i)) || providerTrouble(d.words(i)) || hardwareFailed(d.words(i)) {
 			return evidence(s.orig), true
 		}
 		// "… encountered brief unplanned network disruption. This
@@ -408,13 +409,39 @@ func wrongAct(ws []string) bool {
 	return false
 }
 
+// hardwareParts fail by themselves: "the drive failed", "the
+// motherboard in one of our servers decided … to fail", "a disk failure".
+var hardwareParts = set("motherboard", "disk", "disks", "drive", "drives", "ssd", "ssds", "hdd", "raid",
+	"psu", "nic", "controller", "motherboards", "hardware", "fan", "ram", "dimm", "ups", "generator", "transformer")
+
+// hardwareFailed reports a part of the hardware told as failing.
+func hardwareFailed(ws []string) bool {
+	for k, w := range ws {
+		if !hardwareParts[w] {
+			continue
+		}
+		for m := k + 1; m < len(ws) && m <= k+14; m++ {
+			switch ws[m] {
+			case "failed", "fail", "failure", "failures", "died", "broke", "crashed", "malfunctioned", "malfunction", "fault":
+				if !negatedAt(ws, m) && (m <= k+3 || ws[m-1] == "to") {
+					return true
+				}
+			}
+			if isPunct(ws[m]) && m > k+3 {
+				break
+			}
+		}
+	}
+	return false
+}
+
 // providerTrouble reports a provider told as having the outage: "the
 // upstream payment processor had an outage", "our hosting provider
 // experienced a network failure".
 func providerTrouble(ws []string) bool {
 	for k := 0; k+1 < len(ws); k++ {
 		switch ws[k] {
-		case "had", "experienced", "suffered", "was", "is":
+		case "had", "experienced", "suffered", "was", "is", "experiencing", "suffering":
 		default:
 			continue
 		}
@@ -425,10 +452,11 @@ func providerTrouble(ws []string) bool {
 			}
 		} else {
 			m := k + 1
-			for m < len(ws) && m <= k+4 && (ws[m] == "an" || ws[m] == "a" || ws[m] == "major" || ws[m] == "partial" || ws[m] == "network" || ws[m] == "widespread" || ws[m] == "significant" || ws[m] == "hardware" || ws[m] == "power" || ws[m] == "regional") {
+			for m < len(ws) && m <= k+4 && (ws[m] == "an" || ws[m] == "a" || ws[m] == "major" || ws[m] == "partial" || ws[m] == "network" || ws[m] == "widespread" || ws[m] == "significant" || ws[m] == "hardware" || ws[m] == "power" || ws[m] == "regional" || ws[m] == "some" || ws[m] == "global" || ws[m] == "unplanned") {
 				m++
 			}
-			if m >= len(ws) || ws[m] != "outage" && ws[m] != "failure" && ws[m] != "outages" {
+			if m >= len(ws) || ws[m] != "outage" && ws[m] != "failure" && ws[m] != "outages" && ws[m] != "interruption" && ws[m] != "disruption" && ws[m] != "failures" &&
+				!(ws[m] == "issues" && m > 0 && (ws[m-1] == "network" || ws[m-1] == "power" || ws[m-1] == "hardware")) {
 				continue
 			}
 		}
