@@ -714,6 +714,9 @@ func ownActNoun(ws []string) (int, bool) {
 			// made to address …" are the remedy. The noun is the verb's
 			// object: "a configuration change we made to the gateway".
 			if ws[end] == "made" || ws[end] == "took" || ws[end] == "set" || ws[end] == "put" {
+				if h == "decision" || h == "decisions" {
+					return end, true // "a decision we made last year to run search and billing on one cluster"
+				}
 				if !remedyAfter(ws, end) {
 					return end, true
 				}
@@ -1125,7 +1128,7 @@ func ownStatement(ws []string) bool {
 				return true
 			}
 		case "let":
-			for m := k + 1; m <= k+4 && m < n; m++ {
+			for m := k + 1; m <= k+9 && m < n && !isPunct(ws[m]); m++ {
 				switch ws[m] {
 				case "down", "lapse", "lapsed", "expire", "expired", "deplete", "run", "fill", "slip":
 					// "we let you down", "we let the domain lapse"

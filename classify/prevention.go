@@ -19,7 +19,8 @@ var preventionFrames = newPhrases(
 	"long-term", "long term", "longer-term", "longer term", "from now on", "the scenario",
 	"what we learned", "lessons learned", "learnings", "takeaways", "what we are doing",
 	"what have we learned", "what we've learned", "what we have learned", "lessons we learned",
-	"thing of the past", "happens again", "happen again",
+	"thing of the past", "happens again", "happen again", "starting today", "from today",
+	"as of today", "effective immediately",
 	"improvements:", "follow-ups", "follow ups", "followups", "remediations",
 	"what we're doing", "what's next", "next time", "improvements we", "changes we are making",
 	"changes we're making", "changes we will make", "changes we've made", "steps we are taking",
@@ -559,6 +560,25 @@ func behaviourRule(d *doc, s string, ws []string) bool {
 	if timelineEntry(s) || hasClock(s) || mitigationPurpose(d, s) || strings.Contains(s, "while we") || strings.Contains(s, "until we") {
 		return false
 	}
+	for k := 0; k+2 < len(ws) && k <= 6; k++ {
+		// "Starting today, any change to the mail relay goes through a
+		// staging relay first": a rule in the present whose subject is
+		// every act of a kind
+		if ws[k] != "any" && ws[k] != "every" && ws[k] != "each" && ws[k] != "all" || k > 0 && !isPunct(ws[k-1]) {
+			continue
+		}
+		for m := k + 2; m < len(ws) && m <= k+9; m++ {
+			if auxiliaries[ws[m]] || ws[m] == "been" || ws[m] == "being" || isPunct(ws[m]) {
+				break // "(All five users have been notified.)"
+			}
+			if v := ws[m]; len(v) > 3 && strings.HasSuffix(v, "s") && !strings.HasSuffix(v, "ss") && m+1 < len(ws) &&
+				(ws[m+1] == "through" || ws[m+1] == "via" || ws[m+1] == "with" || guardBehaviours[v]) {
+				if guardBehaviours[v] && ruleVerbs[strings.TrimSuffix(v, "s")] || stepObject(d, ws, m, false) >= 2 {
+					return true
+				}
+			}
+		}
+	}
 	for k := 0; k+2 < len(ws); k++ {
 		// "unmerged branches can no longer be deployed to production",
 		// "the table cannot be dropped without a second approval": a
@@ -750,8 +770,8 @@ func modalGuard(d *doc, s string, ws []string) bool {
 				ruled = true // "every change will go through …"
 			}
 		}
-		if periodic(ws[k:]) {
-			ruled = true // "backups will be restored to a test environment weekly"
+		if periodic(ws[k:]) || purposeNegated(ws[k:]) {
+			ruled = true // "backups will be restored to a test environment weekly", "… so billing is never starved again"
 		}
 		if ruled && ws[m] == "be" && m+1 < len(ws) && isParticiple(ws[m+1]) && !communicationVerbs[ws[m+1]] && !remedyParticiples[ws[m+1]] {
 			// "backups will be restored to a test environment weekly to
@@ -803,7 +823,10 @@ func modalGuard(d *doc, s string, ws []string) bool {
 			if e > len(ws) {
 				e = len(ws)
 			}
-			if stepObject(d, ws[:e], m, false) == 3 {
+			c := stepObject(d, ws[:e], m, false)
+			if c == 3 || c == 2 && v == "get" && purposeNegated(ws) {
+				// "search will get its own cluster next quarter so
+				// billing is never starved again"
 				return true
 			}
 			continue

@@ -201,6 +201,23 @@ var probes9 = []struct {
 	{"We will update customers who were charged twice by email today.", false, false},
 	{"The index rebuild is now complete and the site is writable again.", false, false},
 	{"We'll share more about what we are changing in the coming days.", false, false},
+	// seventh set, written at the end of round 9 to measure first sight
+	{"Around noon I pushed a settings change to the mail relay that silently rejected every message with an attachment.", true, false},
+	{"Our ops team let the TLS certificate on the login service lapse over the holiday weekend.", true, false},
+	{"The incident traces back to a decision we made last year to run search and billing on the same cluster.", true, false},
+	{"To be honest, we should have load tested the new feed before announcing it.", true, false},
+	{"We moved too fast on the database upgrade, and reads slowed to a crawl for most of the afternoon.", true, false},
+	{"The outage was caused by a regional power cut at our colocation provider.", false, false},
+	{"We pushed the settings change back out once the relay had recovered.", false, false},
+	{"Our ops team is renewing the TLS certificates ahead of their expiry next month.", false, false},
+	{"Starting today, any change to the mail relay goes through a staging relay first.", false, true},
+	{"Certificates for every public endpoint are now tracked in one inventory with expiry alerts.", false, true},
+	{"Search will get its own cluster next quarter so billing is never starved again.", false, true},
+	{"New features will be load tested before they are announced.", false, true},
+	{"We are introducing a maximum of one database upgrade per week, with a rollback window of 24 hours.", false, true},
+	{"We have adjusted the relay settings back to their previous values.", false, false},
+	{"We are monitoring the search cluster closely as traffic returns.", false, false},
+	{"A full report with our follow-up actions will be published next week.", false, false},
 }
 
 // probes9Known are probes still read wrongly at the end of round 9,

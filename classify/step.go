@@ -353,6 +353,11 @@ func stepClauseFrom(ws []string, item bool, from int) (verb, level int, passive,
 					if strings.HasSuffix(w, "ing") && !passive {
 						return v, progressive, false, true
 					}
+					if participle && k+1 < v && ws[k+1] == "now" && (k+2 == v || ws[k+2] == "also" || ws[k+2] == "fully" || ws[k+2] == "automatically") {
+						// "certificates … are now tracked in one
+						// inventory": established, like "we now run"
+						return v, future, true, true
+					}
 					if participle && (k == v-1 || ws[k+1] == "being" || ws[k+1] == "now" || ws[k+1] == "also") {
 						// "are being added", "is now required"
 						return v, progressive, true, true
@@ -419,7 +424,9 @@ var guardObjects = newPhrases(
 	"feature flag", "kill switch", "monitors", "monitoring", "observability", "dashboard",
 	"paging", "on-call", "escalation", "warnings", "synthetic", "watchdog", "checklist", "procedure",
 	"safety check", "guardrail", "guard rail", "automatic renewal", "auto-renew",
-	"automated renewal", "renewal automation", "expiry", "expiration", "metric", "visibility",
+	"automated renewal", "renewal automation", "expiry alert", "expiry monitor", "expiry check",
+	"expiry reminder", "expiry notification", "expiration alert", "expiration monitor",
+	"expiration check", "expiration reminder", "expiration notification", "expiry date", "metric", "visibility",
 	"load test", "capacity plan", "rollback plan", "change management",
 	"change review", "documentation", "training", "post-deploy", "smoke test", "retries",
 	"backoff", "back-off", "timeouts", "detect", "failure mode", "point-in-time", "snapshot",
@@ -503,6 +510,7 @@ var mechanismObjects = newPhrases(
 	"load balancing", "load-balancing", "firewall", "freeze",
 	"its own ", "their own ", "own host", "own server", "own cluster", "own pool", "own queue",
 	"ceiling", "upper bound", "cap on", "limit on", "limits on", "caps on", "bulkhead",
+	"a maximum of", "no more than", "at most ",
 	// more than one of a thing that failed alone: "two independent
 	// providers", "across three availability zones"
 	"independent", "two providers", "two regions", "two zones", "three zones",
@@ -662,7 +670,7 @@ func stepObject(d *doc, ws []string, v int, passive bool) int {
 		if w == "incident" && k+1 < len(obj) && (obj[k+1] == "response" || obj[k+1] == "management" || obj[k+1] == "process" || obj[k+1] == "handling" || obj[k+1] == "review" || obj[k+1] == "communication" || obj[k+1] == "communications") {
 			continue // "our incident response runbook"
 		}
-		if (w == "rollback" || w == "revert") && k+1 < len(obj) && (obj[k+1] == "plan" || obj[k+1] == "plans" || obj[k+1] == "script" || obj[k+1] == "scripts" || obj[k+1] == "procedure" || obj[k+1] == "strategy" || obj[k+1] == "path" || obj[k+1] == "mechanism" || obj[k+1] == "tests") {
+		if (w == "rollback" || w == "revert") && k+1 < len(obj) && (obj[k+1] == "window" || obj[k+1] == "plan" || obj[k+1] == "plans" || obj[k+1] == "script" || obj[k+1] == "scripts" || obj[k+1] == "procedure" || obj[k+1] == "strategy" || obj[k+1] == "path" || obj[k+1] == "mechanism" || obj[k+1] == "tests") {
 			continue // "a tested rollback script" is a guard
 		}
 		if w == "recovery" && k+1 < len(obj) && (obj[k+1] == "plan" || obj[k+1] == "plans" || obj[k+1] == "procedure" || obj[k+1] == "procedures" || obj[k+1] == "test" || obj[k+1] == "tests" || obj[k+1] == "drill" || obj[k+1] == "drills" || obj[k+1] == "runbook") {
@@ -861,6 +869,12 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 			return false
 		}
 	}
+	if v > 0 && testKinds[ws[v-1]] && stepForms[ws[v]] == "test" && level == future && !vagueObject(ws, v) {
+		// "we'll be load testing the checkout service ahead of every
+		// major sale", "new features will be load tested": the kind of
+		// test names the guard.
+		return true
+	}
 	if class == 0 {
 		// "we are going to change the code to prevent this type of rogue
 		// requests": a promise whose own purpose is against recurrence
@@ -882,11 +896,6 @@ func stepAt(d *doc, s string, ws []string, v, level int, passive, item, framed, 
 			return false
 		}
 	case "test", "validate", "verify", "review", "check":
-		if v > 0 && testKinds[ws[v-1]] && level == future && class >= 0 && !vagueObject(ws, v) {
-			// "we'll be load testing the checkout service ahead of every
-			// major sale": the kind of test names the guard.
-			return true
-		}
 		if v+1 < len(ws) && (ws[v+1] == "that" || ws[v+1] == "whether" || ws[v+1] == "if" || ws[v+1] == "all") {
 			// "we will now verify that all alerts are working": a
 			// check of the present state, not a mechanism.
@@ -992,6 +1001,7 @@ func isolationMove(ws []string, v int) bool {
 // harm in general ("to prevent further errors").
 var recurrenceFrames = newPhrases("recur", "reoccur", "in the future", "in future", "going forward",
 	"thing of the past", "if this happens again", "should this happen again", "repeat itself",
+	"starting today", "from today", "as of today", "effective immediately", "starting now",
 	"a repeat", "repeat of", "this again", "ever again", "never happen", "same thing happening",
 	"moving forward", "from now on", "happening again", "happen again", "occur again",
 	"the scenario", "such a scenario", "the situation where", "class of", "permanently",
