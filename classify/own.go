@@ -43,6 +43,9 @@ func ownSubject(ws []string, i int) (int, bool) {
 	case "our":
 		// "our team", "our engineering team", "our infrastructure engineers"
 		for j := i + 1; j < len(ws) && j <= i+3; j++ {
+			if ws[j] == "'s" || externalAgent(ws[j:j+1]) {
+				break // "our provider's engineers" are not ours
+			}
 			if teamNouns[ws[j]] {
 				if j+1 < len(ws) && teamNouns[ws[j+1]] {
 					j++ // "our SRE team", "our staff members"
@@ -1482,7 +1485,7 @@ func refersBack(ws, obj []string) bool {
 			}
 		case "the":
 			// "the changed code", "the updated configuration"
-			if n := ws[m+1]; (n == "changed" || n == "updated" || n == "modified" || n == "migrated" || n == "deployed" || n == "new") && m+2 < len(ws) && (actNouns[ws[m+2]] || ws[m+2] == "code" || ws[m+2] == "version" || ws[m+2] == "logic") {
+			if n := ws[m+1]; (n == "changed" || n == "updated" || n == "modified" || n == "migrated" || n == "deployed") && m+2 < len(ws) && (actNouns[ws[m+2]] || ws[m+2] == "code" || ws[m+2] == "version" || ws[m+2] == "logic") {
 				return true
 			}
 		}

@@ -594,7 +594,7 @@ func behaviourRule(d *doc, s string, ws []string) bool {
 			continue
 		}
 		p := ws[m]
-		if actVerbs[p] && p != "rolled" && p != "used" && p != "made" && p != "started" && p != "reset" && p != "restarted" && p != "set" {
+		if (actVerbs[p] || p == "uploaded" || p == "published" || p == "committed" || p == "promoted") && p != "rolled" && p != "used" && p != "made" && p != "started" && p != "reset" && p != "restarted" && p != "set" {
 			if b := ws[k-1]; b != "you" && b != "users" && b != "customers" && b != "it" && b != "we" {
 				if k < 2 || ws[k-2] != "you" && ws[k-2] != "it" && ws[k-2] != "users" && ws[k-2] != "customers" {
 					return true
@@ -616,6 +616,13 @@ func behaviourRule(d *doc, s string, ws []string) bool {
 		b := ws[k-1]
 		if (b == "is" || b == "are") && stateGuards[ws[m]] && k >= 2 && ws[k-2] != "it" && ws[k-2] != "this" && ws[k-2] != "that" {
 			return true
+		}
+		if (b == "is" || b == "are") && (ws[m] == "on" || ws[m] == "behind" || ws[m] == "under") && k >= 2 && ws[k-2] != "it" && ws[k-2] != "this" && ws[k-2] != "that" {
+			// "domain renewals are now on auto-renew", "deploys are now
+			// behind a feature flag"
+			if r := " " + strings.Join(ws[m+1:], " ") + " "; hasW(d, r, guardObjects) || hasW(d, r, mechanismObjects) {
+				return true
+			}
 		}
 		v := ws[m]
 		if !guardBehaviours[v] {
@@ -777,6 +784,13 @@ func modalGuard(d *doc, s string, ws []string) bool {
 			// "backups will be restored to a test environment weekly to
 			// verify they work": the passive's subject and what follows.
 			if stepObject(d, ws, m+1, true) >= 2 {
+				return true
+			}
+		}
+		if ruled && !communicationVerbs[ws[m]] || ruled && ws[m] == "be" {
+			// "Before any queue is turned off, its traffic must now be at
+			// zero for 24 hours": a condition on every act of a kind
+			if len(ws) > 2 && (ws[0] == "before" || ws[0] == "whenever" || ws[0] == "after") && (ws[1] == "any" || ws[1] == "every" || ws[1] == "each" || ws[2] == "any" || ws[2] == "every") {
 				return true
 			}
 		}

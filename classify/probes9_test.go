@@ -218,6 +218,35 @@ var probes9 = []struct {
 	{"We have adjusted the relay settings back to their previous values.", false, false},
 	{"We are monitoring the search cluster closely as traffic returns.", false, false},
 	{"A full report with our follow-up actions will be published next week.", false, false},
+	// eighth set
+	{"We accidentally shipped a debug build to the App Store, and the app crashed on launch for iOS 15 users.", true, false},
+	{"We underestimated the load from the product launch and our API fell over within minutes.", true, false},
+	{"Honestly, this one is entirely self-inflicted: we turned off the old queue before the new one was ready.", true, false},
+	{"I forgot to renew the domain, and the site was unreachable for most of Sunday.", true, false},
+	{"Apple's review process delayed our fix by two days.", false, false},
+	{"Some sign-ins broke because accounts without an email address were rejected by the identity provider.", false, false},
+	{"We turned off the old queue once the new one was confirmed healthy.", false, false},
+	{"Domain renewals are now on auto-renew with a second payment method on file.", false, true},
+	{"Before any queue is turned off, its traffic must now be at zero for 24 hours.", false, true},
+	{"Debug builds can no longer be uploaded from CI to the App Store.", false, true},
+	{"We are adding a pre-launch load test to our release checklist.", false, true},
+	{"Migration scripts will be dry-run against a snapshot of production before they touch real accounts.", false, true},
+	{"We are still cleaning up the accounts affected by the migration.", false, false},
+	{"Sign-ins have been restored for all affected users.", false, false},
+	{"We have reached out to Apple to expedite the review.", false, false},
+	// near-misses written against the round-9 rules (precision checks)
+	{"We deployed a new release this morning. The new release fixed the crashes some of you saw yesterday.", false, false},
+	{"Service is expected to be restored within the hour.", false, false},
+	{"A fix is scheduled to be deployed tonight.", false, false},
+	{"We know these errors have caused problems for many of you.", false, false},
+	{"Our provider's engineers caused the outage by rebooting the wrong rack.", false, false},
+	{"All affected accounts will be restored from backups by tomorrow.", false, false},
+	{"Requests now wait longer in the queue while the backlog drains.", false, false},
+	{"Customers can no longer be billed twice after the fix we deployed today.", false, false},
+	{"We will keep you updated as we learn more.", false, false},
+	{"Payments cannot be processed at the moment.", false, false},
+	{"Every request now goes through the new load balancer, which has restored normal latency.", false, false},
+	{"The certificate on our API expired; we renewed it within minutes.", false, false},
 }
 
 // probes9Known are probes still read wrongly at the end of round 9,
@@ -225,6 +254,8 @@ var probes9 = []struct {
 var probes9Known = []string{
 	// owns: an act noun whose harm is a removal told as a proportion
 	"A routine cleanup we scheduled ran against live data and removed roughly 3% of saved drafts.",
+	// owns: a compound act noun ("our migration script") whose flaw is told by "assumed", the harm after "did not"
+	"Our migration script assumed every account had an email address; about 2,000 did not, and their sign-ins broke.",
 }
 
 func TestProbes9(t *testing.T) {

@@ -50,7 +50,7 @@ var stepLemmas = []string{
 	"reimplement", "restructure", "reorganize", "reorganise", "swap", "substitute", "detach",
 	"duplicate", "protect", "shield", "guard", "secure", "encrypt", "retire", "decommission",
 	"sunset", "autoscale", "prescale", "pre-scale", "scale", "expose", "surface", "phase", "make",
-	"draft", "codify", "formalize",
+	"draft", "codify", "formalize", "dry-run", "smoke-test", "canary-test",
 }
 
 var stepForms = func() map[string]string {
@@ -971,7 +971,8 @@ var structuralVerbs = set("containerize", "containerise", "shard", "partition", 
 var headlineBlockers = set("going", "fail", "fails", "failed", "seem", "seems", "seemed", "appear",
 	"appears", "appeared", "yet", "able", "unable", "likely", "unlikely", "used", "have", "has",
 	"had", "need", "needs", "continue", "continues", "began", "started", "needed", "due", "ought",
-	"want", "wants", "hope", "expect", "expects", "tend", "tends", "happen", "happens")
+	"want", "wants", "hope", "expect", "expects", "tend", "tends", "happen", "happens", "expected",
+	"estimated", "remains", "remain", "set", "about", "is", "are", "was", "were")
 
 // testKinds before a verb of testing name a guard ("load testing",
 // "chaos testing", "regression-test").
