@@ -799,7 +799,9 @@ func ownActPossessive(ws []string) bool {
 			// any noun modifier of the act: "our database upgrade", "our
 			// DNS migration"
 			j+1 < len(ws) && actNouns[ws[j+1]] && !actNouns[ws[j]] && !teamNouns[ws[j]] && !stopWords[ws[j]] &&
-				!isPunct(ws[j]) && !determiners[ws[j]] && len(ws[j]) > 1) {
+				!isPunct(ws[j]) && !determiners[ws[j]] && len(ws[j]) > 1 ||
+			// a time: "our 14:05 deploy"
+			ws[j] != "" && ws[j][0] >= '0' && ws[j][0] <= '9' || ws[j] == ":" && j > i+1 && ws[j-1] != "" && ws[j-1][0] >= '0' && ws[j-1][0] <= '9') {
 			j++
 		}
 		if j >= len(ws) || !actNouns[ws[j]] || ws[j] == "work" || ws[j] == "test" || ws[j] == "action" || ws[j] == "actions" {

@@ -247,6 +247,22 @@ var probes9 = []struct {
 	{"Payments cannot be processed at the moment.", false, false},
 	{"Every request now goes through the new load balancer, which has restored normal latency.", false, false},
 	{"The certificate on our API expired; we renewed it within minutes.", false, false},
+	// ninth set: short status-page updates
+	// written as owning; by the conventions a change with no agent, located "on our side", is impersonal
+	{"Resolved - This incident was caused by a configuration change on our side, which we have reverted.", false, false},
+	{"The errors were introduced by our 14:05 deploy and stopped once we rolled it back.", true, false},
+	{"Postmortem: we shipped a schema change without the index it needed, so list pages timed out.", true, false},
+	{"We made an error in this morning's release that prevented invoices from being generated.", true, false},
+	{"Our team overlooked a dependency between the two services when scheduling the upgrade.", true, false},
+	{"Resolved - This incident was caused by a configuration change at our CDN provider.", false, false},
+	{"The errors stopped once the upstream provider rolled back their deploy.", false, false},
+	{"We have reverted the configuration change and are monitoring.", false, false},
+	{"Follow-up: schema changes now require an index review before merge.", false, true},
+	{"We've added a canary step to our deploy pipeline so a bad release reaches only 5% of traffic.", false, true},
+	{"Our on-call runbook has been updated with the steps to roll back a release quickly.", false, true},
+	{"Dependencies between services are now documented and checked by the upgrade tooling.", false, true},
+	{"We are monitoring the results of the rollback.", false, false},
+	{"The upgrade will resume next week.", false, false},
 }
 
 // probes9Known are probes still read wrongly at the end of round 9,

@@ -815,7 +815,7 @@ func structuredStep(d *doc, s string, ws []string, item, framed, strict bool) bo
 	if timelineEntry(s) || hasClock(s) {
 		return false
 	}
-	if _, ok := d.has(s, notSteps); ok {
+	if w, ok := d.has(s, notSteps); ok && !rollbackGuard(w, s) {
 		return false
 	}
 	if mitigationPurpose(d, s) && !strict {
@@ -978,6 +978,21 @@ var headlineBlockers = set("going", "fail", "fails", "failed", "seem", "seems", 
 // "chaos testing", "regression-test").
 var testKinds = set("load", "stress", "smoke", "regression", "chaos", "canary", "integration",
 	"end-to-end", "e2e", "soak", "failover", "performance", "capacity", "contract", "fuzz", "unit")
+
+// rollbackGuard reports a roll-back named as what a guard makes possible
+// ("our runbook has been updated with the steps to roll back a release
+// quickly"), not the incident's own rollback.
+func rollbackGuard(hit, s string) bool {
+	if !strings.Contains(hit, "roll") {
+		return false
+	}
+	for _, g := range []string{"runbook", "playbook", "procedure", "rollback plan", "automatic", "automated", "ability to", "able to"} {
+		if strings.Contains(s, g) {
+			return true
+		}
+	}
+	return false
+}
 
 // isolationMove reports a move off something shared onto something of
 // its own ("moving session storage off the shared Redis instance onto a
