@@ -203,12 +203,7 @@ var fixedVerbs = set("fix", "fixes", "fixed", "resolve", "resolves", "resolved",
 // purposeAt reports a purpose clause opening at ws[k]: "to address",
 // "to better alert", "in order to", "so that".
 func purposeAt(ws []string, k int) bool {
-	at := func(m int) string {
-		if m < len(ws) {
-			return ws[m]
-		}
-		return ""
-	}
+	at := func(m int) string { return wordAt(ws, m) }
 	switch ws[k] {
 	case "to":
 		m := k + 1
@@ -250,12 +245,7 @@ var harmWords = set("caused", "causing", "broke", "broken", "break", "wiped", "e
 // was left out ("without testing", "without the flag"), not "without any
 // issues".
 func mistakeAt(ws []string, k int) bool {
-	at := func(m int) string {
-		if m < len(ws) {
-			return ws[m]
-		}
-		return ""
-	}
+	at := func(m int) string { return wordAt(ws, m) }
 	switch ws[k] {
 	case "too":
 		// "we turned off the old cluster too early"
@@ -1557,12 +1547,7 @@ var remedyVerbs = set("fix", "fixes", "fixed", "resolve", "resolves", "resolved"
 // act just told: "shortly after(wards)", "soon after", "immediately",
 // "minutes later", "within minutes", "as a result", "consequently".
 func consequenceOpen(ws []string) bool {
-	at := func(m int) string {
-		if m < len(ws) {
-			return ws[m]
-		}
-		return ""
-	}
+	at := func(m int) string { return wordAt(ws, m) }
 	switch ws[0] {
 	case "shortly", "soon":
 		return at(1) == "after" || at(1) == "afterwards" || at(1) == "afterward" || at(1) == "thereafter"
@@ -1862,4 +1847,12 @@ func negatedAt(ws []string, k int) bool {
 		}
 	}
 	return false
+}
+
+// wordAt is ws[m], or "" past the end of the words.
+func wordAt(ws []string, m int) string {
+	if m < len(ws) {
+		return ws[m]
+	}
+	return ""
 }
