@@ -12,8 +12,17 @@ type Classification struct {
 	RootCause           bool       `json:"root_cause"`
 	PreventionSteps     bool       `json:"prevention_steps"`
 	NextUpdateAt        *time.Time `json:"next_update_at"`
-	// Evidence maps a flag's JSON name ("apology", …, "next_update_at")
-	// to the words of the text that decided it; only true flags (and a
+	// Evidence maps a flag's JSON name (the Evidence… keys below) to the
+	// words of the text that decided it; only true flags (and a
 	// found next_update_at) have an entry.
 	Evidence map[string]string `json:"evidence"`
 }
+
+// The keys of Classification.Evidence: the JSON names of the flags.
+const (
+	EvidenceApology             = "apology"
+	EvidenceTakesResponsibility = "takes_responsibility"
+	EvidenceRootCause           = "root_cause"
+	EvidencePreventionSteps     = "prevention_steps"
+	EvidenceNextUpdateAt        = "next_update_at"
+)

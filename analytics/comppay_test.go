@@ -86,51 +86,44 @@ func TestCompensationPays(t *testing.T) {
 	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }))
 
 	ratio := func(a, b float64) *float64 { v := a / b; return &v }
+	// p1 alone: 1/2 vs 1/3: (1/3 − 1/2) × 400 / 50 = −4/3: the
+	// compensated churned more.
+	onlyP1 := trustlens.CompensationPays{CompensatedActive: 2, CompensatedChurned: 1, UncompensatedActive: 3, UncompensatedChurned: 1,
+		ChurnCompensatedRate: ratio(1, 2), ChurnUncompensatedRate: ratio(1, 3), CompensatedMRR: 400, CompensatedAmount: 50,
+		RetainedMRRPerAmount: ratio(-4, 3)}
+	// p2 alone: 0/1 vs 2/3: (2/3 − 0) × 50 / 10 = 10/3.
+	onlyP2 := trustlens.CompensationPays{CompensatedActive: 1, UncompensatedActive: 3, UncompensatedChurned: 2,
+		ChurnCompensatedRate: f64(0), ChurnUncompensatedRate: ratio(2, 3), CompensatedMRR: 50, CompensatedAmount: 10,
+		RetainedMRRPerAmount: ratio(10, 3)}
+	year := func(sev string) trustlens.Filter { return trustlens.Filter{From: d(1, 1), To: now, Severity: sev} }
 	for _, tc := range []struct {
-		sev  string
+		name string
+		f    trustlens.Filter
 		want trustlens.CompensationPays
 	}{
 		// all: compensated a1, a2, b1: 3 active, 1 churned → 1/3; MRR
 		// 100+300+50 = 450, offered 20+30+10 = 60. Uncompensated 3+3 = 6
 		// active, 1+2 = 3 churned → 1/2. Retained MRR per unit offered
 		// (1/2 − 1/3) × 450 / 60 = 1/6 × 7.5 = 1.25.
-		{"", trustlens.CompensationPays{CompensatedActive: 3, CompensatedChurned: 1, UncompensatedActive: 6, UncompensatedChurned: 3,
+		{"every severity", year(""), trustlens.CompensationPays{CompensatedActive: 3, CompensatedChurned: 1, UncompensatedActive: 6, UncompensatedChurned: 3,
 			ChurnCompensatedRate: ratio(1, 3), ChurnUncompensatedRate: ratio(1, 2), CompensatedMRR: 450, CompensatedAmount: 60,
 			RetainedMRRPerAmount: f64(1.25)}},
-		// sev1 (p1): 1/2 vs 1/3: (1/3 − 1/2) × 400 / 50 = −4/3: the
-		// compensated churned more.
-		{"sev1", trustlens.CompensationPays{CompensatedActive: 2, CompensatedChurned: 1, UncompensatedActive: 3, UncompensatedChurned: 1,
-			ChurnCompensatedRate: ratio(1, 2), ChurnUncompensatedRate: ratio(1, 3), CompensatedMRR: 400, CompensatedAmount: 50,
-			RetainedMRRPerAmount: ratio(-4, 3)}},
-		// sev2 (p2): 0/1 vs 2/3: (2/3 − 0) × 50 / 10 = 10/3.
-		{"sev2", trustlens.CompensationPays{CompensatedActive: 1, UncompensatedActive: 3, UncompensatedChurned: 2,
-			ChurnCompensatedRate: f64(0), ChurnUncompensatedRate: ratio(2, 3), CompensatedMRR: 50, CompensatedAmount: 10,
-			RetainedMRRPerAmount: ratio(10, 3)}},
+		{"sev1 (p1)", year("sev1"), onlyP1},
+		{"sev2 (p2)", year("sev2"), onlyP2},
 		// sev3: nothing settled: every rate null
-		{"sev3", trustlens.CompensationPays{}},
+		{"sev3", year("sev3"), trustlens.CompensationPays{}},
 		// the range's ends: [1 May, 1 Jun) holds p1 (detected at its
-		// start) and not p2 (detected at its end): as sev1
-		{"range p1", trustlens.CompensationPays{CompensatedActive: 2, CompensatedChurned: 1, UncompensatedActive: 3, UncompensatedChurned: 1,
-			ChurnCompensatedRate: ratio(1, 2), ChurnUncompensatedRate: ratio(1, 3), CompensatedMRR: 400, CompensatedAmount: 50,
-			RetainedMRRPerAmount: ratio(-4, 3)}},
-		// (1 May 00:00:01, now) holds p2 only: as sev2
-		{"range p2", trustlens.CompensationPays{CompensatedActive: 1, UncompensatedActive: 3, UncompensatedChurned: 2,
-			ChurnCompensatedRate: f64(0), ChurnUncompensatedRate: ratio(2, 3), CompensatedMRR: 50, CompensatedAmount: 10,
-			RetainedMRRPerAmount: ratio(10, 3)}},
+		// start) and not p2 (detected at its end)
+		{"range [p1, p2)", trustlens.Filter{From: p1, To: p2}, onlyP1},
+		// [1 May 00:00:01, now) holds p2 only
+		{"range after p1", trustlens.Filter{From: p1.Add(time.Second), To: now}, onlyP2},
 	} {
-		t.Run("severity "+tc.sev, func(t *testing.T) {
-			f := trustlens.Filter{From: d(1, 1), To: now, Severity: tc.sev}
-			switch tc.sev {
-			case "range p1":
-				f = trustlens.Filter{From: p1, To: p2}
-			case "range p2":
-				f = trustlens.Filter{From: p1.Add(time.Second), To: now}
-			}
-			ch, err := store.Churn(ctx, f)
+		t.Run(tc.name, func(t *testing.T) {
+			ch, err := store.Churn(ctx, tc.f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			comp, err := store.Compensation(ctx, f)
+			comp, err := store.Compensation(ctx, tc.f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -228,6 +228,8 @@ func (snap *snapshot) setTicketSummary(sum *trustlens.Summary, rows []*preRow, f
 	var tickets, affN int64
 	var affSum float64
 	var c silenceCost
+	// Not countEvents: here a ticket counts for every incident it falls
+	// in, and only untagged feedback counts once.
 	var seen map[*custEvent]bool
 	once := func(e *custEvent) bool { // first time untagged e counts here
 		if seen == nil {

@@ -34,6 +34,8 @@ func TestTickets(t *testing.T) {
 	//      for c1 from 2 Aug 00:00 to 02:00).
 	//   iO open, detected 31 Aug 22:00, affects c3: window to now + 24 h =
 	//      2 Sep 00:00.
+	//   iP open, sev4, detected 31 Aug 22:30, affects c3 too: c3's tickets
+	//      and ratings from 22:30 count for both open incidents.
 	// c4 is affected by nothing. iO has one update point, 31 Aug 22:30.
 	for _, inc := range []struct {
 		id, sev  string
@@ -44,6 +46,7 @@ func TestTickets(t *testing.T) {
 		{"iA", "sev2", d(8, 1, 0), d(8, 1, 2), []string{"c1", "c2"}},
 		{"iB", "sev3", d(8, 2, 0), d(8, 2, 1), []string{"c1"}},
 		{"iO", "sev1", d(8, 31, 22), time.Time{}, []string{"c3"}},
+		{"iP", "sev4", d(8, 31, 22).Add(30 * time.Minute), time.Time{}, []string{"c3"}},
 	} {
 		h.detected(inc.id, inc.sev, inc.det)
 		if !inc.res.IsZero() {
@@ -68,7 +71,7 @@ func TestTickets(t *testing.T) {
 	twice(ticket, "c3", "", now.Add(23*time.Hour))            // before now + 24 h → iO
 	twice(ticket, "c3", "", now.Add(25*time.Hour))            // after now + 24 h → none
 	twice(ticket, "c1", "", d(7, 1, 12))                      // → iX
-	// tickets: iX 1, iA 3, iB 1, iO 3.
+	// tickets: iX 1, iA 3, iB 1, iO 3, iP 3 (c3's three from 22:45).
 
 	// Feedback:
 	twice(feedback, "c1", "iB", d(8, 20, 0), csat(1))                  // names iB → iB (1)
@@ -77,10 +80,10 @@ func TestTickets(t *testing.T) {
 	twice(feedback, "c2", "", d(8, 1, 1).Add(30*time.Minute))          // no csat: counts nowhere
 	twice(feedback, "c1", "", d(8, 15, 0), csat(5))                    // no window → baseline (5)
 	twice(feedback, "c4", "", d(8, 3, 0), csat(3))                     // c4 unaffected → baseline (3)
-	twice(feedback, "c3", "", d(8, 31, 23), csat(4))                   // → iO (4)
+	twice(feedback, "c3", "", d(8, 31, 23), csat(4))                   // → iO and iP (4)
 	twice(feedback, "c1", "", d(7, 1, 0).Add(30*time.Minute), csat(2)) // → iX (2), before the range
 	twice(feedback, "c4", "", d(7, 15, 0), csat(1))                    // before the range: no baseline
-	// csat_avg: iX 2, iA (4+2)/2 = 3, iB (1+2)/2 = 1.5, iO 4.
+	// csat_avg: iX 2, iA (4+2)/2 = 3, iB (1+2)/2 = 1.5, iO 4, iP 4.
 
 	h.insert(t, conn, db)
 	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return now }))
@@ -94,6 +97,7 @@ func TestTickets(t *testing.T) {
 		"iA": {3, f64(3), []time.Time{d(8, 2, 1), d(8, 2, 2), d(8, 5, 0)}},
 		"iB": {1, f64(1.5), []time.Time{d(8, 2, 1)}},
 		"iO": {3, f64(4), []time.Time{d(8, 31, 22).Add(45 * time.Minute), d(8, 31, 23).Add(45 * time.Minute), now.Add(23 * time.Hour)}},
+		"iP": {3, f64(4), []time.Time{d(8, 31, 22).Add(45 * time.Minute), d(8, 31, 23).Add(45 * time.Minute), now.Add(23 * time.Hour)}},
 	}
 	page, err := store.Incidents(ctx, trustlens.Filter{})
 	if err != nil {
@@ -119,8 +123,9 @@ func TestTickets(t *testing.T) {
 		perIncident, affected, baseline *float64
 		perHourSilent, perHourUpdated   *float64
 	}{
-		// iA, iB, iO: (3+1+3)/3 tickets; feedback 1, 4, 2 (once, though it
-		// counts for iA and iB), 4 → 11/4; baseline 5 and 3 → 4.
+		// iA, iB, iO, iP: (3+1+3+3)/4 tickets; feedback 1, 4, 2 (once,
+		// though it counts for iA and iB), 4 (once, though it counts for
+		// the open iO and iP) → 11/4; baseline 5 and 3 → 4.
 		// Cost of silence (cadence sev1 1 h, sev2 2 h, sev3 4 h):
 		//   iA 00:00–02:00, no update: silent 0 s, updated 7200 s; its
 		//      tickets all come after 02:00 → neither.
@@ -129,8 +134,10 @@ func TestTickets(t *testing.T) {
 		//   iO 22:00–now (00:00), update at 22:30: silent 22:30 + 1 h →
 		//      00:00 = 1800 s, updated 5400 s; tickets 22:45 → updated,
 		//      23:45 → silent, now + 23 h → neither.
-		//   silent 1 ticket / 0.5 h = 2; updated 2 tickets / 4.5 h.
-		{"August", trustlens.Filter{From: d(8, 1, 0), To: now}, f64(7.0 / 3), f64(2.75), f64(4), f64(2), f64(2 / 4.5)},
+		//   iP 22:30–now (sev4, 8 h), no update: updated 5400 s; tickets
+		//      22:45 and 23:45 → updated, now + 23 h → neither.
+		//   silent 1 ticket / 0.5 h = 2; updated 4 tickets / 6 h.
+		{"August", trustlens.Filter{From: d(8, 1, 0), To: now}, f64(2.5), f64(2.75), f64(4), f64(2), f64(4.0 / 6)},
 		// iB only: 1 ticket; feedback 1, 2 → 1.5; baseline the same as
 		// above (it does not depend on the severity); no silent hours.
 		{"August sev3", trustlens.Filter{From: d(8, 1, 0), To: now, Severity: "sev3"}, f64(1), f64(1.5), f64(4), nil, f64(1)},
@@ -166,11 +173,11 @@ func TestTickets(t *testing.T) {
 		want     map[string][]*float64
 	}{
 		{"by month", "month", trustlens.Filter{From: jun, To: now}, []time.Time{jun, jul, aug}, map[string][]*float64{
-			"tickets_per_incident":     {nil, f64(1), f64(7.0 / 3)},
+			"tickets_per_incident":     {nil, f64(1), f64(2.5)},
 			"csat_affected_avg":        {nil, f64(2), f64(2.75)},
 			"csat_baseline_avg":        {nil, f64(1), f64(4)},
 			"tickets_per_hour_silent":  {nil, nil, f64(2)},
-			"tickets_per_hour_updated": {nil, f64(0), f64(2 / 4.5)},
+			"tickets_per_hour_updated": {nil, f64(0), f64(4.0 / 6)},
 		}},
 		// the week of Monday 10 Aug has no incident, but c1's rating of 5
 		// on 15 Aug, attributed to none: a baseline of 5

@@ -32,11 +32,11 @@ func New() *Classifier { return &Classifier{} }
 
 // Evidence keys, the JSON names of the flags.
 const (
-	keyApology        = "apology"
-	keyResponsibility = "takes_responsibility"
-	keyRootCause      = "root_cause"
-	keyPrevention     = "prevention_steps"
-	keyNextUpdate     = "next_update_at"
+	keyApology        = trustlens.EvidenceApology
+	keyResponsibility = trustlens.EvidenceTakesResponsibility
+	keyRootCause      = trustlens.EvidenceRootCause
+	keyPrevention     = trustlens.EvidencePreventionSteps
+	keyNextUpdate     = trustlens.EvidenceNextUpdateAt
 )
 
 // Classify reads text, sent at `at` (the anchor of relative promises such

@@ -545,16 +545,19 @@ func remedyAfter(ws []string, v int) bool {
 	return false
 }
 
+// harmAfterStrict is harmAfter, or with mistakes false the same scan
+// without the mistake markers (a mistake word is then neither a harm nor
+// lets a fixing verb through).
 func harmAfterStrict(ws []string, v int, mistakes bool) bool {
-	if mistakes {
-		return harmAfter(ws, v)
-	}
 	for k := v + 1; k < len(ws); k++ {
 		w := ws[k]
 		if w == "but" && omissionAt(ws, k+1) {
 			return true // "rotated the credentials but did not update them in …"
 		}
-		if purposeAt(ws, k) || fixedVerbs[w] || findVerbs[w] || contrastWords[w] {
+		if mistakes && w == "no" && k+1 < len(ws) && mistakeAt(ws, k+1) {
+			return true // "… a database that no longer existed"
+		}
+		if purposeAt(ws, k) || fixedVerbs[w] && !(mistakes && mistakeMarkers[w]) || findVerbs[w] || contrastWords[w] {
 			return false
 		}
 		if k2, ok := otherClause(ws, k); ok {
@@ -564,7 +567,7 @@ func harmAfterStrict(ws []string, v int, mistakes bool) bool {
 		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
 			continue // "we updated the software that had failed": the object's state
 		}
-		if harmWords[w] && !deniedAt(ws, k) || downAt(ws, k) {
+		if harmWords[w] && !deniedAt(ws, k) || mistakes && mistakeAt(ws, k) || downAt(ws, k) {
 			return true
 		}
 	}
@@ -602,31 +605,7 @@ func otherClause(ws []string, k int) (int, bool) {
 
 // harmAfter reports a harm told after word v of ws, before any purpose
 // clause ("to address …").
-func harmAfter(ws []string, v int) bool {
-	for k := v + 1; k < len(ws); k++ {
-		w := ws[k]
-		if w == "but" && omissionAt(ws, k+1) {
-			return true // "rotated the credentials but did not update them in …"
-		}
-		if w == "no" && k+1 < len(ws) && mistakeAt(ws, k+1) {
-			return true // "… a database that no longer existed"
-		}
-		if purposeAt(ws, k) || fixedVerbs[w] && !mistakeMarkers[w] || findVerbs[w] || contrastWords[w] {
-			return false
-		}
-		if k2, ok := otherClause(ws, k); ok {
-			k = k2
-			continue
-		}
-		if k > 1 && ws[k-1] == "had" && (ws[k-2] == "that" || ws[k-2] == "which") {
-			continue // "we updated the software that had failed": the object's state
-		}
-		if harmWords[w] && !deniedAt(ws, k) || mistakeAt(ws, k) || downAt(ws, k) {
-			return true
-		}
-	}
-	return false
-}
+func harmAfter(ws []string, v int) bool { return harmAfterStrict(ws, v, true) }
 
 // causeConnectives before the company name it as the cause: "the outage
 // was caused when we …", "errors began after we deployed …".

@@ -265,14 +265,15 @@ var probes9 = []struct {
 	{"The upgrade will resume next week.", false, false},
 }
 
-// probes9Known are probes still read wrongly at the end of round 9,
-// kept so that a later round sees them (not asserted).
-var probes9Known = []string{
-	// owns: an act noun whose harm is a removal told as a proportion
-	"A routine cleanup we scheduled ran against live data and removed roughly 3% of saved drafts.",
-	// owns: a compound act noun ("our migration script") whose flaw is told by "assumed", the harm after "did not"
-	"Our migration script assumed every account had an email address; about 2,000 did not, and their sign-ins broke.",
-}
+// Still read wrongly at the end of round 9 (not asserted; for a later
+// round):
+//   - owns: an act noun whose harm is a removal told as a proportion: "A
+//     routine cleanup we scheduled ran against live data and removed
+//     roughly 3% of saved drafts."
+//   - owns: a compound act noun ("our migration script") whose flaw is told
+//     by "assumed", the harm after "did not": "Our migration script assumed
+//     every account had an email address; about 2,000 did not, and their
+//     sign-ins broke."
 
 func TestProbes9(t *testing.T) {
 	c := New()

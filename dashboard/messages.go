@@ -12,44 +12,60 @@ var messageFlags = []struct {
 	key, label string
 	on         func(m *trustlens.Message) bool
 }{
-	{"apology", "apology", func(m *trustlens.Message) bool { return m.Apology }},
-	{"takes_responsibility", "owns the failure", func(m *trustlens.Message) bool { return m.TakesResponsibility }},
-	{"root_cause", "root cause", func(m *trustlens.Message) bool { return m.RootCause }},
-	{"prevention_steps", "prevention steps", func(m *trustlens.Message) bool { return m.PreventionSteps }},
-	{"next_update_at", "next update promised", func(m *trustlens.Message) bool { return m.NextUpdateAt != nil }},
+	{trustlens.EvidenceApology, "apology", func(m *trustlens.Message) bool { return m.Apology }},
+	{trustlens.EvidenceTakesResponsibility, "owns the failure", func(m *trustlens.Message) bool { return m.TakesResponsibility }},
+	{trustlens.EvidenceRootCause, "root cause", func(m *trustlens.Message) bool { return m.RootCause }},
+	{trustlens.EvidencePreventionSteps, "prevention steps", func(m *trustlens.Message) bool { return m.PreventionSteps }},
+	{trustlens.EvidenceNextUpdateAt, "next update promised", func(m *trustlens.Message) bool { return m.NextUpdateAt != nil }},
 }
 
 // explain gives every communication of d's timeline the evidence for its
 // stored flags: the words of its body that the classifier (SPEC §7) finds
 // decided each. A flag the producer set that the words do not show gets no
 // evidence, and a flag the words show that the producer did not set is not
-// added (a producer's explicit flags win). It writes a new timeline and
-// new messages: the store's answer may be shared by other requests.
-// Without a classifier it changes nothing.
+// added (a producer's explicit flags win), so a message with no flag set
+// is not classified at all. It never writes to d's timeline or messages
+// (the store's answer may be shared by other requests): it gives d a new
+// timeline when a message gets evidence. Without a classifier it changes
+// nothing.
 func (s *Server) explain(d *trustlens.IncidentDetail) {
 	if s.cfg.Classify == nil {
 		return
 	}
-	tl := append([]trustlens.TimelineEvent{}, d.Timeline...)
-	for i := range tl {
-		m := tl[i].Message
-		if m == nil || m.Body == "" {
+	copied := false
+	for i, e := range d.Timeline {
+		m := e.Message
+		if m == nil || m.Body == "" || !anyFlag(m) {
 			continue
 		}
-		c := s.cfg.Classify(m.Body, tl[i].OccurredAt)
+		c := s.cfg.Classify(m.Body, e.OccurredAt)
 		ev := map[string]string{}
 		for _, f := range messageFlags {
 			if w := c.Evidence[f.key]; w != "" && f.on(m) {
 				ev[f.key] = w
 			}
 		}
-		if len(ev) > 0 {
-			cp := *m
-			cp.Evidence = ev
-			tl[i].Message = &cp
+		if len(ev) == 0 {
+			continue
+		}
+		if !copied {
+			d.Timeline = append([]trustlens.TimelineEvent{}, d.Timeline...)
+			copied = true
+		}
+		cp := *m
+		cp.Evidence = ev
+		d.Timeline[i].Message = &cp
+	}
+}
+
+// anyFlag reports whether m has a flag set.
+func anyFlag(m *trustlens.Message) bool {
+	for _, f := range messageFlags {
+		if f.on(m) {
+			return true
 		}
 	}
-	d.Timeline = tl
+	return false
 }
 
 // messageChip is a flag of a communication as the timeline shows it.
@@ -66,7 +82,7 @@ func messageChips(m *trustlens.Message) []messageChip {
 			continue
 		}
 		c := messageChip{Label: f.label, Why: m.Evidence[f.key]}
-		if f.key == "next_update_at" {
+		if f.key == trustlens.EvidenceNextUpdateAt {
 			c.Label += " by " + fmtDateTime(*m.NextUpdateAt)
 		}
 		out = append(out, c)
@@ -89,7 +105,7 @@ func saidBy(tl []trustlens.TimelineEvent, key string) string {
 		}
 		what := messageName(e)
 		if w := m.Evidence[key]; w != "" {
-			return fmt.Sprintf("%s: “%s”", what, clipRunes(w, evidenceRunes))
+			return fmt.Sprintf("%s: “%s”", what, clipTo(w, evidenceRunes))
 		}
 		return what
 	}
@@ -144,12 +160,4 @@ func messageName(e trustlens.TimelineEvent) string {
 		s += " on " + e.Message.Channel
 	}
 	return s
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

@@ -151,3 +151,24 @@ func TestScorecardReasons(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainReadsOnlyFlaggedMessages: a message with no flag set is not
+// classified (no evidence could be shown for it), and the input timeline
+// is left as it was.
+func TestExplainReadsOnlyFlaggedMessages(t *testing.T) {
+	var read []string
+	s := &Server{cfg: Config{Classify: func(text string, _ time.Time) trustlens.Classification {
+		read = append(read, text)
+		return trustlens.Classification{Apology: true, Evidence: map[string]string{trustlens.EvidenceApology: "Sorry."}}
+	}}}
+	plain := &trustlens.Message{Kind: "update", Body: "Still investigating."}
+	sorry := &trustlens.Message{Kind: "update", Body: "Sorry.", Apology: true}
+	tl := []trustlens.TimelineEvent{{EventID: "a", Message: plain}, {EventID: "b", Message: sorry}}
+	d := trustlens.IncidentDetail{Timeline: tl}
+	s.explain(&d)
+	eqv(t, "classified", read, []string{"Sorry."})
+	eqv(t, "evidence", d.Timeline[1].Message.Evidence, map[string]string{trustlens.EvidenceApology: "Sorry."})
+	if d.Timeline[0].Message != plain || tl[1].Message != sorry || sorry.Evidence != nil {
+		t.Errorf("explain wrote to its input: %+v %+v", tl[1].Message, sorry)
+	}
+}

@@ -325,7 +325,7 @@ func habitReasonText(h, v string, i trustlens.Incident, tl []trustlens.TimelineE
 		return fmt.Sprintf("acknowledged after %s, target %s", fmtDuration(*i.TTASeconds), target)
 	case trustlens.HabitTakeResponsibility:
 		if v == trustlens.Met {
-			if by := saidBy(tl, "takes_responsibility"); by != "" {
+			if by := saidBy(tl, trustlens.EvidenceTakesResponsibility); by != "" {
 				return "the " + by + " took responsibility for the outage"
 			}
 			return "a message took responsibility for the outage"
@@ -342,7 +342,7 @@ func habitReasonText(h, v string, i trustlens.Incident, tl []trustlens.TimelineE
 		return txt
 	case trustlens.HabitApologize:
 		if v == trustlens.Met {
-			if by := saidBy(tl, "apology"); by != "" {
+			if by := saidBy(tl, trustlens.EvidenceApology); by != "" {
 				return "the " + by + " apologized to customers"
 			}
 			return "a message apologized to customers"

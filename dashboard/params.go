@@ -233,11 +233,13 @@ func parseIncidentID(c echo.Context) (string, error) {
 }
 
 // clip shortens a user-supplied value before it is echoed in a message.
-func clip(v string) string {
-	const max = 64
-	if utf8.RuneCountInString(v) <= max {
+func clip(v string) string { return clipTo(v, 64) }
+
+// clipTo is v cut to n runes, with "…" when it was longer.
+func clipTo(v string, n int) string {
+	if utf8.RuneCountInString(v) <= n {
 		return v
 	}
 	r := []rune(v)
-	return string(r[:max]) + "…"
+	return string(r[:n]) + "…"
 }
