@@ -1,0 +1,3 @@
+module github.com/trustlens/trustlens/scripts/classify-baseline
+
+go 1.22
