@@ -154,15 +154,19 @@ type TimelineEvent struct {
 // Evidence is filled by the dashboard, never stored: per true flag, the
 // words of Body that the classifier finds decided it.
 type Message struct {
-	Kind                string            `json:"kind"`    // acknowledgement, update, resolution or postmortem
-	Channel             string            `json:"channel"` // status_page, email, …
-	Body                string            `json:"body"`
-	Apology             bool              `json:"apology"`
-	TakesResponsibility bool              `json:"takes_responsibility"`
-	RootCause           bool              `json:"root_cause"`
-	PreventionSteps     bool              `json:"prevention_steps"`
-	NextUpdateAt        *time.Time        `json:"next_update_at"`
-	Evidence            map[string]string `json:"evidence,omitempty"`
+	Kind                string     `json:"kind"`    // acknowledgement, update, resolution or postmortem
+	Channel             string     `json:"channel"` // status_page, email, …
+	Body                string     `json:"body"`
+	Apology             bool       `json:"apology"`
+	TakesResponsibility bool       `json:"takes_responsibility"`
+	RootCause           bool       `json:"root_cause"`
+	PreventionSteps     bool       `json:"prevention_steps"`
+	NextUpdateAt        *time.Time `json:"next_update_at"`
+	// PromiseStatus is the state of the promise of NextUpdateAt
+	// (PromiseKept, PromiseBroken or PromisePending, as the incident's
+	// Promises give it); "" when the message promises nothing.
+	PromiseStatus string            `json:"promise_status,omitempty"`
+	Evidence      map[string]string `json:"evidence,omitempty"`
 }
 
 // IncidentDetail is the answer of GET /api/v1/incidents/{id}.
@@ -176,6 +180,37 @@ type IncidentDetail struct {
 	// incident (SPEC §2.6: naming it or attributed to it), in order: the
 	// Tickets of the incident over time.
 	TicketTimes []time.Time `json:"ticket_times"`
+	// Promises are the promises of a next update made during the incident
+	// (SPEC §2.1 "Promises kept"), in the order they were made: the
+	// promises_made, promises_kept and promises_broken of its figures,
+	// one by one.
+	Promises []Promise `json:"promises"`
+}
+
+// Promise states of SPEC §2.1.
+const (
+	PromiseKept    = "kept"
+	PromiseBroken  = "broken"
+	PromisePending = "pending"
+)
+
+// Promise is one promise of a next update: a distinct next_update_at among
+// an incident's communications, made when the earliest communication
+// carrying it was sent. It is kept when an update point follows that send
+// and falls at or before Due + promise_grace; pending while now is not
+// past that; otherwise broken.
+type Promise struct {
+	Due    time.Time `json:"due"`     // the promised time of the next update
+	MadeAt time.Time `json:"made_at"` // when the earliest communication carrying it was sent
+	MadeBy string    `json:"made_by"` // that communication's event_id
+	Status string    `json:"status"`  // PromiseKept, PromiseBroken or PromisePending
+	// NextUpdateAt is the first update point after MadeAt: the one that
+	// kept the promise, or the late one that followed a broken or pending
+	// promise; nil while none has come.
+	NextUpdateAt *time.Time `json:"next_update_at"`
+	// LateSeconds is how long after Due the next update came (0 when it
+	// came on time or has not come).
+	LateSeconds int64 `json:"late_seconds"`
 }
 
 // Summary is the answer of GET /api/v1/summary (SPEC §3).

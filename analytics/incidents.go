@@ -79,6 +79,7 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 	if err != nil {
 		return d, fmt.Errorf("analytics: incident %q: timeline: %w", id, err)
 	}
+	d.Promises = promisesOf(d.Timeline, s.policy.PromiseGrace.Seconds(), now)
 	return d, nil
 }
 

@@ -62,7 +62,7 @@ func TestTimelineMessages(t *testing.T) {
 	p := promised
 	want := []row{
 		{"d", nil},
-		{"c1", &trustlens.Message{Kind: "acknowledgement", Channel: "status_page", Body: ack.Body, NextUpdateAt: &p}},
+		{"c1", &trustlens.Message{Kind: "acknowledgement", Channel: "status_page", Body: ack.Body, NextUpdateAt: &p, PromiseStatus: trustlens.PromiseKept}}, // c2 came before 10:45 + 5 min
 		{"t1", nil},
 		{"c2", &trustlens.Message{Kind: "update", Channel: "email", Body: update.Body, Apology: true, TakesResponsibility: true, RootCause: true, PreventionSteps: true}},
 	}
@@ -72,5 +72,100 @@ func TestTimelineMessages(t *testing.T) {
 	for i := range want {
 		eq(t, "timeline["+want[i].id+"].event_id", got[i].id, want[i].id)
 		eq(t, "timeline["+want[i].id+"].message", got[i].msg, want[i].msg)
+	}
+}
+
+// TestIncidentPromises checks that an incident lists its promises one by
+// one, and that they add up to its figures' promises_made, _kept and
+// _broken: on a resolved incident (one kept, one broken 10 min late, one
+// repeated on a second channel) and an open one (one pending).
+func TestIncidentPromises(t *testing.T) {
+	conn, db := chtest.NewDatabase(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	min := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	ptr := func(t time.Time) *time.Time { return &t }
+	comm := func(id, inc string, m int, kind, channel string, due *time.Time) trustlens.Event {
+		return trustlens.Event{EventID: id, Type: trustlens.TypeCommunicationSent, IncidentID: inc, OccurredAt: min(m),
+			Channel: channel, Kind: kind, Audience: "public", Body: kind + " " + id, NextUpdateAt: due}
+	}
+	events := []trustlens.Event{
+		{EventID: "d1", Type: trustlens.TypeIncidentDetected, IncidentID: "p1", Severity: "sev2", Title: "Checkout failing", OccurredAt: t0},
+		comm("ack", "p1", 5, "acknowledgement", "status_page", ptr(min(35))),
+		comm("u1", "p1", 35, "update", "status_page", ptr(min(65))),
+		comm("u1e", "p1", 35, "update", "email", ptr(min(65))), // the same update on a second channel: one point, one promise, made by u1
+		comm("u2", "p1", 75, "update", "status_page", nil),
+		comm("res", "p1", 105, "resolution", "status_page", nil),
+		{EventID: "r1", Type: trustlens.TypeIncidentResolved, IncidentID: "p1", OccurredAt: min(105)},
+		{EventID: "d2", Type: trustlens.TypeIncidentDetected, IncidentID: "p2", Severity: "sev3", Title: "Search slow", OccurredAt: min(100)},
+		comm("ack2", "p2", 110, "acknowledgement", "status_page", ptr(min(140))),
+	}
+	var rows []ingest.Row
+	for i, e := range events {
+		e.Extra = "{}"
+		rows = append(rows, ingest.Row{Event: e, Position: ingest.Position{Topic: "trustlens." + string(e.Stream()), Offset: int64(i)}})
+	}
+	w := ingest.Writer{Conn: conn, DB: db}
+	if err := w.Insert(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	// now: 130, before p2's promise (140) + grace (5 min) has passed
+	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return min(130) }))
+	type want struct {
+		due, made   time.Time
+		by, status  string
+		next        *time.Time
+		lateSeconds int64
+	}
+	for _, c := range []struct {
+		id                 string
+		want               []want
+		made, kept, broken int64
+	}{
+		{"p1", []want{
+			{min(35), min(5), "ack", trustlens.PromiseKept, ptr(min(35)), 0},
+			{min(65), min(35), "u1", trustlens.PromiseBroken, ptr(min(75)), 600},
+		}, 2, 1, 1},
+		{"p2", []want{{min(140), min(110), "ack2", trustlens.PromisePending, nil, 0}}, 1, 0, 0},
+	} {
+		d, err := store.Incident(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, c.id+" promises_made", d.PromisesMade, c.made)
+		eq(t, c.id+" promises_kept", d.PromisesKept, c.kept)
+		eq(t, c.id+" promises_broken", d.PromisesBroken, c.broken)
+		if len(d.Promises) != len(c.want) {
+			t.Fatalf("%s: %d promises, want %d: %+v", c.id, len(d.Promises), len(c.want), d.Promises)
+		}
+		var kept, broken int64
+		for i, w := range c.want {
+			p := d.Promises[i]
+			eq(t, c.id+" promise due", p.Due, w.due)
+			eq(t, c.id+" promise made_at", p.MadeAt, w.made)
+			eq(t, c.id+" promise made_by", p.MadeBy, w.by)
+			eq(t, c.id+" promise status", p.Status, w.status)
+			eq(t, c.id+" promise next_update_at", p.NextUpdateAt, w.next)
+			eq(t, c.id+" promise late_seconds", p.LateSeconds, w.lateSeconds)
+			switch p.Status {
+			case trustlens.PromiseKept:
+				kept++
+			case trustlens.PromiseBroken:
+				broken++
+			}
+		}
+		// the list adds up to the figures
+		eq(t, c.id+" kept in the list", kept, d.PromisesKept)
+		eq(t, c.id+" broken in the list", broken, d.PromisesBroken)
+		// each message carrying a promise shows its state; a repeat shows
+		// the state of the promise it repeats
+		for _, e := range d.Timeline {
+			if e.Message == nil {
+				continue
+			}
+			want := map[string]string{"ack": trustlens.PromiseKept, "u1": trustlens.PromiseBroken, "u1e": trustlens.PromiseBroken,
+				"ack2": trustlens.PromisePending}[e.EventID]
+			eq(t, c.id+" "+e.EventID+" promise_status", e.Message.PromiseStatus, want)
+		}
 	}
 }

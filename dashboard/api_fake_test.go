@@ -180,6 +180,8 @@ func newAPIFake() *apiFake {
 		},
 		Gaps:        []int64{300, 3600, 3300},
 		TicketTimes: []time.Time{time.Date(2026, 11, 3, 14, 10, 0, 0, time.UTC), time.Date(2026, 11, 3, 16, 30, 0, 0, cet)},
+		Promises: []trustlens.Promise{{Due: time.Date(2026, 11, 3, 15, 35, 0, 0, cet), MadeAt: time.Date(2026, 11, 3, 15, 5, 0, 0, cet), MadeBy: "e2",
+			Status: trustlens.PromiseBroken}},
 	}
 	return &apiFake{
 		policy: trustlens.DefaultPolicy(),

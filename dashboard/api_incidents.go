@@ -124,6 +124,16 @@ func normalizeDetail(d *trustlens.IncidentDetail) {
 	if d.Gaps == nil {
 		d.Gaps = []int64{}
 	}
+	proms := make([]trustlens.Promise, len(d.Promises)) // a copy, as the timeline, in UTC
+	for i, p := range d.Promises {
+		p.Due, p.MadeAt = p.Due.UTC(), p.MadeAt.UTC()
+		if p.NextUpdateAt != nil {
+			t := p.NextUpdateAt.UTC()
+			p.NextUpdateAt = &t
+		}
+		proms[i] = p
+	}
+	d.Promises = proms
 	times := make([]time.Time, len(d.TicketTimes)) // a copy, as the timeline
 	for i, t := range d.TicketTimes {
 		times[i] = t.UTC()

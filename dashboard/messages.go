@@ -68,13 +68,15 @@ func anyFlag(m *trustlens.Message) bool {
 	return false
 }
 
-// messageChip is a flag of a communication as the timeline shows it.
+// messageChip is a flag of a communication as the timeline shows it;
+// Class is "chip-kept", "chip-broken" or "chip-pending" on a promise of a
+// next update.
 type messageChip struct {
-	Label, Why string
+	Label, Why, Class string
 }
 
 // messageChips lists m's true flags with their evidence (the next update's
-// promised time in its label).
+// promised time and whether that promise was kept in its label).
 func messageChips(m *trustlens.Message) []messageChip {
 	var out []messageChip
 	for _, f := range messageFlags {
@@ -84,6 +86,10 @@ func messageChips(m *trustlens.Message) []messageChip {
 		c := messageChip{Label: f.label, Why: m.Evidence[f.key]}
 		if f.key == trustlens.EvidenceNextUpdateAt {
 			c.Label += " by " + fmtDateTime(*m.NextUpdateAt)
+			if m.PromiseStatus != "" {
+				c.Label += " · " + m.PromiseStatus
+				c.Class = "chip-" + m.PromiseStatus
+			}
 		}
 		out = append(out, c)
 	}

@@ -56,6 +56,7 @@ type incidentData struct {
 	ChurnEnds  string   // when the churn window of a resolved incident ends
 	JSONURL    string
 	Tickets    incidentTickets
+	Promises   []promiseRow
 }
 
 // incidentTickets is the incident's tickets section: its tickets over
@@ -170,6 +171,7 @@ func (s *Server) incidentPage(c echo.Context) error {
 	}
 	d.JSONURL = "/api/v1/incidents/" + url.PathEscape(det.IncidentID)
 	d.Tickets = ticketsSection(det, d.Gaps, d.Target)
+	d.Promises = promiseRows(det, pol.PromiseGrace.Seconds())
 	return s.render(c, http.StatusOK, pageIncident, d)
 }
 
