@@ -144,6 +144,18 @@ func TestScorecardReasons(t *testing.T) {
 			"the postmortem of 3 Nov 2026 15:00 UTC on status_page gives the root cause but no concrete steps against a repeat (tests, alerts, staged roll-outs, process changes); a complete postmortem is due within 7 days of resolution"},
 		{"complete", trustlens.HabitLearn, trustlens.Met, resolved, []trustlens.TimelineEvent{noCause, complete},
 			"postmortem with root cause and prevention steps published within 7 days of resolution"},
+		{"cadence met on enough channels", trustlens.HabitCommunicateProactively, trustlens.Met,
+			trustlens.Incident{Severity: "sev2", ResolvedAt: &res, MaxSilenceSeconds: 7200, Channels: []string{"email", "status_page"}}, nil,
+			"longest silence 2 h, within the 2 h target for sev2; 2 channels (email, status_page) (minimum 2)"},
+		{"silence over target, one channel", trustlens.HabitCommunicateProactively, trustlens.Missed,
+			trustlens.Incident{Severity: "sev2", ResolvedAt: &res, MaxSilenceSeconds: 7201, Channels: []string{"status_page"}}, nil,
+			"longest silence 2 h, just over the 2 h target for sev2; only 1 channel (status_page), fewer than the 2 asked for"},
+		{"silence well over target", trustlens.HabitCommunicateProactively, trustlens.Missed,
+			trustlens.Incident{Severity: "sev2", ResolvedAt: &res, MaxSilenceSeconds: 9000, Channels: []string{"email", "sms", "status_page"}}, nil,
+			"longest silence 2 h 30 min, over the 2 h target for sev2; 3 channels (email, sms, status_page) (minimum 2)"},
+		{"open, no message yet", trustlens.HabitCommunicateProactively, trustlens.Pending,
+			trustlens.Incident{Severity: "sev1", MaxSilenceSeconds: 600}, nil,
+			"longest silence 10 min, within the 1 h target for sev1; no channel used yet (minimum 2); still open, so the silence can grow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -81,7 +81,7 @@ func TestPages(t *testing.T) {
 		{"incident", "/incidents/INC-1", 200, []string{
 			"<title>INC-1: Checkout down · trustlens</title>",
 			"acknowledged after 17 min, target 30 min",
-			"longest silence 1 h 35 min (target 1 h for sev1); 2 channels (minimum 2)",
+			"longest silence 1 h 35 min, over the 1 h target for sev1; 2 channels (email, status_page) (minimum 2)",
 			"3 customers offered compensation, 4 affected; target: at least 50% of the affected",
 			"no postmortem with root cause and prevention steps within 7 days of resolution",
 			"1 of 4 affected customers contacted individually; target 50%",

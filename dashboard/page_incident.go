@@ -334,10 +334,26 @@ func habitReasonText(h, v string, i trustlens.Incident, tl []trustlens.TimelineE
 		}
 		return "no message has taken responsibility" + yet
 	case trustlens.HabitCommunicateProactively:
+		// say which of the two conditions failed, so the reader knows what to fix
 		target := p.CadenceTarget[i.Severity].Seconds()
-		txt := fmt.Sprintf("longest silence %s (target %s for %s); %d channel%s (minimum %d)",
-			fmtDuration(i.MaxSilenceSeconds), fmtDuration(target), i.Severity,
-			len(i.Channels), plural(len(i.Channels)), p.MinChannels)
+		within := "within"
+		if i.MaxSilenceSeconds > target {
+			within = "over"
+			if fmtDuration(i.MaxSilenceSeconds) == fmtDuration(target) { // "2 h, over the 2 h target" reads as a mistake
+				within = "just over"
+			}
+		}
+		txt := fmt.Sprintf("longest silence %s, %s the %s target for %s; ", fmtDuration(i.MaxSilenceSeconds), within, fmtDuration(target), i.Severity)
+		n := len(i.Channels)
+		chans := " (" + strings.Join(i.Channels, ", ") + ")"
+		switch {
+		case n == 0:
+			txt += fmt.Sprintf("no channel used yet (minimum %d)", p.MinChannels)
+		case n < p.MinChannels:
+			txt += fmt.Sprintf("only %d channel%s%s, fewer than the %d asked for", n, plural(n), chans, p.MinChannels)
+		default:
+			txt += fmt.Sprintf("%d channel%s%s (minimum %d)", n, plural(n), chans, p.MinChannels)
+		}
 		if open {
 			txt += "; still open, so the silence can grow"
 		}
