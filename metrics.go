@@ -258,6 +258,39 @@ type Overdue struct {
 	TargetSeconds  int64     `json:"target_seconds"`
 }
 
+// Why an open incident's next update is due (UpdateDue.By).
+const (
+	DueByPromise = "promise" // a pending promise of a next update
+	DueByCadence = "cadence" // the severity's cadence target
+)
+
+// UpdateDue is when the customers of an open incident next expect to hear
+// (GET /api/v1/cadence/due): the earlier of the time a pending promise
+// named and the moment the incident becomes overdue.
+type UpdateDue struct {
+	IncidentID string    `json:"incident_id"`
+	Title      string    `json:"title"`
+	Severity   string    `json:"severity"`
+	DetectedAt time.Time `json:"detected_at"`
+	// LastUpdateAt is the latest of detection and the last update point.
+	LastUpdateAt time.Time `json:"last_update_at"`
+	// CadenceDueAt is LastUpdateAt + the severity's cadence target
+	// (TargetSeconds): past it the incident is overdue (SPEC §2.1).
+	CadenceDueAt  time.Time `json:"cadence_due_at"`
+	TargetSeconds int64     `json:"target_seconds"`
+	// PromisedAt is the earliest promised next update still pending (not
+	// kept, and now not past it + promise_grace); nil when none.
+	PromisedAt *time.Time `json:"promised_at"`
+	// DueAt is the earlier of PromisedAt and CadenceDueAt; By says which
+	// (DueByPromise on a tie).
+	DueAt time.Time `json:"due_at"`
+	By    string    `json:"by"`
+	// SecondsLeft is DueAt − now, negative once DueAt has passed.
+	SecondsLeft int64 `json:"seconds_left"`
+	// Overdue is true once the incident is past its cadence target.
+	Overdue bool `json:"overdue"`
+}
+
 // ChurnGroup is pooled churn over a set of non-pending incidents.
 type ChurnGroup struct {
 	Incidents       int64    `json:"incidents"`

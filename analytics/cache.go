@@ -131,6 +131,13 @@ func (s *Store) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	return shared(s, ctx, "overdue", "", func(ctx context.Context) ([]trustlens.Overdue, error) { return s.overdue(ctx) })
 }
 
+// UpdatesDue lists every open incident with when its customers next
+// expect to hear (a pending promise, or its cadence target), the most
+// urgent first.
+func (s *Store) UpdatesDue(ctx context.Context) ([]trustlens.UpdateDue, error) {
+	return shared(s, ctx, "due", "", func(ctx context.Context) ([]trustlens.UpdateDue, error) { return s.updatesDue(ctx) })
+}
+
 // Churn is pooled post-outage churn over the non-pending incidents in
 // range, by severity, and the trust drivers (affected churn where each
 // habit was met vs missed).

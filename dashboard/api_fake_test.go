@@ -30,6 +30,7 @@ type apiFake struct {
 	page    trustlens.IncidentPage
 	details map[string]trustlens.IncidentDetail
 	overdue []trustlens.Overdue
+	due     []trustlens.UpdateDue
 	churn   trustlens.Churn
 	comp    trustlens.Compensation
 	trend   trustlens.Trend
@@ -105,6 +106,10 @@ func (f *apiFake) UpdatePoints(ctx context.Context, ids []string) (map[string][]
 
 func (f *apiFake) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	return f.overdue, f.record(trustlens.Filter{})
+}
+
+func (f *apiFake) UpdatesDue(ctx context.Context) ([]trustlens.UpdateDue, error) {
+	return f.due, f.record(trustlens.Filter{})
 }
 
 func (f *apiFake) Churn(ctx context.Context, flt trustlens.Filter) (trustlens.Churn, error) {
@@ -200,6 +205,15 @@ func newAPIFake() *apiFake {
 			LastUpdateAt:   time.Date(2026, 12, 1, 1, 0, 0, 0, cet),
 			SilenceSeconds: 43200, TargetSeconds: 14400,
 		}},
+		due: []trustlens.UpdateDue{{
+			IncidentID: "inc-3", Title: "Search slow", Severity: "sev2",
+			DetectedAt:   time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+			LastUpdateAt: time.Date(2026, 12, 1, 10, 10, 0, 0, cet),
+			CadenceDueAt: time.Date(2026, 12, 1, 11, 10, 0, 0, time.UTC), TargetSeconds: 7200,
+			PromisedAt: ptrTime(time.Date(2026, 12, 1, 10, 40, 0, 0, cet)),
+			DueAt:      time.Date(2026, 12, 1, 9, 40, 0, 0, time.UTC),
+			By:         trustlens.DueByPromise, SecondsLeft: 600,
+		}},
 		churn: trustlens.Churn{
 			ChurnWindowDays: 30, PendingIncidents: 1,
 			ChurnGroup: trustlens.ChurnGroup{Incidents: 1, ActiveAffected: 2, ChurnedAffected: 1, ActiveBaseline: 10,
@@ -293,3 +307,5 @@ type httptestRecorder = httptest.ResponseRecorder
 func (f *apiFake) Spread(ctx context.Context, flt trustlens.Filter, bounds []int64) (trustlens.Spread, error) {
 	return trustlens.SpreadOf(f.page.Incidents, bounds), f.record(flt)
 }
+
+func ptrTime(t time.Time) *time.Time { return &t }

@@ -67,6 +67,10 @@ func TestAPIRoutesJSON(t *testing.T) {
 		{"overdue", "/api/v1/cadence/overdue", 200, `{"overdue":[{"incident_id":"inc-2","title":"Slow, logins",
 			"severity":"sev3","detected_at":"2026-11-30T23:00:00Z","last_update_at":"2026-12-01T00:00:00Z",
 			"silence_seconds":43200,"target_seconds":14400}],"policy":POLICY}`},
+		{"updates due", "/api/v1/cadence/due", 200, `{"due":[{"incident_id":"inc-3","title":"Search slow","severity":"sev2",
+			"detected_at":"2026-12-01T09:00:00Z","last_update_at":"2026-12-01T09:10:00Z","cadence_due_at":"2026-12-01T11:10:00Z","target_seconds":7200,
+			"promised_at":"2026-12-01T09:40:00Z","due_at":"2026-12-01T09:40:00Z","by":"promise","seconds_left":600,"overdue":false}],
+			"policy":POLICY}`},
 		{"churn", "/api/v1/churn?severity=sev1", 200, `{"churn_window_days":30,"pending_incidents":1,
 			"incidents":1,"active_affected":2,"churned_affected":1,"active_baseline":10,"churned_baseline":1,
 			"affected_rate":0.5,"baseline_rate":0.1,"uplift_pp":40,
@@ -324,6 +328,9 @@ func TestAPICSV(t *testing.T) {
 		{"/api/v1/cadence/overdue?format=csv", "trustlens-overdue.csv",
 			"incident_id,title,severity,detected_at,last_update_at,silence_seconds,target_seconds\r\n" +
 				"inc-2,\"Slow, logins\",sev3,2026-11-30T23:00:00Z,2026-12-01T00:00:00Z,43200,14400\r\n"},
+		{"/api/v1/cadence/due?format=csv", "trustlens-updates-due.csv",
+			"incident_id,title,severity,detected_at,last_update_at,cadence_due_at,target_seconds,promised_at,due_at,by,seconds_left,overdue\r\n" +
+				"inc-3,Search slow,sev2,2026-12-01T09:00:00Z,2026-12-01T09:10:00Z,2026-12-01T11:10:00Z,7200,2026-12-01T09:40:00Z,2026-12-01T09:40:00Z,promise,600,false\r\n"},
 		{"/api/v1/churn?format=csv", "trustlens-churn.csv",
 			"scope,severity,habit,outcome,incidents,active_affected,churned_affected,affected_rate,active_baseline,churned_baseline,baseline_rate,uplift_pp\r\n" +
 				"all,,,,1,2,1,0.5,10,1,0.1,40\r\n" +

@@ -18,6 +18,7 @@ const (
 	auditSilenceBars   = 15 // incidents in the longest-silence chart
 	auditTimelineRows  = 6  // incidents in the update-timeline chart
 	auditMissedPerList = 8  // incidents listed under each missed habit
+	auditDueRows       = 10 // open incidents listed under "Next updates due"
 )
 
 // missedHabit lists the incidents that missed one habit.
@@ -31,6 +32,10 @@ type missedHabit struct {
 type auditData struct {
 	layoutData
 	Overdue      []trustlens.Overdue
+	Due          []dueRow // open incidents not overdue, the most urgent first
+	DueMore      int      // not shown of those
+	DueCount     int      // shown and not
+	DueMax       int      // the most shown (auditDueRows), for the refresh script
 	Silences     []silenceRow
 	SilenceChart chartView
 	Timeline     chartView
@@ -53,10 +58,12 @@ func (s *Server) auditPage(c echo.Context) error {
 	listF.Limit = maxChartIncidents
 	var (
 		overdue []trustlens.Overdue
+		due     []trustlens.UpdateDue
 		list    trustlens.IncidentPage
 	)
 	err = parallel(
 		func() (err error) { overdue, err = s.analytics.Overdue(ctx); return err },
+		func() (err error) { due, err = s.analytics.UpdatesDue(ctx); return err },
 		func() (err error) { list, err = s.analytics.Incidents(ctx, listF); return err },
 	)
 	if err != nil {
@@ -69,6 +76,8 @@ func (s *Server) auditPage(c echo.Context) error {
 		d.Truncated, d.Shown = list.Total-n, n
 	}
 	sort.SliceStable(d.Overdue, func(i, j int) bool { return d.Overdue[i].SilenceSeconds > d.Overdue[j].SilenceSeconds })
+	d.Due, d.DueMore = dueRows(due, pol, auditDueRows)
+	d.DueCount, d.DueMax = len(d.Due)+d.DueMore, auditDueRows
 
 	d.Silences = worstSilences(list.Incidents, pol, auditSilenceBars)
 	d.SilenceChart = silenceChart("chart-silence", d.Silences)

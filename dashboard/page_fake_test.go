@@ -22,6 +22,7 @@ type pageFake struct {
 	incidents []trustlens.Incident
 	details   map[string]trustlens.IncidentDetail
 	overdue   []trustlens.Overdue
+	due       []trustlens.UpdateDue
 	churn     trustlens.Churn
 	comp      trustlens.Compensation
 	trend     trustlens.Trend
@@ -228,6 +229,10 @@ func (f *pageFake) UpdatePoints(ctx context.Context, ids []string) (map[string][
 
 func (f *pageFake) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	return f.overdue, f.err
+}
+
+func (f *pageFake) UpdatesDue(ctx context.Context) ([]trustlens.UpdateDue, error) {
+	return f.due, f.err
 }
 
 func (f *pageFake) Churn(ctx context.Context, flt trustlens.Filter) (trustlens.Churn, error) {

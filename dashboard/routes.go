@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	e.GET("/api/v1/incidents", s.apiIncidents)
 	e.GET("/api/v1/incidents/:id", s.apiIncident)
 	e.GET("/api/v1/cadence/overdue", s.apiOverdue)
+	e.GET("/api/v1/cadence/due", s.apiDue)
 	e.GET("/api/v1/churn", s.apiChurn)
 	e.GET("/api/v1/compensation", s.apiCompensation)
 	e.GET("/api/v1/trends", s.apiTrends)

@@ -26,6 +26,9 @@ type Analytics interface {
 	// Incident wraps trustlens.ErrNotFound when the id is unknown.
 	Incident(ctx context.Context, id string) (trustlens.IncidentDetail, error)
 	Overdue(ctx context.Context) ([]trustlens.Overdue, error)
+	// UpdatesDue lists every open incident with when its next update is
+	// due, the most urgent first.
+	UpdatesDue(ctx context.Context) ([]trustlens.UpdateDue, error)
 	// UpdatePoints are the update instants at or after detection of each
 	// known incident of ids, in order (unknown ids are left out).
 	UpdatePoints(ctx context.Context, ids []string) (map[string][]time.Time, error)

@@ -174,6 +174,16 @@ func TestBrowser(t *testing.T) {
 		Overdue []trustlens.Overdue `json:"overdue"`
 	}
 	getJSON(t, srv.URL+"/api/v1/cadence/overdue", &overdue)
+	var due struct {
+		Due []trustlens.UpdateDue `json:"due"`
+	}
+	getJSON(t, srv.URL+"/api/v1/cadence/due", &due)
+	dueOpen := 0 // the due table lists the open incidents that are not overdue
+	for _, d := range due.Due {
+		if !d.Overdue {
+			dueOpen++
+		}
+	}
 	var churn trustlens.Churn
 	getJSON(t, srv.URL+"/api/v1/churn?"+rangeQuery, &churn)
 	var comp trustlens.Compensation
@@ -194,6 +204,10 @@ func TestBrowser(t *testing.T) {
 	if resolved == nil {
 		resolved = &list.Incidents[0]
 	}
+	if open != nil && len(due.Due) == 0 {
+		t.Errorf("incident %s is open, but /api/v1/cadence/due lists none", open.IncidentID)
+	}
+	t.Logf("updates due: %d open incidents, %d not overdue", len(due.Due), dueOpen)
 
 	rec := &recorder{}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
@@ -283,6 +297,20 @@ func TestBrowser(t *testing.T) {
 			rows, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#overdue-table tbody tr").length`))
 			if err != nil || rows != len(overdue.Overdue) {
 				t.Errorf("after refresh: overdue rows %d (%v), API lists %d", rows, err, len(overdue.Overdue))
+			}
+			// The refresh rebuilt "Next updates due" from its API too: as many
+			// rows (at most 10) and the same count as the server rendered.
+			if got, want := text(t, ctx, "#due-count"), strconv.Itoa(dueOpen); got != want {
+				t.Errorf("due count %q, API lists %s open incidents not overdue", got, want)
+			}
+			rows, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#due-table tbody tr").length`))
+			if err != nil || rows != min(dueOpen, 10) {
+				t.Errorf("after refresh: due rows %d (%v), want %d", rows, err, min(dueOpen, 10))
+			}
+			if dueOpen > 0 {
+				if got := text(t, ctx, "#due-table tbody tr td:nth-child(6)"); !strings.HasPrefix(got, "the ") {
+					t.Errorf("due table's first reason %q, want the words the server gives", got)
+				}
 			}
 		}},
 		{name: "churn", path: "/churn?" + rangeQuery, status: 200, charts: 2, width: 1280, check: func(t *testing.T, ctx context.Context) {

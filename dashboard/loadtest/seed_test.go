@@ -97,6 +97,11 @@ func (c *counting) Overdue(ctx context.Context) ([]trustlens.Overdue, error) {
 	return c.Analytics.Overdue(ctx)
 }
 
+func (c *counting) UpdatesDue(ctx context.Context) ([]trustlens.UpdateDue, error) {
+	c.calls.Add(1)
+	return c.Analytics.UpdatesDue(ctx)
+}
+
 func (c *counting) Churn(ctx context.Context, f trustlens.Filter) (trustlens.Churn, error) {
 	c.calls.Add(1)
 	return c.Analytics.Churn(ctx, f)

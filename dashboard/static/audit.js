@@ -74,7 +74,75 @@
     if (none) none.classList.toggle("hidden", list.length > 0);
   }
 
+  // The "Next updates due" table (open incidents not overdue, the most
+  // urgent first), rebuilt from /api/v1/cadence/due as the server renders it.
+  var dueTable = document.getElementById("due-table");
+  var dueCount = document.getElementById("due-count");
+  var dueMax = dueTable ? parseInt(dueTable.getAttribute("data-max"), 10) || 10 : 10;
+
+  // goSeconds reads a Go duration ("5m0s", "1h0m0s") as seconds.
+  function goSeconds(d) {
+    var m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(d || "");
+    if (!m) return 0;
+    return (parseInt(m[1] || "0", 10) * 3600) + (parseInt(m[2] || "0", 10) * 60) + Math.floor(parseFloat(m[3] || "0"));
+  }
+
+  function renderDue(list, policy) {
+    if (!dueTable) return;
+    var open = list.filter(function (d) { return !d.overdue; });
+    var body = document.createElement("tbody");
+    var grace = goSeconds(policy && policy.promise_grace);
+    open.slice(0, dueMax).forEach(function (d) {
+      var tr = document.createElement("tr");
+      var first = cell(tr, null);
+      var a = document.createElement("a");
+      a.href = "/incidents/" + encodeURIComponent(d.incident_id) + (query ? "?" + query : "");
+      a.textContent = d.incident_id;
+      first.appendChild(a);
+      if (d.title) {
+        var t = document.createElement("div");
+        t.className = "muted small";
+        t.textContent = d.title;
+        first.appendChild(t);
+      }
+      var sev = document.createElement("span");
+      sev.className = "sev sev-" + d.severity;
+      sev.textContent = d.severity;
+      cell(tr, null).appendChild(sev);
+      cell(tr, datetime(d.last_update_at), "nowrap");
+      cell(tr, datetime(d.due_at), "nowrap");
+      var late = d.seconds_left < 0;
+      cell(tr, late ? duration(-d.seconds_left) + " ago" : "in " + duration(d.seconds_left), late ? "num bad" : "num");
+      var why = d.by === "promise"
+        ? "the time an update promised" + (late ? " (broken " + duration(grace) + " after it)" : "")
+        : "the " + d.severity + " cadence target of " + duration(d.target_seconds);
+      cell(tr, why);
+      body.appendChild(tr);
+    });
+    dueTable.replaceChild(body, dueTable.tBodies[0]);
+    if (dueCount) dueCount.textContent = String(open.length);
+    var more = Math.max(0, open.length - dueMax);
+    var moreP = document.getElementById("due-more"), moreN = document.getElementById("due-more-n");
+    if (moreN) moreN.textContent = String(more);
+    if (moreP) moreP.classList.toggle("hidden", more === 0);
+    var wrap = document.getElementById("due-wrap"), none = document.getElementById("due-none");
+    if (wrap) wrap.classList.toggle("hidden", open.length === 0);
+    if (none) none.classList.toggle("hidden", open.length > 0);
+  }
+
+  function refreshDue() {
+    if (!dueTable) return;
+    fetch("/api/v1/cadence/due", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) { renderDue(body.due || [], body.policy); })
+      .catch(function () { /* the overdue status line reports a failing API */ });
+  }
+
   function refresh() {
+    refreshDue();
     fetch(src, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
