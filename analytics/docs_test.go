@@ -86,3 +86,74 @@ func firstLine(s string) string {
 	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return l
 }
+
+// TestAnalystPromiseQuery checks that the documented one-row-per-promise
+// query of docs/analysts.md agrees with incident_metrics' promises_kept,
+// _broken and _pending for every incident of the conformance data (both
+// read the server's now()), and that the data has kept and broken promises
+// for it to agree on.
+func TestAnalystPromiseQuery(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	doc, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "docs", "analysts.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q string
+	for _, b := range sqlBlock.FindAllStringSubmatch(string(doc), -1) {
+		if strings.Contains(b[1], "AS promised_for") {
+			q = b[1]
+		}
+	}
+	if q == "" {
+		t.Fatal("docs/analysts.md has no promise query (one with AS promised_for)")
+	}
+	conn, db := chtest.NewDatabase(t)
+	loadConformance(t, conn, db)
+	ctx := context.Background()
+	type counts struct{ kept, broken, pending uint64 }
+	fromDoc := map[string]counts{}
+	rows, err := conn.Query(ctx, "SELECT incident_id, countIf(status = 'kept'), countIf(status = 'broken'), countIf(status = 'pending') FROM ("+
+		strings.ReplaceAll(q, "trustlens.", db+".")+") GROUP BY incident_id")
+	if err != nil {
+		t.Fatalf("promise query: %v", err)
+	}
+	var all counts
+	for rows.Next() {
+		var id string
+		var c counts
+		if err := rows.Scan(&id, &c.kept, &c.broken, &c.pending); err != nil {
+			t.Fatal(err)
+		}
+		fromDoc[id] = c
+		all.kept, all.broken, all.pending = all.kept+c.kept, all.broken+c.broken, all.pending+c.pending
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if all.kept == 0 || all.broken == 0 {
+		t.Fatalf("the conformance data has %d kept and %d broken promises: nothing to compare", all.kept, all.broken)
+	}
+	rows, err = conn.Query(ctx, "SELECT incident_id, toUInt64(promises_kept), toUInt64(promises_broken), toUInt64(promises_pending) FROM "+db+".incident_metrics WHERE promises_made > 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var id string
+		var c counts
+		if err := rows.Scan(&id, &c.kept, &c.broken, &c.pending); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if fromDoc[id] != c {
+			t.Errorf("%s: the documented query gives kept/broken/pending %v, incident_metrics %v", id, fromDoc[id], c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(fromDoc) {
+		t.Errorf("incident_metrics has promises for %d incidents, the documented query for %d", n, len(fromDoc))
+	}
+	t.Logf("%d incidents with promises: %d kept, %d broken, %d pending", n, all.kept, all.broken, all.pending)
+}
