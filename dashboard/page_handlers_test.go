@@ -106,6 +106,10 @@ func TestPages(t *testing.T) {
 			"The incident is still open; its churn window starts at the resolution.",
 			"No tickets counted for this incident",
 			`data-metric="csat_avg" data-value=""`, "no rating about it",
+			`<h2 id="next-steps-title">What to do next</h2>`,
+			`<li class="step-urgent"><span class="step-text">Send an update now: customers have heard nothing for 4 h since the detection, past the 2 h target for sev2. Say when the next one will come.</span><span class="step-due bad">now</span></li>`,
+			"Reach customers on at least 2 channels (status page, email, in-app…).",
+			"Offer compensation to at least 1 of the 2 affected customers (50% for sev2); 0 offered so far.",
 		}},
 		{"churn", "/churn", 200, []string{
 			"<title>Post-outage churn · trustlens</title>",

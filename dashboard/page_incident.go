@@ -57,6 +57,7 @@ type incidentData struct {
 	JSONURL    string
 	Tickets    incidentTickets
 	Promises   []promiseRow
+	NextSteps  []nextStep
 }
 
 // incidentTickets is the incident's tickets section: its tickets over
@@ -172,6 +173,7 @@ func (s *Server) incidentPage(c echo.Context) error {
 	d.JSONURL = "/api/v1/incidents/" + url.PathEscape(det.IncidentID)
 	d.Tickets = ticketsSection(det, d.Gaps, d.Target)
 	d.Promises = promiseRows(det, pol.PromiseGrace.Seconds())
+	d.NextSteps = nextSteps(det, pol, now)
 	return s.render(c, http.StatusOK, pageIncident, d)
 }
 

@@ -370,7 +370,13 @@ func TestBrowser(t *testing.T) {
 		}},
 	}
 	if open != nil {
-		pages = append(pages, pageCheck{name: "incident-open", path: incidentURL(open.IncidentID), status: 200, charts: 1, width: 1280})
+		pages = append(pages, pageCheck{name: "incident-open", path: incidentURL(open.IncidentID), status: 200, charts: 1, width: 1280,
+			check: func(t *testing.T, ctx context.Context) {
+				// an open incident always has its next update to send, first
+				if got := text(t, ctx, "#next-steps .steps li:first-child .step-text"); !strings.HasPrefix(got, "Send ") {
+					t.Errorf("first next step %q, want the next update", got)
+				}
+			}})
 	}
 
 	for _, pc := range pages {
