@@ -65,13 +65,14 @@ func nextSteps(d trustlens.IncidentDetail, p trustlens.Policy, now time.Time) []
 	}
 	if pending(trustlens.HabitFollowUp) && i.Affected > 0 {
 		need := atLeast(p.FollowupCoverage, i.Affected)
-		s := nextStep{Text: fmt.Sprintf("Contact at least %s of the %s affected customers individually (%s); %s so far",
-			fmtInt(need), fmtInt(i.Affected), fmtPct(p.FollowupCoverage), fmtInt(i.FollowedUp))}
+		s := nextStep{Text: fmt.Sprintf("Contact at least %s of the %s affected customers individually (%s)",
+			fmtInt(need), fmtInt(i.Affected), fmtPct(p.FollowupCoverage))}
 		if open {
-			s.Text += fmt.Sprintf(", within %d days of the resolution", p.FollowupDays)
+			s.Text += fmt.Sprintf(" within %d days of the resolution", p.FollowupDays)
 		} else {
 			s.Due = "by " + fmtDateTime(i.ResolvedAt.AddDate(0, 0, p.FollowupDays))
 		}
+		s.Text += fmt.Sprintf("; %s so far", fmtInt(i.FollowedUp))
 		out = append(out, s.withPeriod())
 	}
 	return out

@@ -40,7 +40,7 @@ func TestNextSteps(t *testing.T) {
 		"If the failure is yours, say so plainly (“a change we made caused …”): no message has owned it yet. Describing the cause impersonally or blaming a provider does not count.",
 		"Offer compensation to at least 179 of the 357 affected customers (50% for sev1); 10 offered so far.",
 		"Publish a postmortem that states what caused the outage and the concrete steps that stop it recurring, within 7 days of the resolution.",
-		"Contact at least 179 of the 357 affected customers individually (50%); 3 so far, within 7 days of the resolution.",
+		"Contact at least 179 of the 357 affected customers individually (50%) within 7 days of the resolution; 3 so far.",
 	}
 	tests := []struct {
 		name     string
