@@ -42,6 +42,7 @@ type overviewData struct {
 	PrevLabel    string
 	Interval     string // of the trust-score trend
 	Changes      overviewChanges
+	RightNow     *rightNow // the open incidents of any date; nil when none
 }
 
 // overviewRecent is how many of the most recent incidents the overview
@@ -66,12 +67,14 @@ func (s *Server) overviewPage(c echo.Context) error {
 		spread    trustlens.Spread
 		csatAff   trustlens.Trend
 		csatBase  trustlens.Trend
+		due       []trustlens.UpdateDue
 	)
 	pol := s.policy()
 	listF := f
 	listF.Limit = overviewRecent
 	err = parallel(
 		func() (err error) { cur, err = s.analytics.Summary(ctx, f); return err },
+		func() (err error) { due, err = s.analytics.UpdatesDue(ctx); return err },
 		func() (err error) { prev, err = s.analytics.Summary(ctx, previousPeriod(f)); return err },
 		func() (err error) {
 			trend, err = s.analytics.Trend(ctx, "trust_score_avg", trendInterval(f), f)
@@ -119,6 +122,9 @@ func (s *Server) overviewPage(c echo.Context) error {
 	d.CSAT = csatChart("chart-csat", csatAff, csatBase)
 	d.CSATInterval = csatInterval(f)
 	d.Recent = recentIncidents(list.Incidents, overviewRecent)
+	if r, ok := rightNowOf(due, s.now()); ok {
+		d.RightNow = &r
+	}
 	return s.render(c, http.StatusOK, pageOverview, d)
 }
 
