@@ -185,6 +185,12 @@ type IncidentDetail struct {
 	// promises_made, promises_kept and promises_broken of its figures,
 	// one by one.
 	Promises []Promise `json:"promises"`
+	// Due is, for an open incident, when its customers next expect to hear
+	// (as GET /api/v1/cadence/due gives it); nil once resolved.
+	Due *UpdateDue `json:"due"`
+	// AffectedOffered counts the affected customers offered compensation:
+	// the part of CompensationOffered the compensate habit counts.
+	AffectedOffered int64 `json:"affected_offered"`
 }
 
 // Promise states of SPEC §2.1.

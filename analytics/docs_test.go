@@ -2,16 +2,20 @@ package analytics_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/trustlens/trustlens"
+	"github.com/trustlens/trustlens/analytics"
 	"github.com/trustlens/trustlens/ingest"
 	"github.com/trustlens/trustlens/internal/chtest"
 )
@@ -156,4 +160,48 @@ func TestAnalystPromiseQuery(t *testing.T) {
 		t.Errorf("incident_metrics has promises for %d incidents, the documented query for %d", n, len(fromDoc))
 	}
 	t.Logf("%d incidents with promises: %d kept, %d broken, %d pending", n, all.kept, all.broken, all.pending)
+
+	// and promise by promise, every column, as the incident page and API
+	// list them (Store.Incident's Promises, whose clock is now too)
+	perDoc := map[string][]string{}
+	rows, err = conn.Query(ctx, "SELECT incident_id, toInt64(promised_for), toInt64(made_at), followed, toInt64(ifNull(followed_at, toDateTime(0))), late_seconds, status FROM ("+
+		strings.ReplaceAll(q, "trustlens.", db+".")+")")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, status string
+		var due, made, followedAt, late int64
+		var followed uint8
+		if err := rows.Scan(&id, &due, &made, &followed, &followedAt, &late, &status); err != nil {
+			t.Fatal(err)
+		}
+		if followed == 0 {
+			followedAt = -1
+		}
+		perDoc[id] = append(perDoc[id], fmt.Sprintf("due %d made %d next %d late %d %s", due, made, followedAt, late, status))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	store := analytics.New(conn, trustlens.DefaultPolicy())
+	for id, want := range perDoc {
+		d, err := store.Incident(ctx, id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		var got []string
+		for _, p := range d.Promises {
+			next := int64(-1)
+			if p.NextUpdateAt != nil {
+				next = p.NextUpdateAt.Unix()
+			}
+			got = append(got, fmt.Sprintf("due %d made %d next %d late %d %s", p.Due.Unix(), p.MadeAt.Unix(), next, p.LateSeconds, p.Status))
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: the page lists\n  %s\nthe documented query\n  %s", id, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+	}
 }

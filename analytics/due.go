@@ -25,7 +25,7 @@ func (s *Store) updatesDue(ctx context.Context) ([]trustlens.UpdateDue, error) {
 		if r.isRes {
 			continue
 		}
-		out = append(out, dueOf(r, s.policy.PromiseGrace.Seconds(), now))
+		out = append(out, dueOf(&s.policy, r, now))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].DueAt.Equal(out[j].DueAt) {
@@ -36,10 +36,11 @@ func (s *Store) updatesDue(ctx context.Context) ([]trustlens.UpdateDue, error) {
 	return out, nil
 }
 
-// dueOf is the next update due of open incident r at now; grace is the
-// policy's promise_grace in seconds (r.unkept holds due + grace of each
-// promise not kept: pending while now is not past it).
-func dueOf(r *preRow, grace, now int64) trustlens.UpdateDue {
+// dueOf is the next update due of open incident r at now (r.unkept holds
+// due + grace of each promise not kept: pending while now is not past it,
+// as figuresAt counts them).
+func dueOf(p *trustlens.Policy, r *preRow, now int64) trustlens.UpdateDue {
+	grace := p.PromiseGrace.Seconds()
 	cadenceDue := r.lastN + r.cadence
 	d := trustlens.UpdateDue{
 		IncidentID:    r.id,

@@ -38,11 +38,15 @@ func TestUpdatesDue(t *testing.T) {
 		det("o4", "sev3", 0), comm("o4a", "o4", 5, ptr(min(12))),
 		// o5: promised t0+16, still within the grace (t0+21): 4 min past the promise
 		det("o5", "sev2", 0), comm("o5a", "o5", 15, ptr(min(16))),
-		// o6: two pending promises, made in the same second on two channels
+		// o6: two pending promises, made by two messages in the same second
 		// (one update point, so neither is kept): the earlier (t0+40) counts
 		det("o6", "sev2", 0), comm("o6a", "o6", 1, ptr(min(90))), comm("o6b", "o6", 1, ptr(min(40))),
 		// o7: promised t0+15; now is exactly its end of grace (t0+20): still pending
 		det("o7", "sev2", 0), comm("o7a", "o7", 3, ptr(min(15))),
+		// o8: a promise exactly at its cadence end (t0+10 + 1 h): by the promise;
+		// o9: due at the same instant by its cadence: after o8 by id
+		det("o8", "sev1", 0), comm("o8a", "o8", 10, ptr(min(70))),
+		det("o9", "sev1", 0), comm("o9a", "o9", 10, nil),
 		// resolved: not listed
 		det("r1", "sev1", 0), {EventID: "r1-res", Type: trustlens.TypeIncidentResolved, IncidentID: "r1", OccurredAt: min(10)},
 	}
@@ -75,6 +79,8 @@ func TestUpdatesDue(t *testing.T) {
 		{"o5", min(15), min(135), ptr(min(16)), min(16), trustlens.DueByPromise, -4 * 60, false},
 		{"o1", min(5), min(65), ptr(min(35)), min(35), trustlens.DueByPromise, 15 * 60, false},
 		{"o6", min(1), min(121), ptr(min(40)), min(40), trustlens.DueByPromise, 20 * 60, false},
+		{"o8", min(10), min(70), ptr(min(70)), min(70), trustlens.DueByPromise, 50 * 60, false},
+		{"o9", min(10), min(70), nil, min(70), trustlens.DueByCadence, 50 * 60, false},
 		{"o2", min(10), min(130), nil, min(130), trustlens.DueByCadence, 110 * 60, false},
 		{"o4", min(5), min(245), nil, min(245), trustlens.DueByCadence, 225 * 60, false},
 	}
@@ -94,7 +100,7 @@ func TestUpdatesDue(t *testing.T) {
 	}
 	eq(t, "o1 title and severity", got[3].Title+" "+got[3].Severity, "t o1 sev1")
 	eq(t, "o1 target_seconds", got[3].TargetSeconds, int64(3600))
-	eq(t, "o4 target_seconds", got[6].TargetSeconds, int64(4*3600))
+	eq(t, "o4 target_seconds", got[8].TargetSeconds, int64(4*3600))
 
 	// the overdue list agrees: o3 only
 	od, err := store.Overdue(ctx)

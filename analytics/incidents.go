@@ -80,6 +80,11 @@ func (s *Store) incident(ctx context.Context, id string) (trustlens.IncidentDeta
 		return d, fmt.Errorf("analytics: incident %q: timeline: %w", id, err)
 	}
 	d.Promises = promisesOf(d.Timeline, s.policy.PromiseGrace.Seconds(), now)
+	d.AffectedOffered = r.affOffN
+	if !r.isRes {
+		due := dueOf(&s.policy, r, now)
+		d.Due = &due
+	}
 	return d, nil
 }
 

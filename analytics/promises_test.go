@@ -14,8 +14,8 @@ func TestPromisesOf(t *testing.T) {
 	t0 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 	atS := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
-	// comm is a communication sent at minute m; kind "postmortem" is not an
-	// update point; due < 0 promises nothing.
+	// comm is a communication sent at when; kind "postmortem" is not an
+	// update point; a zero due promises nothing.
 	comm := func(id string, when time.Time, kind string, due time.Time) trustlens.TimelineEvent {
 		e := trustlens.TimelineEvent{EventID: id, Type: trustlens.TypeCommunicationSent, OccurredAt: when,
 			UpdatePoint: kind != "postmortem", Message: &trustlens.Message{Kind: kind, Channel: "status_page"}}
@@ -85,14 +85,14 @@ func TestPromisesOf(t *testing.T) {
 				g := got[i]
 				next := "none"
 				if g.NextUpdateAt != nil {
-					next = g.NextUpdateAt.Format(time.TimeOnly)
+					next = g.NextUpdateAt.Format(time.RFC3339)
 				}
 				wnext := "none"
 				if !w.next.IsZero() {
-					wnext = w.next.Format(time.TimeOnly)
+					wnext = w.next.Format(time.RFC3339)
 				}
-				gs := fmt.Sprintf("due %s made %s by %s %s next %s late %d", g.Due.Format(time.TimeOnly), g.MadeAt.Format(time.TimeOnly), g.MadeBy, g.Status, next, g.LateSeconds)
-				ws := fmt.Sprintf("due %s made %s by %s %s next %s late %d", w.due.Format(time.TimeOnly), w.made.Format(time.TimeOnly), w.by, w.status, wnext, w.late)
+				gs := fmt.Sprintf("due %s made %s by %s %s next %s late %d", g.Due.Format(time.RFC3339), g.MadeAt.Format(time.RFC3339), g.MadeBy, g.Status, next, g.LateSeconds)
+				ws := fmt.Sprintf("due %s made %s by %s %s next %s late %d", w.due.Format(time.RFC3339), w.made.Format(time.RFC3339), w.by, w.status, wnext, w.late)
 				if gs != ws {
 					t.Errorf("promise %d:\n got %s\nwant %s", i, gs, ws)
 				}

@@ -154,6 +154,18 @@ func TestIncidentPromises(t *testing.T) {
 				broken++
 			}
 		}
+		// an open incident says when its next update is due: p2's promise
+		// (t0+140) comes before its cadence end (t0+110 + 4 h)
+		if c.id == "p1" && d.Due != nil {
+			t.Errorf("p1 is resolved, but has a next update due: %+v", d.Due)
+		}
+		if c.id == "p2" {
+			if d.Due == nil {
+				t.Fatal("p2 is open, but has no next update due")
+			}
+			eq(t, "p2 due_at", d.Due.DueAt, min(140))
+			eq(t, "p2 due by", d.Due.By, trustlens.DueByPromise)
+		}
 		// the list adds up to the figures
 		eq(t, c.id+" kept in the list", kept, d.PromisesKept)
 		eq(t, c.id+" broken in the list", broken, d.PromisesBroken)

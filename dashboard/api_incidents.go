@@ -134,6 +134,10 @@ func normalizeDetail(d *trustlens.IncidentDetail) {
 		proms[i] = p
 	}
 	d.Promises = proms
+	if d.Due != nil {
+		due := utcDue([]trustlens.UpdateDue{*d.Due})[0]
+		d.Due = &due
+	}
 	times := make([]time.Time, len(d.TicketTimes)) // a copy, as the timeline
 	for i, t := range d.TicketTimes {
 		times[i] = t.UTC()

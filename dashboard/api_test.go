@@ -62,6 +62,7 @@ func TestAPIRoutesJSON(t *testing.T) {
 				{"event_id":"e3","type":"incident.customer_affected","occurred_at":"2026-11-03T14:06:00Z","customer_id":"c-1","detail":"enterprise","update_point":false}],
 			"gaps":[300,3600,3300],"ticket_times":["2026-11-03T14:10:00Z","2026-11-03T15:30:00Z"],
 			"promises":[{"due":"2026-11-03T14:35:00Z","made_at":"2026-11-03T14:05:00Z","made_by":"e2","status":"broken","next_update_at":null,"late_seconds":0}],
+			"due":null,"affected_offered":0,
 			"policy":POLICY}`},
 		{"incident not found", "/api/v1/incidents/nope", 404, `{"error":"incident \"nope\" not found"}`},
 		{"overdue", "/api/v1/cadence/overdue", 200, `{"overdue":[{"incident_id":"inc-2","title":"Slow, logins",

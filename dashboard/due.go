@@ -12,7 +12,7 @@ type dueRow struct {
 	trustlens.UpdateDue
 	When string // "in 15 min", or "4 min ago" once a promised time has passed
 	Late bool   // the promised time has passed (the grace still runs)
-	Why  string // "promised in an update", "cadence target 2 h"
+	Why  string // "the time an update promised", "the sev2 cadence target of 2 h"
 }
 
 // dueRows keeps the incidents of list (the most urgent first) that are not
@@ -38,10 +38,12 @@ func dueRows(list []trustlens.UpdateDue, p trustlens.Policy, n int) ([]dueRow, i
 		if d.By == trustlens.DueByPromise {
 			r.Why = "the time an update promised"
 			if r.Late {
-				r.Why += fmt.Sprintf(" (broken %s after it)", fmtDuration(p.PromiseGrace.Seconds()))
+				r.Why += fmt.Sprintf(" (the promise breaks %s after it)", fmtDuration(p.PromiseGrace.Seconds()))
 			}
-		} else {
+		} else if d.TargetSeconds > 0 {
 			r.Why = fmt.Sprintf("the %s cadence target of %s", d.Severity, fmtDuration(d.TargetSeconds))
+		} else {
+			r.Why = "no cadence target is set for " + d.Severity
 		}
 		rows = append(rows, r)
 	}

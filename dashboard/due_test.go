@@ -30,11 +30,11 @@ func TestDueRows(t *testing.T) {
 		want string
 		more int
 	}{
-		{10, "p1 4 min ago late: the time an update promised (broken 5 min after it) | " +
+		{10, "p1 4 min ago late: the time an update promised (the promise breaks 5 min after it) | " +
 			"p2 in 15 min: the time an update promised | " +
 			"c1 in 1 h: the sev3 cadence target of 4 h | " +
 			"c2 in 2 h: the sev4 cadence target of 8 h", 0},
-		{2, "p1 4 min ago late: the time an update promised (broken 5 min after it) | p2 in 15 min: the time an update promised", 2},
+		{2, "p1 4 min ago late: the time an update promised (the promise breaks 5 min after it) | p2 in 15 min: the time an update promised", 2},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.n), func(t *testing.T) {

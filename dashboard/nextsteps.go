@@ -3,7 +3,6 @@ package dashboard
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,8 +18,8 @@ type nextStep struct {
 }
 
 // nextSteps lists what can still be done for incident d at now, most
-// pressing first: the next update while it is open (when it is due: a
-// pending promise, or the end of the cadence target), then each habit still
+// pressing first: the next update while it is open (d.Due: a pending
+// promise, or the end of the cadence target), then each habit still
 // pending (SPEC §2.2), with what it takes to meet it. A habit already met
 // or missed gets no step: nothing can change it.
 func nextSteps(d trustlens.IncidentDetail, p trustlens.Policy, now time.Time) []nextStep {
@@ -28,11 +27,11 @@ func nextSteps(d trustlens.IncidentDetail, p trustlens.Policy, now time.Time) []
 	open := i.ResolvedAt == nil
 	pending := func(h string) bool { return i.Habits[h] == trustlens.Pending }
 	var out []nextStep
-	if open {
-		out = append(out, nextUpdateStep(d, p, now))
+	if open && d.Due != nil {
+		out = append(out, nextUpdateStep(d, *d.Due, p, now))
 	}
 	if open && pending(trustlens.HabitCommunicateProactively) && len(i.Channels) < p.MinChannels {
-		txt := fmt.Sprintf("Reach customers on at least %d channels (status page, email, in-app…)", p.MinChannels)
+		txt := fmt.Sprintf("Reach customers on at least %d channel%s (status page, email, in-app…)", p.MinChannels, plural(p.MinChannels))
 		if len(i.Channels) > 0 {
 			txt += ": so far only " + strings.Join(i.Channels, ", ")
 		}
@@ -47,40 +46,32 @@ func nextSteps(d trustlens.IncidentDetail, p trustlens.Policy, now time.Time) []
 	}
 	if pending(trustlens.HabitCompensate) && i.Affected > 0 {
 		need := atLeast(p.CompensationCoverage, i.Affected)
-		out = append(out, nextStep{Text: fmt.Sprintf("Offer compensation to at least %s of the %s affected customers (%s for %s); %s offered so far.",
-			fmtInt(need), fmtInt(i.Affected), fmtPct(p.CompensationCoverage), i.Severity, fmtInt(i.CompensationOffered))})
+		out = append(out, nextStep{Text: fmt.Sprintf("Offer compensation to %s (%s for %s); %s of them offered so far.",
+			ofAffected(need, i.Affected), fmtPct(p.CompensationCoverage), i.Severity, fmtInt(d.AffectedOffered))})
 	}
 	if pending(trustlens.HabitLearn) {
 		s := nextStep{Text: "Publish a postmortem that states what caused the outage and the concrete steps that stop it recurring"}
 		if open {
-			s.Text += fmt.Sprintf(", within %d days of the resolution", p.PostmortemDays)
+			s.Text += " within " + days(p.PostmortemDays) + " of the resolution"
 		} else {
-			due := i.ResolvedAt.AddDate(0, 0, p.PostmortemDays)
-			s.Due = "by " + fmtDateTime(due)
+			s.Due = "by " + fmtDateTime(i.ResolvedAt.AddDate(0, 0, p.PostmortemDays))
 		}
 		if gap := postmortemGap(d.Timeline); gap != "" {
 			s.Text += ": " + gap
 		}
-		out = append(out, s.withPeriod())
+		out = append(out, nextStep{Text: s.Text + ".", Due: s.Due})
 	}
 	if pending(trustlens.HabitFollowUp) && i.Affected > 0 {
 		need := atLeast(p.FollowupCoverage, i.Affected)
-		s := nextStep{Text: fmt.Sprintf("Contact at least %s of the %s affected customers individually (%s)",
-			fmtInt(need), fmtInt(i.Affected), fmtPct(p.FollowupCoverage))}
+		s := nextStep{Text: fmt.Sprintf("Contact %s individually (%s)", ofAffected(need, i.Affected), fmtPct(p.FollowupCoverage))}
 		if open {
-			s.Text += fmt.Sprintf(" within %d days of the resolution", p.FollowupDays)
+			s.Text += " within " + days(p.FollowupDays) + " of the resolution"
 		} else {
 			s.Due = "by " + fmtDateTime(i.ResolvedAt.AddDate(0, 0, p.FollowupDays))
 		}
-		s.Text += fmt.Sprintf("; %s so far", fmtInt(i.FollowedUp))
-		out = append(out, s.withPeriod())
+		out = append(out, nextStep{Text: s.Text + fmt.Sprintf("; %s so far.", fmtInt(i.FollowedUp)), Due: s.Due})
 	}
 	return out
-}
-
-func (s nextStep) withPeriod() nextStep {
-	s.Text += "."
-	return s
 }
 
 // atLeast is the fewest of n that make a share of at least coverage.
@@ -88,75 +79,84 @@ func atLeast(coverage float64, n int64) int64 {
 	return int64(math.Ceil(coverage*float64(n) - 1e-9))
 }
 
-// nextUpdateStep says when an open incident's next update is due: now when
-// it is past its cadence target or a promised time, else by the earlier of
-// a pending promise and the end of the target (the rule of
-// GET /api/v1/cadence/due, read from the incident's own timeline).
-func nextUpdateStep(d trustlens.IncidentDetail, p trustlens.Policy, now time.Time) nextStep {
-	i := d.Incident
-	last := i.DetectedAt
-	var points []time.Time
-	for _, e := range d.Timeline {
-		if e.UpdatePoint {
-			points = append(points, e.OccurredAt)
-		}
+// ofAffected is "at least 179 of the 357 affected customers", "the 1
+// affected customer", "all 2 affected customers".
+func ofAffected(need, affected int64) string {
+	switch {
+	case affected == 1:
+		return "the 1 affected customer"
+	case need == affected:
+		return fmt.Sprintf("all %s affected customers", fmtInt(affected))
 	}
-	if len(points) > 0 {
-		if m := slices.MaxFunc(points, func(a, b time.Time) int { return a.Compare(b) }); m.After(last) {
-			last = m
-		}
-	}
-	target := time.Duration(p.CadenceTarget[i.Severity])
-	cadenceDue := last.Add(target)
-	silent := fmtDuration(int64(now.Sub(last).Seconds()))
+	return fmt.Sprintf("at least %s of the %s affected customers", fmtInt(need), fmtInt(affected))
+}
+
+// days is "7 days", "1 day".
+func days(n int) string { return fmt.Sprintf("%d day%s", n, plural(n)) }
+
+// nextUpdateStep says when an open incident's next update is due (due, as
+// the analytics store worked it out at the answer's time): now when it is
+// past its cadence target or a promised time, else by the earlier of a
+// pending promise and the end of the target, naming the message that
+// promised.
+func nextUpdateStep(d trustlens.IncidentDetail, due trustlens.UpdateDue, p trustlens.Policy, now time.Time) nextStep {
+	sev := d.Incident.Severity
+	silent := fmtDuration(max(0, int64(now.Sub(due.LastUpdateAt).Seconds())))
 	since := "since the detection"
-	if last.After(i.DetectedAt) {
+	if due.LastUpdateAt.After(d.Incident.DetectedAt) {
 		since = "since the last update"
 	}
-
-	var promise *trustlens.Promise // the earliest pending, or a broken one nothing has followed
-	var broken *trustlens.Promise
-	for k := range d.Promises {
-		pr := &d.Promises[k]
-		switch {
-		case pr.Status == trustlens.PromisePending && (promise == nil || pr.Due.Before(promise.Due)):
-			promise = pr
-		case pr.Status == trustlens.PromiseBroken && pr.NextUpdateAt == nil:
-			broken = pr
+	target := "the " + fmtDuration(due.TargetSeconds) + " target for " + sev
+	if due.TargetSeconds == 0 {
+		target = "no cadence target is set for " + sev
+	}
+	// a broken promise nothing has followed, to name
+	var broken string
+	for _, pr := range d.Promises {
+		if pr.Status == trustlens.PromiseBroken && pr.NextUpdateAt == nil {
+			broken = fmt.Sprintf("; %s promised one by %s", madeBy(d, pr), fmtDateTime(pr.Due))
 		}
 	}
-	madeBy := func(pr *trustlens.Promise) string {
-		for _, e := range d.Timeline {
-			if e.EventID == pr.MadeBy {
-				return "the " + messageName(e)
+	if due.Overdue {
+		txt := fmt.Sprintf("Send an update now: customers have heard nothing for %s %s, past %s", silent, since, target)
+		if due.TargetSeconds == 0 {
+			txt = fmt.Sprintf("Send an update now: customers have heard nothing for %s %s (%s)", silent, since, target)
+		}
+		return nextStep{Text: txt + broken + ". Say when the next one will come.", Due: "now", Urgent: true}
+	}
+	if due.By == trustlens.DueByPromise {
+		var by string
+		for _, pr := range d.Promises {
+			if pr.Status == trustlens.PromisePending && due.PromisedAt != nil && pr.Due.Equal(*due.PromisedAt) {
+				by = madeBy(d, pr)
 			}
 		}
-		return "a message of " + fmtDateTime(pr.MadeAt)
+		if by == "" {
+			by = "an update"
+		}
+		if due.SecondsLeft < 0 {
+			return nextStep{Text: fmt.Sprintf("Send the next update now: %s promised one by %s; the promise breaks %s after that.",
+				by, fmtDateTime(due.DueAt), fmtDuration(p.PromiseGrace.Seconds())), Due: "now", Urgent: true}
+		}
+		return nextStep{Text: fmt.Sprintf("Send the next update by %s, as %s promised.", fmtDateTime(due.DueAt), by),
+			Due: "by " + fmtDateTime(due.DueAt)}
 	}
+	txt := fmt.Sprintf("Send the next update by %s: %s is %s, and customers have heard nothing for %s %s",
+		fmtDateTime(due.DueAt), "the "+sev+" cadence target", fmtDuration(due.TargetSeconds), silent, since)
+	if due.PromisedAt == nil {
+		txt += broken + ". Say when the next one will come"
+	} else {
+		txt += broken
+	}
+	return nextStep{Text: txt + ".", Due: "by " + fmtDateTime(due.DueAt)}
+}
 
-	if now.After(cadenceDue) {
-		txt := fmt.Sprintf("Send an update now: customers have heard nothing for %s %s, past the %s target for %s",
-			silent, since, fmtDuration(int64(target.Seconds())), i.Severity)
-		if broken != nil {
-			txt += fmt.Sprintf("; %s promised one by %s", madeBy(broken), fmtDateTime(broken.Due))
+// madeBy names the message that made promise pr: "the update of … on …".
+func madeBy(d trustlens.IncidentDetail, pr trustlens.Promise) string {
+	for _, e := range d.Timeline {
+		if e.EventID == pr.MadeBy {
+			return "the " + messageName(e)
 		}
-		return nextStep{Text: txt + ". Say when the next one will come.", Due: "now", Urgent: true}
 	}
-	if promise != nil && !promise.Due.After(cadenceDue) {
-		if now.After(promise.Due) {
-			return nextStep{Text: fmt.Sprintf("Send the next update now: %s promised one by %s; it breaks %s after that.",
-				madeBy(promise), fmtDateTime(promise.Due), fmtDuration(p.PromiseGrace.Seconds())), Due: "now", Urgent: true}
-		}
-		return nextStep{Text: fmt.Sprintf("Send the next update by %s, as %s promised.", fmtDateTime(promise.Due), madeBy(promise)),
-			Due: "by " + fmtDateTime(promise.Due)}
-	}
-	txt := fmt.Sprintf("Send the next update by %s: the %s cadence target is %s, and customers have heard nothing for %s %s",
-		fmtDateTime(cadenceDue), i.Severity, fmtDuration(int64(target.Seconds())), silent, since)
-	if broken != nil {
-		txt += fmt.Sprintf("; %s promised one by %s", madeBy(broken), fmtDateTime(broken.Due))
-	}
-	if promise == nil {
-		txt += ". Say when the next one will come"
-	}
-	return nextStep{Text: txt + ".", Due: "by " + fmtDateTime(cadenceDue)}
+	return "the message of " + fmtDateTime(pr.MadeAt)
 }

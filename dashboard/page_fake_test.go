@@ -96,7 +96,11 @@ func newPageFake() *pageFake {
 	}, Gaps: []int64{50 * 60, 70 * 60}}
 	det3 := trustlens.IncidentDetail{Incident: inc3, Timeline: []trustlens.TimelineEvent{
 		{EventID: "g1", Type: trustlens.TypeIncidentDetected, OccurredAt: d3, Detail: "sev2 detected"},
-	}, Gaps: []int64{4 * 3600}}
+	}, Gaps: []int64{4 * 3600},
+		// silent since detection (08:00) at fakeNow (12:00), past the 2 h target since 10:00
+		Due: &trustlens.UpdateDue{IncidentID: inc3.IncidentID, Severity: "sev2", DetectedAt: d3, LastUpdateAt: d3,
+			CadenceDueAt: d3.Add(2 * time.Hour), TargetSeconds: 7200, DueAt: d3.Add(2 * time.Hour), By: trustlens.DueByCadence,
+			SecondsLeft: -7200, Overdue: true}}
 	return &pageFake{
 		summary: trustlens.Summary{
 			Incidents: 3, OpenIncidents: 1, TTAMedianSeconds: pgInt(17 * 60), TTAP90Seconds: pgInt(50 * 60),

@@ -109,7 +109,7 @@ func TestPages(t *testing.T) {
 			`<h2 id="next-steps-title">What to do next</h2>`,
 			`<li class="step-urgent"><span class="step-text">Send an update now: customers have heard nothing for 4 h since the detection, past the 2 h target for sev2. Say when the next one will come.</span><span class="step-due bad">now</span></li>`,
 			"Reach customers on at least 2 channels (status page, email, in-app…).",
-			"Offer compensation to at least 1 of the 2 affected customers (50% for sev2); 0 offered so far.",
+			"Offer compensation to at least 1 of the 2 affected customers (50% for sev2); 0 of them offered so far.",
 		}},
 		{"churn", "/churn", 200, []string{
 			"<title>Post-outage churn · trustlens</title>",

@@ -346,11 +346,14 @@ func habitReasonText(h, v string, i trustlens.Incident, tl []trustlens.TimelineE
 			}
 		}
 		txt := fmt.Sprintf("longest silence %s, %s the %s target for %s; ", fmtDuration(i.MaxSilenceSeconds), within, fmtDuration(target), i.Severity)
+		if target == 0 {
+			txt = fmt.Sprintf("longest silence %s, and no cadence target is set for %s; ", fmtDuration(i.MaxSilenceSeconds), i.Severity)
+		}
 		n := len(i.Channels)
 		chans := " (" + strings.Join(i.Channels, ", ") + ")"
 		switch {
 		case n == 0:
-			txt += fmt.Sprintf("no channel used yet (minimum %d)", p.MinChannels)
+			txt += fmt.Sprintf("no channel used%s (minimum %d)", yet, p.MinChannels)
 		case n < p.MinChannels:
 			txt += fmt.Sprintf("only %d channel%s%s, fewer than the %d asked for", n, plural(n), chans, p.MinChannels)
 		default:

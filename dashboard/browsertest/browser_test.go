@@ -298,8 +298,13 @@ func TestBrowser(t *testing.T) {
 			if err != nil || rows != len(overdue.Overdue) {
 				t.Errorf("after refresh: overdue rows %d (%v), API lists %d", rows, err, len(overdue.Overdue))
 			}
-			// The refresh rebuilt "Next updates due" from its API too: as many
-			// rows (at most 10) and the same count as the server rendered.
+			// The refresh rebuilt "Next updates due" from its API too (it marks
+			// the table when it does): as many rows (at most 10) and the same
+			// count as the server rendered.
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("due-table").hasAttribute("data-refreshed")`,
+				chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+				t.Errorf("the due table was not rebuilt by the refresh: %v", err)
+			}
 			if got, want := text(t, ctx, "#due-count"), strconv.Itoa(dueOpen); got != want {
 				t.Errorf("due count %q, API lists %s open incidents not overdue", got, want)
 			}

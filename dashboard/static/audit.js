@@ -102,6 +102,7 @@
       if (d.title) {
         var t = document.createElement("div");
         t.className = "muted small";
+        t.title = d.title;
         t.textContent = d.title;
         first.appendChild(t);
       }
@@ -114,12 +115,14 @@
       var late = d.seconds_left < 0;
       cell(tr, late ? duration(-d.seconds_left) + " ago" : "in " + duration(d.seconds_left), late ? "num bad" : "num");
       var why = d.by === "promise"
-        ? "the time an update promised" + (late ? " (broken " + duration(grace) + " after it)" : "")
-        : "the " + d.severity + " cadence target of " + duration(d.target_seconds);
+        ? "the time an update promised" + (late ? " (the promise breaks " + duration(grace) + " after it)" : "")
+        : d.target_seconds > 0 ? "the " + d.severity + " cadence target of " + duration(d.target_seconds)
+        : "no cadence target is set for " + d.severity;
       cell(tr, why);
       body.appendChild(tr);
     });
     dueTable.replaceChild(body, dueTable.tBodies[0]);
+    dueTable.setAttribute("data-refreshed", String(Date.now()));
     if (dueCount) dueCount.textContent = String(open.length);
     var more = Math.max(0, open.length - dueMax);
     var moreP = document.getElementById("due-more"), moreN = document.getElementById("due-more-n");
