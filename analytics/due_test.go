@@ -7,7 +7,6 @@ import (
 
 	"github.com/trustlens/trustlens"
 	"github.com/trustlens/trustlens/analytics"
-	"github.com/trustlens/trustlens/ingest"
 	"github.com/trustlens/trustlens/internal/chtest"
 )
 
@@ -50,15 +49,7 @@ func TestUpdatesDue(t *testing.T) {
 		// resolved: not listed
 		det("r1", "sev1", 0), {EventID: "r1-res", Type: trustlens.TypeIncidentResolved, IncidentID: "r1", OccurredAt: min(10)},
 	}
-	var rows []ingest.Row
-	for i, e := range events {
-		e.Extra = "{}"
-		rows = append(rows, ingest.Row{Event: e, Position: ingest.Position{Topic: "trustlens." + string(e.Stream()), Offset: int64(i)}})
-	}
-	w := ingest.Writer{Conn: conn, DB: db}
-	if err := w.Insert(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
+	insertEvents(t, conn, db, events...)
 	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return min(20) }))
 	got, err := store.UpdatesDue(ctx)
 	if err != nil {

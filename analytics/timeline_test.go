@@ -7,7 +7,6 @@ import (
 
 	"github.com/trustlens/trustlens"
 	"github.com/trustlens/trustlens/analytics"
-	"github.com/trustlens/trustlens/ingest"
 	"github.com/trustlens/trustlens/internal/chtest"
 )
 
@@ -34,17 +33,7 @@ func TestTimelineMessages(t *testing.T) {
 	other := trustlens.Event{EventID: "c3", Type: trustlens.TypeCommunicationSent, IncidentID: "m2", OccurredAt: t0,
 		Channel: "email", Kind: "update", Audience: "public", Body: "another incident's words"}
 
-	var rows []ingest.Row
-	offset := int64(0)
-	for _, e := range []trustlens.Event{detected, ack, update, later, ack, ticket, other} {
-		e.Extra = "{}"
-		rows = append(rows, ingest.Row{Event: e, Position: ingest.Position{Topic: "trustlens." + string(e.Stream()), Offset: offset}})
-		offset++
-	}
-	w := ingest.Writer{Conn: conn, DB: db}
-	if err := w.Insert(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
+	insertEvents(t, conn, db, detected, ack, update, later, ack, ticket, other)
 
 	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return t0.Add(2 * time.Hour) }))
 	d, err := store.Incident(ctx, "m1")
@@ -100,15 +89,7 @@ func TestIncidentPromises(t *testing.T) {
 		{EventID: "d2", Type: trustlens.TypeIncidentDetected, IncidentID: "p2", Severity: "sev3", Title: "Search slow", OccurredAt: min(100)},
 		comm("ack2", "p2", 110, "acknowledgement", "status_page", ptr(min(140))),
 	}
-	var rows []ingest.Row
-	for i, e := range events {
-		e.Extra = "{}"
-		rows = append(rows, ingest.Row{Event: e, Position: ingest.Position{Topic: "trustlens." + string(e.Stream()), Offset: int64(i)}})
-	}
-	w := ingest.Writer{Conn: conn, DB: db}
-	if err := w.Insert(ctx, rows); err != nil {
-		t.Fatal(err)
-	}
+	insertEvents(t, conn, db, events...)
 	// now: 130, before p2's promise (140) + grace (5 min) has passed
 	store := analytics.New(conn, trustlens.DefaultPolicy(), analytics.WithClock(func() time.Time { return min(130) }))
 	type want struct {

@@ -43,26 +43,33 @@
     return td;
   }
 
+  // incidentCells adds an incident's first two cells to tr: its link with
+  // its title under it, and its severity (as the server renders them).
+  function incidentCells(tr, o) {
+    var first = cell(tr, null);
+    var a = document.createElement("a");
+    a.href = "/incidents/" + encodeURIComponent(o.incident_id) + (query ? "?" + query : "");
+    a.textContent = o.incident_id;
+    first.appendChild(a);
+    if (o.title) {
+      var t = document.createElement("div");
+      t.className = "muted small";
+      t.title = o.title;
+      t.textContent = o.title;
+      first.appendChild(t);
+    }
+    var sev = document.createElement("span");
+    sev.className = "sev sev-" + o.severity;
+    sev.textContent = o.severity;
+    cell(tr, null).appendChild(sev);
+  }
+
   function render(list) {
     var body = document.createElement("tbody");
     list.sort(function (a, b) { return b.silence_seconds - a.silence_seconds; });
     list.forEach(function (o) {
       var tr = document.createElement("tr");
-      var first = cell(tr, null);
-      var a = document.createElement("a");
-      a.href = "/incidents/" + encodeURIComponent(o.incident_id) + (query ? "?" + query : "");
-      a.textContent = o.incident_id;
-      first.appendChild(a);
-      if (o.title) {
-        var t = document.createElement("div");
-        t.className = "muted small";
-        t.textContent = o.title;
-        first.appendChild(t);
-      }
-      var sev = document.createElement("span");
-      sev.className = "sev sev-" + o.severity;
-      sev.textContent = o.severity;
-      cell(tr, null).appendChild(sev);
+      incidentCells(tr, o);
       cell(tr, datetime(o.last_update_at));
       cell(tr, duration(o.silence_seconds), "num bad");
       cell(tr, duration(o.target_seconds), "num");
@@ -94,22 +101,7 @@
     var grace = goSeconds(policy && policy.promise_grace);
     open.slice(0, dueMax).forEach(function (d) {
       var tr = document.createElement("tr");
-      var first = cell(tr, null);
-      var a = document.createElement("a");
-      a.href = "/incidents/" + encodeURIComponent(d.incident_id) + (query ? "?" + query : "");
-      a.textContent = d.incident_id;
-      first.appendChild(a);
-      if (d.title) {
-        var t = document.createElement("div");
-        t.className = "muted small";
-        t.title = d.title;
-        t.textContent = d.title;
-        first.appendChild(t);
-      }
-      var sev = document.createElement("span");
-      sev.className = "sev sev-" + d.severity;
-      sev.textContent = d.severity;
-      cell(tr, null).appendChild(sev);
+      incidentCells(tr, d);
       cell(tr, datetime(d.last_update_at), "nowrap");
       cell(tr, datetime(d.due_at), "nowrap");
       var late = d.seconds_left < 0;
