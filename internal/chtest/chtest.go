@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,8 +70,64 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
 // database is dropped at the end unless TRUSTLENS_KEEP_TEST_DB is set.
 func NewDatabase(t testing.TB) (driver.Conn, string) {
 	t.Helper()
+	sweepOnce.Do(func() { sweepStale(t) })
 	return NewDatabaseAt(t, Addr())
 }
+
+// staleAfter is the age past which a test database on the local server is
+// a leftover: a run that was killed, or whose server died under it, never
+// ran its cleanup (a test run takes minutes).
+const staleAfter = 6 * time.Hour
+
+var sweepOnce sync.Once
+
+// sweepStale drops the test databases of the local server that no table
+// has been created in for staleAfter, once per test process, so that
+// interrupted runs do not pile up. It keeps them when
+// TRUSTLENS_KEEP_TEST_DB is set, and only ever logs a failure.
+func sweepStale(t testing.TB) {
+	if os.Getenv("TRUSTLENS_KEEP_TEST_DB") != "" {
+		return
+	}
+	admin := Connect(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rows, err := admin.Query(ctx, `SELECT database FROM system.tables
+WHERE substring(database, 1, 5) = 'test_'
+GROUP BY database
+HAVING max(metadata_modification_time) < now() - `+strconv.Itoa(int(staleAfter.Seconds())))
+	if err != nil {
+		t.Logf("chtest: look for leftover test databases: %v", err)
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var db string
+		if err := rows.Scan(&db); err != nil {
+			t.Logf("chtest: look for leftover test databases: %v", err)
+			break
+		}
+		stale = append(stale, db)
+	}
+	_ = rows.Close()
+	dropped := 0
+	for _, db := range stale {
+		if !testDB.MatchString(db) { // only names NewDatabaseAt makes
+			continue
+		}
+		if err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+			t.Logf("chtest: drop leftover %s: %v", db, err)
+			continue
+		}
+		dropped++
+	}
+	if dropped > 0 {
+		t.Logf("chtest: dropped %d leftover test database(s) older than %s", dropped, staleAfter)
+	}
+}
+
+// testDB matches the names NewDatabaseAt gives.
+var testDB = regexp.MustCompile(`^test_[a-z0-9_]*_[0-9a-f]{8}$`)
 
 // NewDatabaseAt is NewDatabase on the server at addr.
 func NewDatabaseAt(t testing.TB, addr string) (driver.Conn, string) {
