@@ -50,7 +50,7 @@ func dueOf(p *trustlens.Policy, r *preRow, now int64) trustlens.UpdateDue {
 		LastUpdateAt:  time.Unix(r.lastN, 0).UTC(),
 		CadenceDueAt:  time.Unix(cadenceDue, 0).UTC(),
 		TargetSeconds: r.cadence,
-		Overdue:       now-r.lastN > r.cadence,
+		Overdue:       r.overdueAt(now),
 	}
 	promised, has := int64(0), false
 	for _, u := range r.unkept {

@@ -127,6 +127,11 @@ type figures struct {
 	trust        int64 // -1: null
 }
 
+// overdueAt reports whether open incident r is overdue at now (SPEC §2.1):
+// silent since the latest of detection and its last update point for
+// longer than its severity's cadence target.
+func (r *preRow) overdueAt(now int64) bool { return !r.isRes && now-r.lastN > r.cadence }
+
 // figuresAt computes finish for one row at now. The answers over many
 // rows reuse them through the blocks' sums (blocks.go).
 func figuresAt(p *trustlens.Policy, r *preRow, now int64) figures {
@@ -141,7 +146,7 @@ func figuresAt(p *trustlens.Policy, r *preRow, now int64) figures {
 	}
 	f.silence = now - r.lastN
 	f.cadence = r.cadence
-	f.overdue = !r.isRes && f.silence > f.cadence
+	f.overdue = r.overdueAt(now)
 	f.churnPending = !(r.isRes && now > r.resTS+int64(p.ChurnWindowDays)*86400)
 	for _, d := range r.unkept {
 		if now <= d {

@@ -114,7 +114,7 @@ func nextUpdateStep(d trustlens.IncidentDetail, due trustlens.UpdateDue, p trust
 	var broken string
 	for _, pr := range d.Promises {
 		if pr.Status == trustlens.PromiseBroken && pr.NextUpdateAt == nil {
-			broken = fmt.Sprintf("; %s promised one by %s", madeBy(d, pr), fmtDateTime(pr.Due))
+			broken = fmt.Sprintf("; the %s promised one by %s", madeBy(d, pr), fmtDateTime(pr.Due))
 		}
 	}
 	if due.Overdue {
@@ -128,7 +128,7 @@ func nextUpdateStep(d trustlens.IncidentDetail, due trustlens.UpdateDue, p trust
 		var by string
 		for _, pr := range d.Promises {
 			if pr.Status == trustlens.PromisePending && due.PromisedAt != nil && pr.Due.Equal(*due.PromisedAt) {
-				by = madeBy(d, pr)
+				by = "the " + madeBy(d, pr)
 			}
 		}
 		if by == "" {
@@ -151,12 +151,13 @@ func nextUpdateStep(d trustlens.IncidentDetail, due trustlens.UpdateDue, p trust
 	return nextStep{Text: txt + ".", Due: "by " + fmtDateTime(due.DueAt)}
 }
 
-// madeBy names the message that made promise pr: "the update of … on …".
+// madeBy names the message that made promise pr, "update of … on …", or
+// "message of …" (its time) when it is not in d's timeline.
 func madeBy(d trustlens.IncidentDetail, pr trustlens.Promise) string {
 	for _, e := range d.Timeline {
 		if e.EventID == pr.MadeBy {
-			return "the " + messageName(e)
+			return messageName(e)
 		}
 	}
-	return "the message of " + fmtDateTime(pr.MadeAt)
+	return messageName(trustlens.TimelineEvent{OccurredAt: pr.MadeAt})
 }

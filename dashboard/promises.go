@@ -19,18 +19,9 @@ type promiseRow struct {
 // support manager sees which promise was broken and by how much; grace is
 // the policy's promise_grace in seconds.
 func promiseRows(d trustlens.IncidentDetail, grace int64) []promiseRow {
-	byID := make(map[string]trustlens.TimelineEvent, len(d.Timeline))
-	for _, e := range d.Timeline {
-		byID[e.EventID] = e
-	}
 	rows := make([]promiseRow, 0, len(d.Promises))
 	for _, p := range d.Promises {
-		e, ok := byID[p.MadeBy]
-		if !ok { // not in this timeline: name it by its time
-			e = trustlens.TimelineEvent{OccurredAt: p.MadeAt}
-		}
-		who := messageName(e)
-		r := promiseRow{Status: p.Status, Made: fmt.Sprintf("The %s promised the next update by %s.", who, fmtDateTime(p.Due))}
+		r := promiseRow{Status: p.Status, Made: fmt.Sprintf("The %s promised the next update by %s.", madeBy(d, p), fmtDateTime(p.Due))}
 		withGrace := fmtDateTime(p.Due.Add(time.Duration(grace) * time.Second))
 		switch p.Status {
 		case trustlens.PromiseKept:
